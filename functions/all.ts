@@ -1,0 +1,5 @@
+/** Every function of the app, in one list. Add a function by adding its definition here. */
+import type { FunctionDefinition } from './definition';
+import { health } from './health';
+
+export const allFunctions: FunctionDefinition[] = [health];
