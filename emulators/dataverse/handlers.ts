@@ -1,0 +1,21 @@
+/**
+ * The ordered handler list. `dispatch` offers each request to these in turn; the first that
+ * returns a response wins. Each engineer adds their module with one line. More specific
+ * handlers go first: the row handler (by id / key, $ref) must stay after collection queries.
+ */
+import type { TableSpecInput } from './schema/spec';
+import type { Handler } from './types';
+import { metadataHandler } from './metadata';
+import { rowHandler } from './rows';
+import { refHandler } from './rows/ref';
+
+export const handlers: Handler[] = [
+  metadataHandler,
+  // engineer B: $batch, bulk actions, collection queries, change tracking
+  // engineer C: serviceendpoints / sdkmessageprocessingsteps registration
+  refHandler,
+  rowHandler,
+];
+
+/** Tables the engine itself needs in every environment (e.g. serviceendpoint), merged into every loaded schema unless the file defines them. */
+export const extraTables: TableSpecInput[] = [];
