@@ -2,7 +2,9 @@
  * `dvsync emulator <servicebus|dataverse|azurite> [options]`: start one emulator in the foreground.
  * Each emulator folder exports `runCli(argv)`; this file only dispatches.
  */
-const emulators: Record<string, () => Promise<{ runCli(argv: string[]): Promise<number> }>> = {};
+const emulators: Record<string, () => Promise<{ runCli(argv: string[]): Promise<number> }>> = {
+  azurite: () => import('../../emulators/azurite'),
+};
 
 export async function run(argv: string[]): Promise<number> {
   const [which, ...rest] = argv;
