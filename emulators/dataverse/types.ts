@@ -4,6 +4,7 @@
  */
 import type { Environment } from './store/environment';
 import type { Transaction } from './store/transaction';
+import type { CostModel } from './cost';
 
 /** One Web API request, relative to an environment's `/api/data/v9.2/` prefix. */
 export interface DvRequest {
@@ -53,6 +54,10 @@ export interface RequestContext {
   /** Execution time in model milliseconds accrued by this request so far (see cost.ts). */
   costMs: number;
   writePath: WritePath;
+  /** The emulator's cost model; charge through `charge(ctx, kind, count)` in cost.ts. */
+  costModel: CostModel;
+  /** Operations charged so far, keyed `<writePath>:<kind>` (operator counters). */
+  operations: Record<string, number>;
   /** Base URL of the environment, ending in `/api/data/v9.2/`, for OData-EntityId and @odata.context. */
   baseUrl: string;
   /** Set while inside `env.transaction(ctx, fn)`; writes record undo steps and buffer their events here. */

@@ -120,8 +120,11 @@ export class Environment {
     return row;
   }
 
-  /** Apply changed columns to an existing row. Throws 404 when missing, 412 on an Active key duplicate. */
-  update(ctx: RequestContext, table: string, id: string, changes: Row, message: WriteMessage = 'Update'): Row {
+  /**
+   * Apply changed columns to an existing row (or, with `replace`, overwrite every writable column
+   * as an elastic-table upsert does). Throws 404 when missing, 412 on an Active key duplicate.
+   */
+  update(ctx: RequestContext, table: string, id: string, changes: Row, message: WriteMessage = 'Update', replace = false): Row {
     const def = this.mustTable(table);
     const map = this.rowsMap(table);
     const key = id.toLowerCase();
@@ -129,7 +132,8 @@ export class Environment {
     if (!current) throw dvErrors.notFoundById(table, id);
     const pre = clone(current);
     const version = this.nextVersion(ctx);
-    const next: Row = { ...current, ...changes, [def.primaryId]: key, modifiedon: ctx.now.toISOString(), modifiedby: { id: ctx.user.systemUserId, table: 'systemuser' }, versionnumber: version };
+    const kept = replace ? Object.fromEntries(Object.entries(current).filter(([c]) => def.columns.get(c)?.readOnly || c === 'ownerid')) : current;
+    const next: Row = { ...kept, ...changes, [def.primaryId]: key, modifiedon: ctx.now.toISOString(), modifiedby: { id: ctx.user.systemUserId, table: 'systemuser' }, versionnumber: version };
     const index = this.keyIndexes.get(table)!;
     const violated = index.violated(next, key);
     if (violated) throw dvErrors.duplicateKey(violated.name, violated.columns);
