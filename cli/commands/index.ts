@@ -8,5 +8,6 @@ export interface CommandEntry {
 }
 
 export const commands: Record<string, CommandEntry> = {
+  start: { summary: 'Start the local stack: Azurite, Service Bus and Dataverse emulators, Functions host', load: () => import('./start') },
   emulator: { summary: 'Start one local emulator: servicebus | dataverse | azurite', load: () => import('./emulator') },
 };

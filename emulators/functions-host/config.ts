@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { z } from 'zod';
 
 /** App setting holding the key for `authLevel: 'function'` routes (any function or host key works there in Azure). */
@@ -168,5 +168,13 @@ function readJson(file: string): unknown {
     return JSON.parse(text);
   } catch (err) {
     throw new Error(`${file} is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+/** The app root: the nearest folder above this file with host.json and package.json (works from source and from dist/). */
+export function defaultAppDir(): string {
+  for (let dir = __dirname; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'host.json')) && existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) return process.cwd();
   }
 }

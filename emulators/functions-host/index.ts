@@ -4,11 +4,10 @@
  * Service Bus queue and timer triggers. See README.md for what differs from the real host.
  */
 import type { AddressInfo } from 'node:net';
-import { existsSync } from 'node:fs';
-import { dirname, join, resolve as resolvePath } from 'node:path';
+import { resolve as resolvePath } from 'node:path';
 import type { FunctionDefinition } from '../../functions/definition';
 import { listenError } from '../stack/port-error';
-import { parseHostJson, readHostJson, readLocalSettings, resolveAppSettings, FUNCTION_KEY_SETTING, MASTER_KEY_SETTING } from './config';
+import { defaultAppDir, parseHostJson, readHostJson, readLocalSettings, resolveAppSettings, FUNCTION_KEY_SETTING, MASTER_KEY_SETTING } from './config';
 import { createHttpTriggerHost, type HttpFunction } from './http-trigger';
 import { InvocationRunner, type HostLogger } from './invocation';
 import { createServiceBusTriggerHost, type ServiceBusFunction } from './servicebus-trigger';
@@ -48,14 +47,6 @@ export interface FunctionsHostHandle {
   /** One line per function (URL or trigger), like `func start` lists them. */
   describe(): string[];
   close(): Promise<void>;
-}
-
-/** The app root: the nearest folder above this file with a host.json (works from source and from dist/). */
-function defaultAppDir(): string {
-  for (let dir = __dirname; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'host.json')) && existsSync(join(dir, 'package.json'))) return dir;
-    if (dirname(dir) === dir) return process.cwd();
-  }
 }
 
 export async function startFunctionsHost(options: FunctionsHostOptions = {}): Promise<FunctionsHostHandle> {

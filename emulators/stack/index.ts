@@ -1,0 +1,150 @@
+/**
+ * The local stack behind `npm start`: Azurite, the Service Bus emulator, the Dataverse emulator and the
+ * local Functions host, all in this process. Emulators whose setting already points at a real Azure
+ * resource are not started (see settings.ts). close() stops everything in reverse order.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { startAzurite, type AzuriteHandle } from '../azurite';
+import { startFunctionsHost, type FunctionsHostHandle } from '../functions-host';
+import { defaultAppDir, readLocalSettings } from '../functions-host/config';
+import { PORT_SPECS, portSettingName, type StackPorts } from './options';
+import { configuredSettings, hostSettings, usesRealDataverse, usesRealServiceBus, usesRealStorage, type StartedEmulators } from './settings';
+
+export interface StackOptions {
+  /** Ports; a missing one takes its default from PORT_SPECS (the Functions port: local.settings.json Host.LocalHttpPort, else 7071). 0 = free port. */
+  ports?: Partial<StackPorts>;
+  /** The app folder (host.json, local.settings.json, dist/); default: the repository. */
+  appDir?: string;
+  host?: string;
+  log?: (line: string) => void;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface StackHandle {
+  functionsHost: FunctionsHostHandle;
+  /** Human-readable lines: endpoints, connection settings, functions, notes. */
+  summary: string[];
+  close(): Promise<void>;
+}
+
+interface ServiceBusEmulatorModule {
+  startServiceBusEmulator(options: { port?: number; configFile?: string }): Promise<{ port: number; connectionString: string; close(): Promise<void> }>;
+}
+interface DataverseEmulatorModule {
+  startDataverseEmulator(options: { port?: number }): Promise<{ port: number; url(envName?: string): string; close(): Promise<void>; appSettings?(): Record<string, string> }>;
+}
+
+/** Loads an emulator that may not be built yet; undefined (not an error) when its module is absent. */
+function loadOptional<T>(folder: string): T | undefined {
+  const entry = join(__dirname, '..', folder, 'index');
+  if (!existsSync(`${entry}.js`) && !existsSync(`${entry}.ts`)) return undefined;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(entry) as T;
+}
+
+export async function startStack(options: StackOptions): Promise<StackHandle> {
+  const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const env = options.env ?? process.env;
+  const appDir = options.appDir ?? defaultAppDir();
+  const local = readLocalSettings(appDir);
+  const configured = configuredSettings(local.values, env);
+  const port = (key: keyof StackPorts) => options.ports?.[key] ?? PORT_SPECS.find((s) => s.key === key)!.default;
+  const closers: { what: string; close(): Promise<void> }[] = [];
+  const summary: string[] = [];
+  const started: StartedEmulators = {};
+
+  async function closeAll(): Promise<void> {
+    for (const c of closers.reverse()) {
+      await c.close().catch((err: unknown) => log(`dvsync start: closing ${c.what} failed: ${(err as Error).message}`));
+    }
+    closers.length = 0;
+  }
+
+  try {
+    if (usesRealStorage(configured)) {
+      summary.push('Storage:     using AzureWebJobsStorage from settings (real storage account); Azurite not started.');
+    } else {
+      const azurite: AzuriteHandle = await startAzurite({
+        host: options.host,
+        tablePort: port('azuriteTable'),
+        blobPort: port('azuriteBlob'),
+        portSettingNames: { table: portSettingName('azuriteTable'), blob: portSettingName('azuriteBlob') },
+      });
+      closers.push({ what: 'Azurite', close: azurite.close });
+      started.azurite = azurite;
+      summary.push(`Azurite:     table ${azurite.tableUrl}  blob ${azurite.blobUrl}`);
+    }
+
+    const sbModule = loadOptional<ServiceBusEmulatorModule>('servicebus');
+    if (usesRealServiceBus(configured)) {
+      summary.push('Service Bus: using ServiceBusConnection from settings (real namespace); emulator not started.');
+    } else if (!sbModule) {
+      summary.push('Service Bus: emulator not available in this build (emulators/servicebus); Service Bus triggers need ServiceBusConnection.');
+    } else {
+      const sb = await startServiceBusEmulator(sbModule, port('serviceBus'));
+      closers.push({ what: 'Service Bus emulator', close: sb.close });
+      started.serviceBus = sb;
+      summary.push(`Service Bus: amqp://127.0.0.1:${sb.port}`);
+    }
+
+    const dvModule = loadOptional<DataverseEmulatorModule>('dataverse');
+    if (usesRealDataverse(configured)) {
+      summary.push('Dataverse:   using DVSYNC_ENVIRONMENTS from settings (real environments); emulator not started.');
+    } else if (!dvModule) {
+      summary.push('Dataverse:   emulator not available in this build (emulators/dataverse); skipped.');
+    } else {
+      const dv = await startDataverseEmulatorOn(dvModule, port('dataverse'));
+      closers.push({ what: 'Dataverse emulator', close: dv.close });
+      started.dataverse = { url: dv.url(), appSettings: dv.appSettings?.() };
+      summary.push(`Dataverse:   ${dv.url()}`);
+    }
+
+    const settings = hostSettings(started, configured);
+    const functionsHost = await startFunctionsHost({
+      appDir,
+      host: options.host,
+      port: options.ports?.functions,
+      settings,
+      log,
+      portSettingName: portSettingName('functions'),
+    });
+    closers.push({ what: 'Functions host', close: functionsHost.close });
+    summary.push(`Functions:   ${functionsHost.url}/api/`);
+    summary.push(...functionsHost.describe().map((line) => `  ${line}`));
+    summary.push('Settings a client (or `func start` against these emulators) would use:');
+    for (const key of ['AzureWebJobsStorage', 'ServiceBusConnection', 'DVSYNC_DATAVERSE_EMULATOR_URL', 'DVSYNC_LOCAL_FUNCTION_KEY', 'DVSYNC_LOCAL_MASTER_KEY']) {
+      if (functionsHost.settings[key]) summary.push(`  ${key}=${functionsHost.settings[key]}`);
+    }
+    let closing: Promise<void> | undefined;
+    return { functionsHost, summary, close: () => (closing ??= closeAll()) };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}
+
+async function startServiceBusEmulator(mod: ServiceBusEmulatorModule, port: number) {
+  try {
+    return await mod.startServiceBusEmulator({ port });
+  } catch (err) {
+    throw explainPort(err, 'Service Bus emulator', port, 'serviceBus');
+  }
+}
+
+async function startDataverseEmulatorOn(mod: DataverseEmulatorModule, port: number) {
+  try {
+    return await mod.startDataverseEmulator({ port });
+  } catch (err) {
+    throw explainPort(err, 'Dataverse emulator', port, 'dataverse');
+  }
+}
+
+/** Emulators built by others may surface a raw EADDRINUSE; name the flag that moves the port. */
+function explainPort(err: unknown, what: string, port: number, key: keyof StackPorts): Error {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'EADDRINUSE' || /EADDRINUSE|already in use/i.test((err as Error)?.message ?? '')) {
+    return new Error(`${what} cannot listen on port ${port}: the port is already in use. Choose another with ${portSettingName(key)} (0 picks a free port).`, { cause: err });
+  }
+  return err instanceof Error ? err : new Error(String(err));
+}
