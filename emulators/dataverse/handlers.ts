@@ -8,10 +8,12 @@ import type { Handler } from './types';
 import { metadataHandler } from './metadata';
 import { rowHandler } from './rows';
 import { refHandler } from './rows/ref';
+import { collectionQueryHandler } from './query/collection';
 
 export const handlers: Handler[] = [
   metadataHandler,
   // engineer B: $batch, bulk actions, collection queries, change tracking
+  collectionQueryHandler,
   // engineer C: serviceendpoints / sdkmessageprocessingsteps registration
   refHandler,
   rowHandler,
