@@ -30,7 +30,9 @@ export function hostBody(message: ServiceBusReceivedMessage): Json {
 /** The binding data of one message, PascalCase as the Service Bus extension produces it. */
 function bindingData(m: ServiceBusReceivedMessage): Record<string, unknown> {
   return {
-    DeliveryCount: m.deliveryCount ?? 0,
+    // The JS SDK reports AMQP header.delivery-count (previous deliveries: 0 the first time); the host's
+    // .NET SDK adds one for received messages, so a function sees 1 on its first attempt.
+    DeliveryCount: (m.deliveryCount ?? 0) + 1,
     DeadLetterSource: m.deadLetterSource,
     LockToken: m.lockToken,
     ExpiresAtUtc: m.expiresAtUtc?.toISOString(),
