@@ -4,6 +4,8 @@
  */
 const emulators: Record<string, () => Promise<{ runCli(argv: string[]): Promise<number> }>> = {
   azurite: () => import('../../emulators/azurite'),
+  servicebus: () => import('../../emulators/servicebus/cli'),
+  dataverse: () => import('../../emulators/dataverse/cli'),
 };
 
 export async function run(argv: string[]): Promise<number> {

@@ -1,0 +1,186 @@
+/**
+ * Section-level AMQP message codec. A stored message keeps the sender's properties,
+ * application-properties and body bytes exactly as received (re-encoding decoded values would
+ * lose AMQP types: longs above 2^53, int vs uint); only the header and message annotations are
+ * written fresh for each delivery.
+ */
+import rhea = require('rhea');
+
+// rhea ships its codec on the container; the typings do not describe these internals.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const types: any = (rhea as any).types;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const amqpMessage: any = (rhea as any).message;
+
+/** An AMQP-typed value as rhea's codec represents it. */
+export type Typed = { type: unknown; value: unknown; descriptor?: { value: unknown } };
+
+const HEADER = 0x70;
+const DELIVERY_ANNOTATIONS = 0x71;
+const MESSAGE_ANNOTATIONS = 0x72;
+const PROPERTIES = 0x73;
+const APPLICATION_PROPERTIES = 0x74;
+const DATA = 0x75;
+
+/** Message format the SDK uses for `sendMessages(array)` and batches: a run of data sections, one encoded message each. */
+export const BATCH_FORMAT = 0x80013700;
+
+export interface BareMessage {
+  /** Header fields kept across deliveries (durable, priority, ttl). */
+  header: { durable?: boolean; priority?: number; ttl?: number };
+  /** Message annotations from the sender (partition key, scheduled time), keyed by symbol. */
+  annotations: Map<string, Typed>;
+  properties: Buffer | undefined;
+  applicationProperties: Buffer | undefined;
+  /** Body sections and footer, raw. */
+  body: Buffer;
+  /** Decoded view, for reading message-id, group-id, expiry. */
+  decoded: {
+    message_id?: unknown;
+    group_id?: string;
+    absolute_expiry_time?: Date;
+    ttl?: number;
+    application_properties?: Record<string, unknown>;
+  };
+}
+
+function sectionCode(section: Typed): number {
+  const d = section.descriptor?.value;
+  if (typeof d === 'number') return d;
+  if (Buffer.isBuffer(d)) return Number(d.readBigUInt64BE(0));
+  const symbolic: Record<string, number> = {
+    'amqp:header:list': HEADER,
+    'amqp:delivery-annotations:map': DELIVERY_ANNOTATIONS,
+    'amqp:message-annotations:map': MESSAGE_ANNOTATIONS,
+    'amqp:properties:list': PROPERTIES,
+    'amqp:application-properties:map': APPLICATION_PROPERTIES,
+  };
+  return symbolic[String(d)] ?? DATA;
+}
+
+/** A typed AMQP map as key → typed value (keys unwrapped to strings). */
+export function typedMapEntries(map: Typed): Map<string, Typed> {
+  const out = new Map<string, Typed>();
+  const items = (map.value as Typed[]) ?? [];
+  for (let i = 0; i + 1 < items.length; i += 2) out.set(String(items[i].value), items[i + 1]);
+  return out;
+}
+
+/** Splits an encoded message into its sections. Throws on bytes that are not an AMQP message. */
+export function parseBareMessage(raw: Buffer): BareMessage {
+  const reader = new types.Reader(raw);
+  const bare: BareMessage = {
+    header: {},
+    annotations: new Map(),
+    properties: undefined,
+    applicationProperties: undefined,
+    body: Buffer.alloc(0),
+    decoded: amqpMessage.decode(raw),
+  };
+  let bodyStart = -1;
+  while (reader.remaining()) {
+    const start = reader.position as number;
+    const section: Typed = reader.read();
+    const bytes = raw.subarray(start, reader.position);
+    const code = sectionCode(section);
+    if (code === HEADER) {
+      const d = bare.decoded as { durable?: boolean; priority?: number; ttl?: number };
+      bare.header = { durable: d.durable, priority: d.priority, ttl: d.ttl };
+    } else if (code === MESSAGE_ANNOTATIONS) {
+      bare.annotations = typedMapEntries(section); // a described section is the map itself, descriptor attached
+    } else if (code === PROPERTIES) {
+      bare.properties = Buffer.from(bytes);
+    } else if (code === APPLICATION_PROPERTIES) {
+      bare.applicationProperties = Buffer.from(bytes);
+    } else if (code !== DELIVERY_ANNOTATIONS && bodyStart < 0) {
+      bodyStart = start;
+    }
+  }
+  bare.body = bodyStart < 0 ? Buffer.alloc(0) : Buffer.from(raw.subarray(bodyStart));
+  return bare;
+}
+
+/** Splits a batch-format payload into the encoded messages it carries. */
+export function splitBatch(raw: Buffer): Buffer[] {
+  const reader = new types.Reader(raw);
+  const out: Buffer[] = [];
+  while (reader.remaining()) {
+    const section: Typed = reader.read();
+    if (sectionCode(section) !== DATA) continue; // the batch envelope's own header/annotations
+    out.push(Buffer.from(section.value as Buffer));
+  }
+  return out;
+}
+
+/** Application properties with their AMQP types intact. */
+export function readApplicationProperties(bytes: Buffer | undefined): Map<string, Typed> {
+  if (!bytes) return new Map();
+  return typedMapEntries(new types.Reader(bytes).read());
+}
+
+/** Encodes application properties; plain JS values are typed the way rhea infers them. */
+export function writeApplicationProperties(props: Map<string, Typed | unknown>): Buffer {
+  const obj: Record<string, unknown> = {};
+  for (const [k, v] of props) obj[k] = v;
+  const writer = new types.Writer();
+  writer.write(types.described_nc(types.wrap_ulong(APPLICATION_PROPERTIES), types.wrap_map(obj)));
+  return writer.toBuffer();
+}
+
+/** Encodes header + message annotations + the stored bare sections into one transfer payload. */
+export function encodeDelivery(
+  bare: BareMessage,
+  header: { deliveryCount: number; firstAcquirer: boolean },
+  annotations: Map<string, Typed>,
+): Buffer {
+  const writer = new types.Writer();
+  writer.write(
+    amqpMessage
+      .header({ ...bare.header, delivery_count: header.deliveryCount, first_acquirer: header.firstAcquirer })
+      .described(),
+  );
+  const annotationObj: Record<string, unknown> = {};
+  for (const [k, v] of annotations) annotationObj[k] = v;
+  writer.write(types.described_nc(types.wrap_ulong(MESSAGE_ANNOTATIONS), types.wrap_symbolic_map(annotationObj)));
+  const parts = [writer.toBuffer()];
+  if (bare.properties) parts.push(bare.properties);
+  if (bare.applicationProperties) parts.push(bare.applicationProperties);
+  parts.push(bare.body);
+  return Buffer.concat(parts);
+}
+
+export const typed = {
+  long: (n: number): Typed => types.wrap_long(n),
+  int: (n: number): Typed => types.wrap_int(n),
+  timestamp: (ms: number): Typed => types.wrap_timestamp(ms),
+  string: (s: string): Typed => types.wrap_string(s),
+  uuid: (b: Buffer): Typed => types.wrap_uuid(b),
+  binary: (b: Buffer): Typed => types.wrap_binary(b),
+};
+
+/** Standard (RFC 4122) string of 16 uuid bytes, as the SDK prints a `uuid` it decoded. */
+export function uuidString(bytes: Buffer): string {
+  const h = bytes.toString('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+/**
+ * The lock-token string the SDK shows for a delivery tag: it reads the tag as a .NET Guid, whose
+ * first three fields are little-endian (bytes 0-3, 4-5, 6-7 reversed).
+ */
+export function lockTokenFromDeliveryTag(tag: Buffer): string {
+  const b = Buffer.from(tag);
+  b.subarray(0, 4).reverse();
+  b.subarray(4, 6).reverse();
+  b.subarray(6, 8).reverse();
+  return uuidString(b);
+}
+
+const TICKS_AT_UNIX_EPOCH = 621355968000000000n;
+
+/** A time as .NET ticks (100 ns since 0001-01-01) in 8 big-endian bytes, as `com.microsoft:locked-until-utc` carries it. */
+export function dotnetTicks(ms: number): Buffer {
+  const b = Buffer.alloc(8);
+  b.writeBigInt64BE(BigInt(Math.floor(ms)) * 10000n + TICKS_AT_UNIX_EPOCH);
+  return b;
+}

@@ -1,0 +1,104 @@
+/**
+ * Every place the emulator reaches into rhea 3.0.5 internals, in one file, each with a unit test
+ * (test/unit/servicebus/rhea-internals.test.ts) so a rhea upgrade that changes them fails loudly.
+ * See /work/shared/reference/service-bus-amqp.md §5 for why each one is needed.
+ */
+import { amqpMessage } from './codec';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+type AnyLink = any;
+type AnyDelivery = any;
+
+/**
+ * Container options for the listener. `treat_modified_as_released: false` keeps `modified`
+ * (abandon, defer) distinct from `released`; rhea sets TCP_NODELAY only on sockets it opens, and
+ * with Nagle plus delayed ACK each awaited send costs ~22 ms.
+ */
+export const listenerOptions = {
+  sender_options: { treat_modified_as_released: false },
+  receiver_options: { autoaccept: false, credit_window: 1000 },
+  tcp_no_delay: true,
+} as const;
+
+const RAW = Symbol.for('dvsync.servicebus.rawBytes');
+
+/**
+ * rhea decodes format-0 transfers itself and drops the bytes; wrap its decoder so the received
+ * message object remembers them (non-enumerable, so other rhea users in the process see no change).
+ */
+export function installRawCapture(): void {
+  if (amqpMessage.decode[RAW]) return;
+  const original = amqpMessage.decode;
+  const wrapped = function (buffer: Buffer) {
+    const msg = original(buffer);
+    Object.defineProperty(msg, RAW, { value: buffer, enumerable: false });
+    return msg;
+  };
+  (wrapped as any)[RAW] = true;
+  amqpMessage.decode = wrapped;
+}
+
+export function rawBytesOf(message: unknown): Buffer | undefined {
+  return message && typeof message === 'object' ? (message as any)[RAW] : undefined;
+}
+
+/**
+ * Settles a delivery we sent and frees its slot. In rcv-settle-mode second the client never
+ * echoes a final settle, so rhea would keep the slot in its 2048-entry per-session buffer forever
+ * and stall the link after 2048 deliveries.
+ */
+export function settleOutgoing(delivery: AnyDelivery, state?: unknown): void {
+  delivery.update(true, state);
+  delivery.remote_settled = true;
+}
+
+/** Deliveries queued on this link that rhea has not yet written (rhea only decrements credit on write). */
+export function unsentDeliveries(link: AnyLink): number {
+  const outgoing = link.session.outgoing;
+  let n = 0;
+  for (let id = outgoing.next_pending_delivery; id < outgoing.next_delivery_id; id++) {
+    const d = outgoing.deliveries.by_id(id);
+    if (d && d.link === link) n++;
+  }
+  return n;
+}
+
+/** Credit the client granted that no queued delivery will consume yet. */
+export function usableCredit(link: AnyLink): number {
+  return Math.max(0, (link.credit as number) - unsentDeliveries(link)) * (link.session.outgoing.available() > 0 ? 1 : 0);
+}
+
+/**
+ * rhea answers a drain request only while credit remains; the SDK drains after `receiveMessages`
+ * and waits for the echo even when credit is already 0. Make the echo unconditional.
+ */
+export function alwaysEchoDrain(link: AnyLink): void {
+  link._get_drain = function (this: AnyLink) {
+    if (this._draining && this._drained) {
+      this.delivery_count += this.credit;
+      this.credit = 0;
+      this._draining = false;
+      return true;
+    }
+    return false;
+  };
+}
+
+/** Called from a `sender_draining` handler after we sent all we could: schedules the drain echo. */
+export function completeDrain(link: AnyLink): void {
+  link.set_drained(true);
+  link.connection._register();
+}
+
+/**
+ * rhea opens our end of a link before dispatching `sender_open`; un-open it so the attach reply
+ * can be sent later (acceptNextSession with no session available yet).
+ */
+export function holdAttach(link: AnyLink): void {
+  link.state.local_open = false;
+  link.state.open_requests = Math.max(0, link.state.open_requests - 1);
+}
+
+export function releaseAttach(link: AnyLink): void {
+  link.open();
+}
