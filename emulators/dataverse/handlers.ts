@@ -9,10 +9,12 @@ import { metadataHandler } from './metadata';
 import { rowHandler } from './rows';
 import { refHandler } from './rows/ref';
 import { collectionQueryHandler } from './query/collection';
+import { batchHandler } from './batch/handler';
 
 export const handlers: Handler[] = [
   metadataHandler,
   // engineer B: $batch, bulk actions, collection queries, change tracking
+  batchHandler,
   collectionQueryHandler,
   // engineer C: serviceendpoints / sdkmessageprocessingsteps registration
   refHandler,
