@@ -8,6 +8,7 @@ export interface CommandEntry {
 }
 
 export const commands: Record<string, CommandEntry> = {
+  expr: { summary: 'Evaluate a Power Automate expression / trigger condition', load: () => import('./expr') },
   start: { summary: 'Start the local stack: Azurite, Service Bus and Dataverse emulators, Functions host', load: () => import('./start') },
   emulator: { summary: 'Start one local emulator: servicebus | dataverse | azurite', load: () => import('./emulator') },
 };
