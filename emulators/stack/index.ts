@@ -32,7 +32,14 @@ interface ServiceBusEmulatorModule {
   startServiceBusEmulator(options: { port?: number; configFile?: string }): Promise<{ port: number; connectionString: string; close(): Promise<void> }>;
 }
 interface DataverseEmulatorModule {
-  startDataverseEmulator(options: { port?: number }): Promise<{ port: number; url(envName?: string): string; close(): Promise<void>; appSettings?(): Record<string, string> }>;
+  startDataverseEmulator(options: { port?: number }): Promise<{
+    port: number;
+    url(envName?: string): string;
+    environments?: Map<string, unknown>;
+    close(): Promise<void>;
+    /** Optional extension point: settings the app needs to reach this emulator (e.g. DVSYNC_ENVIRONMENTS). */
+    appSettings?(): Record<string, string>;
+  }>;
 }
 
 /** Loads an emulator that may not be built yet; undefined (not an error) when its module is absent. */
@@ -98,6 +105,7 @@ export async function startStack(options: StackOptions): Promise<StackHandle> {
       closers.push({ what: 'Dataverse emulator', close: dv.close });
       started.dataverse = { url: dv.url(), appSettings: dv.appSettings?.() };
       summary.push(`Dataverse:   ${dv.url()}`);
+      for (const name of dv.environments?.keys() ?? []) summary.push(`  environment ${name}: ${dv.url(name)}`);
     }
 
     const settings = hostSettings(started, configured);
