@@ -4,6 +4,9 @@
  */
 import type { DvResponse } from './types';
 
+/** The tenant id the emulator advertises in WWW-Authenticate. */
+export const EMULATOR_TENANT = '72f988bf-0000-4000-8000-00000000e001';
+
 export class DvError extends Error {
   constructor(
     readonly status: number,
@@ -87,7 +90,9 @@ export const dvErrors = {
   concurrency: (limit: number, retryAfter: string) =>
     new DvError(429, '0x80072326', `Number of concurrent requests exceeded the limit of ${limit}.`, { 'retry-after': retryAfter }),
   /** §10.3 / §11: token missing or invalid. */
-  unauthorized: (detail: string) => new DvError(401, '0x80072560', detail, { 'www-authenticate': 'Bearer authorization_uri=https://login.microsoftonline.com/common/oauth2/authorize' }),
+  /** Clients discover the tenant from WWW-Authenticate (authorization_uri, resource_id); the body code is [U]. */
+  unauthorized: (detail: string, resource: string) =>
+    new DvError(401, '', detail, { 'www-authenticate': `Bearer authorization_uri=https://login.microsoftonline.com/${EMULATOR_TENANT}/oauth2/authorize, resource_id=${resource}` }),
   /** §10.3: injected server faults. */
   serverError: (status: number) =>
     new DvError(status, status === 500 ? '0x80040216' : '', status === 500 ? 'An unexpected error occurred.' : status === 502 ? 'Bad Gateway' : 'Service Unavailable'),

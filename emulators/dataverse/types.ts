@@ -60,6 +60,8 @@ export interface RequestContext {
   operations: Record<string, number>;
   /** Base URL of the environment, ending in `/api/data/v9.2/`, for OData-EntityId and @odata.context. */
   baseUrl: string;
+  /** Operator loads and first-sight systemuser rows: writes publish no WriteEvents (the change log still records them). */
+  quiet?: boolean;
   /** Set while inside `env.transaction(ctx, fn)`; writes record undo steps and buffer their events here. */
   tx?: Transaction;
 }

@@ -29,6 +29,8 @@ export interface EnvironmentState {
 }
 
 const clone = (r: Row): Row => structuredClone(r);
+/** Dataverse datetimes are UTC to the second: 2024-01-02T03:04:05Z. */
+const isoSeconds = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 export class Environment {
   private version = 0;
@@ -96,7 +98,7 @@ export class Environment {
     for (const col of def.columns.values()) {
       if ('default' in col && col.default !== undefined) row[col.logicalName] = col.default;
     }
-    const now = ctx.now.toISOString();
+    const now = isoSeconds(ctx.now);
     const version = this.nextVersion(ctx);
     Object.assign(row, values, {
       [def.primaryId]: id,
@@ -133,7 +135,7 @@ export class Environment {
     const pre = clone(current);
     const version = this.nextVersion(ctx);
     const kept = replace ? Object.fromEntries(Object.entries(current).filter(([c]) => def.columns.get(c)?.readOnly || c === 'ownerid')) : current;
-    const next: Row = { ...kept, ...changes, [def.primaryId]: key, modifiedon: ctx.now.toISOString(), modifiedby: { id: ctx.user.systemUserId, table: 'systemuser' }, versionnumber: version };
+    const next: Row = { ...kept, ...changes, [def.primaryId]: key, modifiedon: isoSeconds(ctx.now), modifiedby: { id: ctx.user.systemUserId, table: 'systemuser' }, versionnumber: version };
     const index = this.keyIndexes.get(table)!;
     const violated = index.violated(next, key);
     if (violated) throw dvErrors.duplicateKey(violated.name, violated.columns);
@@ -302,10 +304,10 @@ export class Environment {
     };
     const changes = change ? [{ table, entry: { version: partial.versionNumber, id: partial.id, kind: change } }] : [];
     if (ctx.tx) {
-      ctx.tx.events.push(event);
+      if (!ctx.quiet) ctx.tx.events.push(event);
       ctx.tx.changes.push(...changes);
     } else {
-      this.publish([event], changes);
+      this.publish(ctx.quiet ? [] : [event], changes);
     }
   }
 

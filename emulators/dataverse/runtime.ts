@@ -1,0 +1,109 @@
+/** The emulator's live state: environments, options, per-environment service protection, faults and counters. */
+import { randomUUID, createHash } from 'node:crypto';
+import type { CostModel } from './cost';
+import { FaultInjector } from './faults';
+import { ServiceProtection } from './limits';
+import { parseOptions, type EmulatorOptions } from './options';
+import { loadSchema, type LoadedSchema } from './schema/load';
+import { Environment } from './store/environment';
+import type { AppUser, RequestContext } from './types';
+
+export interface Counters {
+  requests: number;
+  responsesByStatus: Record<string, number>;
+  throttledByCode: Record<string, number>;
+  executionMsByUser: Record<string, number>;
+  /** `<writePath>:<kind>` → operations */
+  operations: Record<string, number>;
+  faultsInjected: number;
+}
+
+const emptyCounters = (): Counters => ({ requests: 0, responsesByStatus: {}, throttledByCode: {}, executionMsByUser: {}, operations: {}, faultsInjected: 0 });
+
+function stableGuid(seed: string): string {
+  const h = createHash('sha1').update(seed).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+export class EmulatorRuntime {
+  readonly environments = new Map<string, Environment>();
+  readonly limiters = new Map<string, ServiceProtection>();
+  readonly faults: FaultInjector;
+  counters: Counters = emptyCounters();
+  readonly defaultEnvironment: string;
+  readonly loaded: LoadedSchema;
+
+  constructor(public options: EmulatorOptions) {
+    this.loaded = loadSchema(options.schemaFile);
+    for (const spec of this.loaded.file.environments) {
+      const orgId = spec.organizationId ?? stableGuid(`org/${spec.name}`);
+      const env = new Environment(
+        { name: spec.name, uniqueName: spec.uniqueName ?? `org${spec.name}`, organizationId: orgId, friendlyName: spec.friendlyName ?? spec.name, businessUnitId: stableGuid(`bu/${orgId}`) },
+        this.loaded.build(),
+      );
+      this.environments.set(spec.name, env);
+      this.limiters.set(spec.name, new ServiceProtection(options.limits, options.timeScale));
+    }
+    const def = this.loaded.file.defaultEnvironment ?? this.loaded.file.environments[0].name;
+    if (!this.environments.has(def)) throw new Error(`${this.loaded.source}: defaultEnvironment "${def}" is not one of the environments.`);
+    this.defaultEnvironment = def;
+    this.faults = new FaultInjector(options.faults);
+    this.faults.armStorm(options.timeScale);
+    for (const env of this.environments.values()) this.seed(env);
+  }
+
+  get costModel(): CostModel { return this.options.cost; }
+
+  /** The root business unit row every environment starts with. */
+  private seed(env: Environment): void {
+    const bu = env.table('businessunit')!;
+    if (!env.getRow('businessunit', env.info.businessUnitId)) {
+      env.create(this.systemContext(env), 'businessunit', { [bu.primaryId]: env.info.businessUnitId, [bu.primaryName]: env.info.uniqueName });
+    }
+  }
+
+  /** A context for server-side writes (seeding, operator loads): SYSTEM user, no cost, no events. */
+  systemContext(env: Environment, user?: AppUser): RequestContext {
+    return {
+      env,
+      user: user ?? { systemUserId: stableGuid(`system/${env.info.organizationId}`), principal: 'SYSTEM', name: 'SYSTEM' },
+      now: new Date(),
+      bypassPlugins: false,
+      suppressDuplicateDetection: true,
+      correlationId: randomUUID(),
+      requestId: randomUUID(),
+      costMs: 0,
+      writePath: 'single',
+      costModel: this.costModel,
+      operations: {},
+      baseUrl: '',
+      quiet: true,
+    };
+  }
+
+  /** Change options at runtime (operator PATCH /_emulator/config); validated like start options. */
+  reconfigure(patch: Record<string, unknown>): EmulatorOptions {
+    const merged = {
+      ...this.options,
+      ...patch,
+      limits: { ...this.options.limits, ...((patch.limits as object) ?? {}) },
+      faults: { ...this.faults.faults, ...((patch.faults as object) ?? {}) },
+      cost: { ...this.options.cost, ...((patch.cost as object) ?? {}), factors: { ...this.options.cost.factors, ...(((patch.cost as { factors?: object })?.factors) ?? {}) } },
+    };
+    const next = parseOptions(merged, 'PATCH /_emulator/config');
+    if (next.port !== this.options.port || next.schemaFile !== this.options.schemaFile || next.host !== this.options.host) {
+      throw new Error('PATCH /_emulator/config: port, host and schemaFile cannot change at runtime; restart the emulator.');
+    }
+    this.options = next;
+    for (const l of this.limiters.values()) { l.limits = next.limits; l.timeScale = next.timeScale; }
+    this.faults.faults = next.faults;
+    if ((patch.faults as { throttleStormSeconds?: number } | undefined)?.throttleStormSeconds !== undefined) this.faults.armStorm(next.timeScale);
+    return next;
+  }
+
+  reset(): void {
+    for (const env of this.environments.values()) { env.clear(); this.seed(env); }
+    for (const l of this.limiters.values()) l.reset();
+    this.counters = emptyCounters();
+  }
+}
