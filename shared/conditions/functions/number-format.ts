@@ -89,7 +89,7 @@ function standardFormat(n: number | bigint, integral: boolean, spec: string, pre
     case 'C': {
       const [i, f] = fixed(n, precision ?? 2);
       const body = group(i, loc.group) + (f ? loc.decimal + f : '');
-      const placed = loc.currencyPattern.replace('$', loc.currencySymbol).replace('n', body).replace(' ', '\u00a0');
+      const placed = loc.currencyPattern.replace('$', loc.currencySymbol).replace('n', body);
       return sign + placed;
     }
     case 'D': {
