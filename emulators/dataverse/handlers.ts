@@ -10,11 +10,13 @@ import { rowHandler } from './rows';
 import { refHandler } from './rows/ref';
 import { collectionQueryHandler } from './query/collection';
 import { batchHandler } from './batch/handler';
+import { bulkHandler } from './bulk/handler';
 
 export const handlers: Handler[] = [
   metadataHandler,
   // engineer B: $batch, bulk actions, collection queries, change tracking
   batchHandler,
+  bulkHandler,
   collectionQueryHandler,
   // engineer C: serviceendpoints / sdkmessageprocessingsteps registration
   refHandler,
