@@ -24,6 +24,7 @@ beforeAll(async () => {
       { name: 'plain', maxDeliveryCount: 5 },
       { name: 'batched', maxDeliveryCount: 5 },
       { name: 'ordered', requiresSession: true, maxDeliveryCount: 5 },
+      { name: 'slow', maxDeliveryCount: 5, lockDuration: 'PT1S' },
     ],
   });
   client = new ServiceBusClient(emulator.connectionString);
@@ -176,4 +177,25 @@ test('session order holds per session while several sessions run in parallel', a
   for (const s of sessions) expect(seen.get(s)).toEqual(expected);
   expect(maxRunning).toBeGreaterThan(1);
   expect(maxRunning).toBeLessThanOrEqual(4);
+});
+
+test('the lock is renewed while a single-dispatch handler runs longer than the queue lockDuration', async () => {
+  const deliveries: number[] = [];
+  const fn = serviceBusQueueFunction('slowWorker', {
+    connection: 'ServiceBusConnection',
+    queueName: 'slow',
+    handler: async (_body: unknown, context: InvocationContext) => {
+      deliveries.push(context.triggerMetadata!.deliveryCount as number);
+      await new Promise((r) => setTimeout(r, 2500));
+    },
+  });
+  await withHost([fn], {}, async () => {
+    await client.createSender('slow').sendMessages({ body: 'takes a while', messageId: 'slow-1' });
+    await waitFor(() => deliveries.length === 1, 5000, 'the first delivery');
+    await new Promise((r) => setTimeout(r, 3000));
+  });
+  // Without renewal the 1 s lock would expire and the message would come back with a higher deliveryCount.
+  expect(deliveries).toEqual([1]);
+  expect(await drain('slow')).toHaveLength(0);
+  expect(await drain('slow', 'deadLetter')).toHaveLength(0);
 });
