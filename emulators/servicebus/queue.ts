@@ -110,6 +110,8 @@ export class Queue {
     };
     const ttl = Math.min(bare.header.ttl ?? Infinity, this.settings.defaultTtlMs);
     msg.expiresAt = msg.enqueuedAt + ttl;
+    // The service reports the effective time-to-live (the queue default when the sender set none).
+    if (Number.isFinite(ttl) && ttl <= 0xffffffff) bare.header.ttl = ttl;
     this.all.set(msg.seq, msg);
     if (scheduledAt !== undefined) {
       const timer = setTimeout(() => this.activateScheduled(msg), scheduledAt - now);
