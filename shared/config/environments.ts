@@ -30,7 +30,8 @@ export const environmentSchema = z
     /** Web API base URL override (emulators serve several environments under one host). */
     apiBaseUrl: z.string().url().optional(),
     /** The organization id Dataverse puts in webhook payloads (OrganizationId); events from others are refused. */
-    organizationId: z.string().uuid().optional(),
+    // z.guid(), not z.uuid(): real organization ids are not RFC 4122 versioned (e.g. f42a590d-a29d-ef11-…).
+    organizationId: z.guid().optional(),
     credentials: z.array(credentialSchema).min(1),
   })
   .strict();

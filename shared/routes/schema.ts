@@ -6,6 +6,8 @@
 import { z } from 'zod';
 
 const identifier = z.string().min(1).max(128);
+/** Dataverse ids are GUID-shaped but not RFC 4122 versioned (e.g. 6d81597f-0f9f-e711-…), so z.uuid() would reject real ids. */
+const guid = z.guid('must be a GUID (8-4-4-4-12 hex digits)');
 const columnName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a column logical name (letters, digits, _)');
 
 export const scopeSchema = z.enum(['User', 'BusinessUnit', 'ParentChildBusinessUnits', 'Organization']);
@@ -73,13 +75,26 @@ export const routeSchema = z
         /** Fire only when at least one listed column's value really differs between the pre and post images. */
         onlyWhenValueChanged: z.array(columnName).default([]),
         /** Ignore events whose initiating user (or user) is one of these systemuser ids (e.g. our own app users). */
-        ignoreUsers: z.array(z.string().uuid()).default([]),
+        ignoreUsers: z.array(guid).default([]),
         /** Ignore events carrying our own write tag (echo suppression in two-way sync). */
         ignoreOwnWrites: z.boolean().default(true),
         /** External (ingest/import) sources: the JSON schema-lite of accepted records. */
         recordColumns: z.record(columnName, z.enum(['string', 'number', 'integer', 'boolean', 'datetime', 'any'])).optional(),
+        /**
+         * "The flow owner" for scope (Power Automate compares the row's owner with the user who registered
+         * the flow): the systemuser id for scope User, that user's business unit for BusinessUnit, plus
+         * the descendant business units for ParentChildBusinessUnits (we do not read the BU tree at runtime).
+         */
+        ownerUserId: guid.optional(),
+        ownerBusinessUnitId: guid.optional(),
+        ownerChildBusinessUnitIds: z.array(guid).default([]),
       })
-      .strict(),
+      .strict()
+      .superRefine((s, ctx) => {
+        if (s.scope === 'User' && !s.ownerUserId) ctx.addIssue({ code: 'custom', path: ['ownerUserId'], message: 'scope "User" needs ownerUserId (the systemuser id whose rows count)' });
+        if ((s.scope === 'BusinessUnit' || s.scope === 'ParentChildBusinessUnits') && !s.ownerBusinessUnitId)
+          ctx.addIssue({ code: 'custom', path: ['ownerBusinessUnitId'], message: `scope "${s.scope}" needs ownerBusinessUnitId (the owner's business unit id)` });
+      }),
     target: z
       .object({
         environment: identifier,

@@ -1,0 +1,110 @@
+/**
+ * Loads the routes file once at startup: from DVSYNC_ROUTES_FILE (a path relative to the app root)
+ * or DVSYNC_ROUTES (inline JSON). Validates with zod and compiles every trigger condition once.
+ * Every error names the file, the route (name and index) and the field path; all errors are reported together.
+ */
+import { readFileSync } from 'fs';
+import { isAbsolute, resolve } from 'path';
+import { formatPath } from '../webhook/errors';
+import { routesFileSchema, type Route } from './schema';
+import type { DataverseTriggerOutputs } from './trigger-outputs';
+
+export interface CompiledCondition {
+  test(outputs: DataverseTriggerOutputs): { matched: boolean; error?: Error };
+}
+export type ConditionCompiler = (source: string) => CompiledCondition;
+
+export interface LoadedRoute {
+  route: Route;
+  index: number;
+  conditions: Array<{ source: string; compiled: CompiledCondition }>;
+}
+
+export interface LoadedRoutes {
+  /** Where the routes came from: the resolved file path, or "DVSYNC_ROUTES". */
+  origin: string;
+  routes: LoadedRoute[];
+  byName: Map<string, LoadedRoute>;
+}
+
+export class RoutesError extends Error {
+  constructor(
+    readonly origin: string,
+    readonly problems: string[],
+  ) {
+    super(`Routes in ${origin} are invalid (${problems.length} problem(s)):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'RoutesError';
+  }
+}
+
+export interface RoutesSource {
+  file?: string;
+  inline?: string;
+  /** Base for a relative file path (the function app root). */
+  appRoot: string;
+}
+
+export function loadRoutes(source: RoutesSource, compile: ConditionCompiler): LoadedRoutes {
+  let origin = 'DVSYNC_ROUTES';
+  let text: string;
+  if (source.file) {
+    origin = isAbsolute(source.file) ? source.file : resolve(source.appRoot, source.file);
+    try {
+      text = readFileSync(origin, 'utf8');
+    } catch (e) {
+      throw new RoutesError(origin, [`cannot read the file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); DVSYNC_ROUTES_FILE is resolved against ${source.appRoot}`]);
+    }
+  } else if (source.inline) {
+    text = source.inline;
+  } else {
+    throw new RoutesError(origin, ['no routes configured: set DVSYNC_ROUTES_FILE (path to routes.json) or DVSYNC_ROUTES (inline JSON)']);
+  }
+  return parseRoutes(text, origin, compile);
+}
+
+export function parseRoutes(text: string, origin: string, compile: ConditionCompiler): LoadedRoutes {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new RoutesError(origin, [`not valid JSON: ${(e as Error).message}`]);
+  }
+  const r = routesFileSchema.safeParse(json);
+  const rawRoutes = (json as { routes?: unknown[] } | null)?.routes;
+  const where = (path: ReadonlyArray<PropertyKey>): string => {
+    if (path[0] === 'routes' && typeof path[1] === 'number') {
+      const name = (rawRoutes?.[path[1]] as { name?: unknown } | undefined)?.name;
+      const rest = formatPath(path.slice(2));
+      return `route ${typeof name === 'string' ? `"${name}" ` : ''}(index ${path[1]}), field ${rest}`;
+    }
+    return `field ${formatPath(path)}`;
+  };
+  if (!r.success) throw new RoutesError(origin, r.error.issues.map((i) => `${where(i.path)}: ${i.message}`));
+
+  const problems: string[] = [];
+  const routes: LoadedRoute[] = [];
+  const byName = new Map<string, LoadedRoute>();
+  r.data.routes.forEach((route, index) => {
+    if (byName.has(route.name)) problems.push(`route "${route.name}" (index ${index}): the name is already used by index ${byName.get(route.name)!.index}; route names must be unique`);
+    if (!route.source.environment && !route.source.recordColumns)
+      problems.push(`${where(['routes', index, 'source'])}: give source.environment (a Dataverse source) or source.recordColumns (an external source for ingest/import)`);
+    const conditions: LoadedRoute['conditions'] = [];
+    route.source.triggerConditions.forEach((condition, ci) => {
+      try {
+        conditions.push({ source: condition, compiled: compile(condition) });
+      } catch (e) {
+        problems.push(`${where(['routes', index, 'source', 'triggerConditions', ci])}: ${(e as Error).message}`);
+      }
+    });
+    const loaded = { route, index, conditions };
+    routes.push(loaded);
+    if (!byName.has(route.name)) byName.set(route.name, loaded);
+  });
+  for (const { route, index } of routes) {
+    for (const dep of route.target.dependsOn) {
+      if (!byName.has(dep)) problems.push(`${where(['routes', index, 'target', 'dependsOn'])}: unknown route "${dep}"`);
+    }
+  }
+  if (problems.length) throw new RoutesError(origin, problems);
+  return { origin, routes, byName };
+}

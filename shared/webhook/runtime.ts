@@ -1,0 +1,101 @@
+/**
+ * Everything the intake handlers need, built once per process from the app settings:
+ * settings, compiled routes, the organization allow-list, header auth, the Service Bus publisher and
+ * the large-message store. `loadConfiguration` reports settings and routes problems together.
+ */
+import { loadSettings, SettingsError, type Env, type Settings } from '../config/settings';
+import { compileCondition } from '../routes/conditions';
+import { loadRoutes, RoutesError, type ConditionCompiler, type LoadedRoutes } from '../routes/load';
+import { BlobLargeMessageStore, type LargeMessageStore } from '../queue/large-messages';
+import type { ChangePublisher } from '../queue/outgoing';
+import { createServiceBusClient, ServiceBusChangePublisher } from '../queue/servicebus';
+import { HeaderAuthenticator } from './auth';
+
+export interface Configuration {
+  settings: Settings;
+  routes: LoadedRoutes;
+}
+
+export function loadConfiguration(env: Env = process.env, compile: ConditionCompiler = compileCondition): Configuration {
+  let settings: Settings | undefined;
+  const issues: SettingsError['issues'] = [];
+  try {
+    settings = loadSettings(env);
+  } catch (e) {
+    if (!(e instanceof SettingsError)) throw e;
+    issues.push(...e.issues);
+  }
+  const routesSource = settings?.routes ?? {
+    file: env.DVSYNC_ROUTES_FILE?.trim() || undefined,
+    inline: env.DVSYNC_ROUTES?.trim() || undefined,
+    appRoot: env.AzureWebJobsScriptRoot ?? process.cwd(),
+  };
+  let routes: LoadedRoutes | undefined;
+  if (routesSource.file || routesSource.inline) {
+    try {
+      routes = loadRoutes(routesSource, compile);
+    } catch (e) {
+      if (!(e instanceof RoutesError)) throw e;
+      const setting = routesSource.file ? 'DVSYNC_ROUTES_FILE' : 'DVSYNC_ROUTES';
+      for (const p of e.problems) issues.push({ setting, problem: `${e.origin}: ${p}`, fix: 'a routes file that passes validation (see shared/routes/README.md)' });
+    }
+  }
+  if (routes && settings) {
+    for (const { route, index } of routes.routes) {
+      for (const [what, name] of [['source', route.source.environment], ['target', route.target.environment]] as const) {
+        if (name && !(name in settings.environments))
+          issues.push({ setting: 'DVSYNC_ROUTES_FILE', problem: `route "${route.name}" (index ${index}): ${what}.environment "${name}" is not in DVSYNC_ENVIRONMENTS`, fix: `one of: ${Object.keys(settings.environments).join(', ') || '(none configured)'}` });
+      }
+    }
+  }
+  if (issues.length || !settings || !routes) throw new SettingsError(issues);
+  return { settings, routes };
+}
+
+export interface IntakeRuntime extends Configuration {
+  publisher: ChangePublisher;
+  largeMessages?: LargeMessageStore;
+  auth: HeaderAuthenticator;
+  /** organizationId (lower case) → environment name. */
+  organizations: Map<string, string>;
+  /** organization host name (lower case) → environment name. */
+  hosts: Map<string, string>;
+  now(): Date;
+}
+
+export interface RuntimeOverrides {
+  publisher?: ChangePublisher;
+  largeMessages?: LargeMessageStore | null;
+  now?: () => Date;
+}
+
+export function createIntakeRuntime(config: Configuration, overrides: RuntimeOverrides = {}): IntakeRuntime {
+  const { settings } = config;
+  const organizations = new Map<string, string>();
+  const hosts = new Map<string, string>();
+  for (const [name, env] of Object.entries(settings.environments)) {
+    if (env.organizationId) organizations.set(env.organizationId.toLowerCase(), name);
+    hosts.set(new URL(env.url).hostname.toLowerCase(), name);
+  }
+  const publisher =
+    overrides.publisher ?? new ServiceBusChangePublisher(createServiceBusClient(settings.serviceBus), settings.serviceBus.changesQueue, settings.intake.retryAfterSeconds);
+  const largeMessages = overrides.largeMessages === null ? undefined : (overrides.largeMessages ?? BlobLargeMessageStore.fromSettings(settings.storage));
+  const rt: IntakeRuntime = {
+    ...config,
+    publisher,
+    auth: new HeaderAuthenticator({ headerName: settings.intake.headerName, secrets: settings.intake.headerSecrets }),
+    organizations,
+    hosts,
+    now: overrides.now ?? (() => new Date()),
+  };
+  if (largeMessages) rt.largeMessages = largeMessages;
+  return rt;
+}
+
+let cached: Promise<IntakeRuntime> | undefined;
+
+/** The process-wide runtime from process.env (loaded on first use; a configuration error is remembered). */
+export function intakeRuntime(): Promise<IntakeRuntime> {
+  cached ??= Promise.resolve().then(() => createIntakeRuntime(loadConfiguration(process.env)));
+  return cached;
+}
