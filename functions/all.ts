@@ -1,5 +1,6 @@
 /** Every function of the app, in one list. Add a function by adding its definition here. */
 import type { FunctionDefinition } from './definition';
 import { health } from './health';
+import { applyChanges } from './apply-changes';
 
-export const allFunctions: FunctionDefinition[] = [health];
+export const allFunctions: FunctionDefinition[] = [health, applyChanges];

@@ -1,0 +1,273 @@
+/**
+ * The write engine: applyChanges(batch) plans the batch, writes parents before children through the
+ * best write path, handles missing parents, throttling and bad records, then records the ledger
+ * (after Dataverse confirmed), failures and re-enqueued changes. See README.md for the guarantees.
+ */
+import type { Route } from '../routes/schema';
+import type { FailureRecord, FailureStorePort } from '../ledger/failures';
+import type { LedgerWrite, RecordLedgerPort } from '../ledger/types';
+import { truncateBody } from '../ledger/failures';
+import { BatchSizer, CapabilityRegistry } from './capabilities';
+import { routeRanks } from './dependencies';
+import { BatchTransientError, EngineConfigError, isDuplicateCode, isMissingRowCode } from './errors';
+import { GroupWriter, type EnvironmentState, type ItemResult } from './group-writer';
+import { countOutcomes, type BatchResult, type MessageOutcome } from './outcomes';
+import { resolveOptions, type EngineOptions, type ResolvedOptions } from './options';
+import { judge, planBatch, type Decision, type IncomingMessage, type PlannedOp } from './plan';
+import type { DataverseWritePort, ReschedulePort, ScheduledChange, TargetWrite } from './ports';
+import { nextMessageId, RETRIES_PROPERTY, retryDelayMs } from './reschedule';
+
+export interface EnginePorts {
+  dataverse: DataverseWritePort;
+  ledger: RecordLedgerPort;
+  failures: FailureStorePort;
+  rescheduler: ReschedulePort;
+}
+
+export type { IncomingMessage } from './plan';
+
+export class WriteEngine {
+  private readonly opts: ResolvedOptions;
+  private readonly routes: Map<string, Route>;
+  private readonly ranks: Map<string, number>;
+  private readonly entitySets = new Map<string, string>();
+  readonly writer: GroupWriter;
+
+  constructor(options: EngineOptions, private readonly ports: EnginePorts) {
+    this.opts = resolveOptions(options);
+    this.routes = new Map();
+    for (const r of this.opts.routes) {
+      if (this.routes.has(r.name)) throw new EngineConfigError(`Two routes are named "${r.name}"; route names must be unique.`);
+      this.routes.set(r.name, r);
+      this.entitySets.set(`${r.target.environment}/${r.target.table}`, r.target.entitySet);
+    }
+    for (const [env, tables] of Object.entries(this.opts.entitySets)) for (const [t, set] of Object.entries(tables)) this.entitySets.set(`${env}/${t}`, set);
+    this.ranks = routeRanks(this.opts.routes);
+    for (const r of this.opts.routes) {
+      for (const l of r.target.lookups) {
+        for (const t of Array.isArray(l.targetTable) ? l.targetTable : [l.targetTable]) {
+          if (!this.entitySets.has(`${r.target.environment}/${t}`)) {
+            throw new EngineConfigError(`Route "${r.name}": lookup "${l.from}" targets table "${t}", but no route writes "${t}" in environment "${r.target.environment}" and engine option entitySets.${r.target.environment}.${t} is not set, so its entity set is unknown.`);
+          }
+        }
+      }
+    }
+    this.writer = new GroupWriter(ports.dataverse, new CapabilityRegistry(this.opts.capabilities), new BatchSizer(this.opts.batchSize.min), this.opts);
+  }
+
+  async applyChanges(messages: readonly IncomingMessage[]): Promise<BatchResult> {
+    const now = this.opts.now();
+    const stage = planBatch(messages, this.routes, this.ranks, (env, table) => this.entitySets.get(`${env}/${table}`));
+    const outcomes: MessageOutcome[] = [...stage.skipped];
+    const failures: FailureRecord[] = [];
+    const ledgerWrites: LedgerWrite[] = [];
+    const scheduled: ScheduledChange[] = [];
+
+    for (const r of stage.rejected) {
+      outcomes.push({ index: r.index, messageId: r.incoming.messageId, route: r.change?.route, outcome: { status: 'failed', reason: r.reason, detail: r.detail }, warnings: [] });
+      failures.push({ severity: 'error', reason: r.reason, detail: r.detail, messageId: r.incoming.messageId, route: r.change?.route, sourceId: r.change?.source.id, version: r.change?.version, attempt: r.incoming.deliveryCount ?? 1, time: now.toISOString(), body: truncateBody(r.body) });
+    }
+
+    let entries;
+    try {
+      entries = await this.ports.ledger.read(stage.ops.map((o) => o.ledgerKey));
+    } catch (err) {
+      throw new BatchTransientError(`Reading the record ledger failed (${(err as Error).message}); the batch will be redelivered.`, { cause: err });
+    }
+    const decisions: Decision[] = [];
+    for (const op of stage.ops) {
+      const entry = entries.get(op.lid);
+      const verdict = judge(op, entry);
+      if (verdict.type === 'write') decisions.push(verdict.decision);
+      else {
+        outcomes.push(verdict.outcome);
+        if (verdict.ledgerVersionOnly && entry) ledgerWrites.push({ ...op.ledgerKey, version: op.change.version, hashes: entry.hashes, deleted: entry.deleted });
+      }
+    }
+
+    const ctx: RunContext = { now, outcomes, failures, ledgerWrites, scheduled, envs: new Map(), applied: 0, transient: [] };
+    await this.execute(decisions, ctx);
+
+    if (ctx.transient.length > 0 && ctx.applied === 0 && ctx.transient.length === decisions.length) {
+      await this.persist(ctx);
+      const first = ctx.transient[0];
+      throw new BatchTransientError(`Every write of the batch failed transiently (e.g. ${first.result.message}); the batch will be redelivered.`);
+    }
+    for (const t of ctx.transient) this.retryLater(t.decision.op, ctx, 'Transient', `Dataverse kept failing transiently: ${t.result.message}`, t.result);
+    await this.persist(ctx);
+    outcomes.sort((a, b) => a.index - b.index);
+    return { outcomes, counts: countOutcomes(outcomes) };
+  }
+
+  private async persist(ctx: RunContext): Promise<void> {
+    try {
+      await this.ports.ledger.write(ctx.ledgerWrites);
+    } catch (err) {
+      // Dataverse already has the writes; redelivery re-applies them idempotently (see README).
+      throw new BatchTransientError(`Writing the record ledger failed after Dataverse confirmed the writes (${(err as Error).message}); the batch will be redelivered and re-applied idempotently.`, { cause: err });
+    }
+    await this.ports.rescheduler.schedule(ctx.scheduled);
+    await this.ports.failures.record(ctx.failures);
+  }
+
+  /** Upserts/creates/updates by ascending rank (parents first), then deletes by descending rank (children first). */
+  private async execute(decisions: Decision[], ctx: RunContext): Promise<void> {
+    const writes = decisions.filter((d) => d.op.write.kind !== 'delete');
+    const deletes = decisions.filter((d) => d.op.write.kind === 'delete');
+    const missingParent: Decision[] = [];
+    const ranksOf = (ds: Decision[]) => [...new Set(ds.map((d) => d.op.rank))];
+    for (const rank of ranksOf(writes).sort((a, b) => a - b)) await this.writeRank(writes.filter((d) => d.op.rank === rank), ctx, missingParent);
+    for (const rank of ranksOf(deletes).sort((a, b) => b - a)) await this.writeRank(deletes.filter((d) => d.op.rank === rank), ctx, missingParent);
+    // A parent may have been written later in this batch (same table, or same rank): one more pass, then the policy.
+    let pending = missingParent.splice(0);
+    for (let pass = 0; pending.length > 0 && pass < 4; pass++) {
+      const again: Decision[] = [];
+      await this.writeRank(pending, ctx, again, 'policy');
+      pending = again;
+    }
+    for (const d of pending) this.fail(d.op, ctx, 'MissingParent', `parent rows still missing after ${4} write passes without unresolvable lookups.`);
+  }
+
+  private async writeRank(ds: Decision[], ctx: RunContext, missingParent: Decision[], mode?: 'policy'): Promise<void> {
+    const groups = new Map<string, Decision[]>();
+    for (const d of ds) {
+      const id = `${d.op.write.environment}\u0000${d.op.write.table}\u0000${d.op.write.kind}`;
+      groups.set(id, [...(groups.get(id) ?? []), d]);
+    }
+    await Promise.all(
+      [...groups.values()].map(async (group) => {
+        const { environment, table, kind } = group[0].op.write;
+        const state = ctx.envs.get(environment) ?? {};
+        ctx.envs.set(environment, state);
+        const results = await this.writer.write(environment, table, kind, group.map((d, i) => ({ id: i, write: toTargetWrite(d) })), state);
+        group.forEach((d, i) => this.settle(d, results.get(i) as ItemResult, ctx, missingParent, mode));
+      }),
+    );
+  }
+
+  private settle(d: Decision, r: ItemResult, ctx: RunContext, missingParent: Decision[], mode?: 'policy'): void {
+    const op = d.op;
+    switch (r.type) {
+      case 'ok':
+        return this.applied(d, ctx, { path: r.path });
+      case 'reschedule':
+        return this.reschedule(op, ctx, r.notBefore, 'Throttled', op.retries);
+      case 'transient':
+        ctx.transient.push({ decision: d, result: r });
+        return;
+      case 'record': {
+        const w = op.write;
+        if (w.kind === 'create' && r.status === 412 && isDuplicateCode(r.code, r.status)) {
+          return this.applied(d, ctx, { detail: 'createOnly: the row already exists (an earlier delivery wrote it before the ledger recorded it)' });
+        }
+        if (r.status === 404 && isMissingRowCode(r.code)) {
+          const parentTables = this.missingParentTables(d, r.message);
+          if (parentTables.length > 0) {
+            if (mode === 'policy') return this.applyMissingParentPolicy(d, ctx, r.message, missingParent);
+            missingParent.push(d);
+            return;
+          }
+          if (w.kind === 'delete' || w.deactivate) return this.applied(d, ctx, { detail: 'the target row does not exist (already deleted)' });
+        }
+        return this.fail(op, ctx, w.kind === 'update' && r.status === 404 ? 'TargetMissing' : 'DataverseError', `Dataverse refused the ${w.kind} of ${w.entitySet}(${w.keyText}): ${r.status ?? ''} ${r.code ?? ''} ${r.message}`.replace(/\s+/g, ' '), r);
+      }
+    }
+  }
+
+  /** Lookup tables a 404 may refer to: those the message names, else (for writes that cannot miss their own row) all bound ones. */
+  private missingParentTables(d: Decision, message: string): string[] {
+    const bound = d.op.write.binds.filter((b) => b.url !== null && b.property in d.body);
+    const named = bound.filter((b) => new RegExp(`\\b${b.targetTable}\\b`, 'i').test(message));
+    if (named.length > 0 && !(d.op.write.kind === 'update' && named.every((b) => b.targetTable === d.op.write.table) && !/With Id/.test(message))) return named.map((b) => b.targetTable);
+    if (d.op.write.kind === 'update') return [];
+    return bound.map((b) => b.targetTable);
+  }
+
+  private applyMissingParentPolicy(d: Decision, ctx: RunContext, message: string | undefined, requeue?: Decision[]): void {
+    const tables = new Set(this.missingParentTables(d, message ?? ''));
+    const binds = d.op.write.binds.filter((b) => b.url !== null && tables.has(b.targetTable) && b.property in d.body);
+    const detail = `parent not found for ${binds.map((b) => `${b.property} → ${b.url}`).join(', ') || 'a lookup'}${message ? ` (${message})` : ''}`;
+    if (binds.some((b) => b.missingParent === 'fail') || binds.length === 0) return this.fail(d.op, ctx, 'MissingParent', `${detail}; lookup policy "fail".`);
+    if (binds.some((b) => b.missingParent === 'retry')) return this.retryLater(d.op, ctx, 'MissingParent', detail);
+    // dropLookup: write the rest without the unresolvable lookups, with a warning.
+    const body = { ...d.body };
+    const nextHashes = { ...d.nextHashes };
+    for (const b of binds) {
+      delete body[b.property];
+      delete nextHashes[b.property];
+    }
+    const warning = `${detail}; lookup dropped (policy "dropLookup").`;
+    ctx.warnings ??= new Map();
+    ctx.warnings.set(d.op.index, [...(ctx.warnings.get(d.op.index) ?? []), warning]);
+    ctx.failures.push(this.failureRecord(d.op, ctx, 'warning', 'LookupDropped', warning));
+    const next: Decision = { op: d.op, body, nextHashes };
+    if (Object.keys(body).length === 0 && d.op.write.kind !== 'create' && d.op.write.kind !== 'upsert') return this.applied(next, ctx, {});
+    if (requeue) requeue.push(next);
+    else this.fail(d.op, ctx, 'MissingParent', `${detail}; no pass left to write without the lookup.`);
+  }
+
+  private applied(d: Decision, ctx: RunContext, info: { path?: 'bulk' | 'changeSet' | 'single'; detail?: string }): void {
+    const op = d.op;
+    ctx.applied++;
+    ctx.outcomes.push({ index: op.index, messageId: op.incoming.messageId, route: op.route.name, targetKey: op.write.keyText, outcome: { status: 'applied', ...info }, warnings: ctx.warnings?.get(op.index) ?? [] });
+    ctx.ledgerWrites.push({ ...op.ledgerKey, version: op.change.version, hashes: op.write.kind === 'delete' ? {} : d.nextHashes, deleted: op.write.kind === 'delete' });
+  }
+
+  private retryLater(op: PlannedOp, ctx: RunContext, reason: string, detail: string, dv?: { status?: number; code?: string }): void {
+    const age = ctx.now.getTime() - Date.parse(op.change.receivedAt);
+    const policy = this.opts.retry;
+    if (op.retries + 1 >= policy.maxAttempts || (Number.isFinite(age) && age > policy.maxAgeMs)) {
+      return this.fail(op, ctx, reason, `${detail}; gave up after ${op.retries + 1} attempts (${Math.round(age / 1000)} s since the change was accepted; limits: ${policy.maxAttempts} attempts, ${policy.maxAgeMs / 1000} s).`, dv);
+    }
+    this.reschedule(op, ctx, new Date(ctx.now.getTime() + retryDelayMs(policy, op.retries)), reason, op.retries + 1);
+  }
+
+  private reschedule(op: PlannedOp, ctx: RunContext, notBefore: Date, reason: string, retries: number): void {
+    const messageId = nextMessageId(op.incoming.messageId);
+    ctx.scheduled.push({ body: op.body, sessionId: op.incoming.sessionId, correlationId: op.incoming.correlationId, messageId, scheduledEnqueueTimeUtc: notBefore, applicationProperties: { ...op.incoming.applicationProperties, [RETRIES_PROPERTY]: retries } });
+    ctx.outcomes.push({ index: op.index, messageId: op.incoming.messageId, route: op.route.name, targetKey: op.write.keyText, outcome: { status: 'rescheduled', reason, notBefore: notBefore.toISOString(), messageId }, warnings: ctx.warnings?.get(op.index) ?? [] });
+  }
+
+  private fail(op: PlannedOp, ctx: RunContext, reason: string, detail: string, dv?: { status?: number; code?: string; kind?: string }): void {
+    ctx.outcomes.push({ index: op.index, messageId: op.incoming.messageId, route: op.route.name, targetKey: op.write.keyText, outcome: { status: 'failed', reason, detail }, warnings: ctx.warnings?.get(op.index) ?? [] });
+    ctx.failures.push(this.failureRecord(op, ctx, 'error', reason, detail, dv));
+  }
+
+  private failureRecord(op: PlannedOp, ctx: RunContext, severity: 'error' | 'warning', reason: string, detail: string, dv?: { status?: number; code?: string; kind?: string }): FailureRecord {
+    return {
+      severity,
+      reason,
+      detail,
+      messageId: op.incoming.messageId,
+      route: op.route.name,
+      environment: op.write.environment,
+      table: op.write.table,
+      targetKey: op.write.keyText,
+      sourceId: op.change.source.id,
+      version: op.change.version,
+      status: dv?.status,
+      code: dv?.code,
+      kind: dv?.kind,
+      attempt: op.retries + 1,
+      time: ctx.now.toISOString(),
+      body: truncateBody(op.body),
+    };
+  }
+}
+
+interface RunContext {
+  now: Date;
+  outcomes: MessageOutcome[];
+  failures: FailureRecord[];
+  ledgerWrites: LedgerWrite[];
+  scheduled: ScheduledChange[];
+  envs: Map<string, EnvironmentState>;
+  applied: number;
+  transient: Array<{ decision: Decision; result: Extract<ItemResult, { type: 'transient' }> }>;
+  warnings?: Map<number, string[]>;
+}
+
+function toTargetWrite(d: Decision): TargetWrite {
+  const w = d.op.write;
+  return { kind: w.kind, entitySet: w.entitySet, table: w.table, key: w.key, body: d.body };
+}

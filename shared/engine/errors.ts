@@ -1,0 +1,115 @@
+/** Engine errors and the classification of errors coming back through the Dataverse port. */
+
+/** A routes/engine configuration mistake found when the engine is built (never at write time). */
+export class EngineConfigError extends Error {
+  override name = 'EngineConfigError';
+}
+
+/** A change that cannot be mapped to a target write; permanent (retrying gives the same result). */
+export class MappingError extends Error {
+  override name = 'MappingError';
+  readonly retryable = false;
+  constructor(
+    readonly route: string,
+    readonly column: string | undefined,
+    message: string,
+  ) {
+    super(`Route "${route}"${column ? `, column "${column}"` : ''}: ${message}`);
+  }
+}
+
+/** The batch as a whole cannot proceed right now (storage down, Dataverse unreachable): the host redelivers it. */
+export class BatchTransientError extends Error {
+  override name = 'BatchTransientError';
+  readonly retryable = true;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+export type WriteErrorKind =
+  | 'throttled'
+  | 'transient'
+  | 'notFound'
+  | 'precondition'
+  | 'duplicateKey'
+  | 'validation'
+  | 'privilege'
+  | 'auth'
+  | 'permanent';
+
+/** What the engine needs to know about a failed Dataverse call. */
+export type ClassifiedError =
+  | { type: 'reschedule'; notBefore: Date; message: string }
+  | { type: 'unsupported'; message: string }
+  | { type: 'transient'; status?: number; code?: string; message: string; retryAfterMs?: number; pressure: boolean }
+  | { type: 'record'; status?: number; code?: string; kind: WriteErrorKind; message: string };
+
+const MISSING_ROW_CODES = new Set(['0x80040217', '0x80060891', '0x80048d02']);
+const DUPLICATE_CODES = new Set(['0x80040237', '0x80060892']);
+/** SQL timeout / deadlock (−2147204783 / −2147204784): the request was too heavy; shrink and retry. */
+const PRESSURE_CODES = new Set(['0x80044151', '0x80044150']);
+
+export function isMissingRowCode(code: string | undefined): boolean {
+  return code !== undefined && MISSING_ROW_CODES.has(code.toLowerCase());
+}
+
+export function isDuplicateCode(code: string | undefined, status?: number): boolean {
+  return (code !== undefined && DUPLICATE_CODES.has(code.toLowerCase())) || (status === 412 && code !== '0x80060882' && code !== '0x80040333');
+}
+
+interface ErrorLike {
+  name?: unknown;
+  message?: unknown;
+  status?: unknown;
+  code?: unknown;
+  kind?: unknown;
+  retryable?: unknown;
+  retryAfterMs?: unknown;
+  notBefore?: unknown;
+}
+
+/**
+ * Sorts a thrown error into: reschedule (throttle wait too long), unsupported (the server does not
+ * offer this write path for the table), transient (retry the same request, maybe smaller), or record
+ * (this data is wrong; retrying cannot help).
+ */
+export function classifyWriteError(err: unknown): ClassifiedError {
+  const e = (typeof err === 'object' && err !== null ? err : {}) as ErrorLike;
+  const message = typeof e.message === 'string' ? e.message : String(err);
+  if (e.notBefore instanceof Date || e.name === 'RescheduleError') {
+    const notBefore = e.notBefore instanceof Date ? e.notBefore : new Date(typeof e.notBefore === 'string' || typeof e.notBefore === 'number' ? e.notBefore : Date.now());
+    return { type: 'reschedule', notBefore, message };
+  }
+  const status = typeof e.status === 'number' ? e.status : undefined;
+  const code = typeof e.code === 'string' ? e.code.toLowerCase() : undefined;
+  if (status === undefined) {
+    // No HTTP answer: a network failure is transient; a request refused locally (kind set, not retryable) is the record's fault.
+    if (typeof e.kind === 'string' && e.retryable === false && e.kind !== 'auth') return { type: 'record', kind: e.kind as WriteErrorKind, message };
+    return { type: 'transient', message, pressure: false };
+  }
+  if (isUnsupportedMessage(status, code, message)) return { type: 'unsupported', message };
+  const kind = (typeof e.kind === 'string' ? e.kind : undefined) as WriteErrorKind | undefined;
+  const pressure = (code !== undefined && PRESSURE_CODES.has(code)) || status === 408 || status === 504 || /sql timeout|timeout expired/i.test(message);
+  const retryable = e.retryable === true || kind === 'transient' || kind === 'throttled' || status === 429 || status >= 500 || pressure;
+  if (retryable || kind === 'auth') {
+    return { type: 'transient', status, code, message, retryAfterMs: typeof e.retryAfterMs === 'number' ? e.retryAfterMs : undefined, pressure };
+  }
+  return { type: 'record', status, code, kind: kind ?? kindFromStatus(status, code), message };
+}
+
+/** The bulk message (or $batch) is not available for this table: fall back to the next write path. */
+function isUnsupportedMessage(status: number, code: string | undefined, message: string): boolean {
+  if (status === 404 && code === '0x8006088a' && /Multiple/.test(message)) return true; // action not bound to this set
+  if (status === 501) return true;
+  return /(is not supported for|not yet implemented|message .* is not supported|The '?\w*Multiple'? message)/i.test(message) && status >= 400 && status < 500;
+}
+
+function kindFromStatus(status: number, code: string | undefined): WriteErrorKind {
+  if (status === 404) return 'notFound';
+  if (status === 412) return isDuplicateCode(code, status) ? 'duplicateKey' : 'precondition';
+  if (status === 403) return 'privilege';
+  if (status === 401) return 'auth';
+  if (status === 400) return 'validation';
+  return 'permanent';
+}

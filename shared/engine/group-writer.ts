@@ -1,0 +1,141 @@
+/**
+ * Writes one group (same environment, table and write kind) through the best available path, in
+ * chunks of the adaptive batch size. All-or-nothing chunks that fail on a record are split in halves
+ * until the bad records are isolated; the rest is applied. Reports one result per item.
+ */
+import { mapBounded } from '../ledger/bounded';
+import { BatchSizer, CapabilityRegistry, type WritePath } from './capabilities';
+import { classifyWriteError, type WriteErrorKind } from './errors';
+import type { ResolvedOptions } from './options';
+import type { BulkMessage, DataverseWritePort, TargetWrite } from './ports';
+
+export interface WriteItem {
+  id: number;
+  write: TargetWrite;
+}
+
+export type ItemResult =
+  | { type: 'ok'; path: WritePath }
+  | { type: 'record'; status?: number; code?: string; kind: WriteErrorKind; message: string }
+  | { type: 'reschedule'; notBefore: Date; message: string }
+  | { type: 'transient'; status?: number; code?: string; message: string };
+
+/** Per-batch state of one environment: once the throttle says "not before T", nothing more is sent there. */
+export interface EnvironmentState {
+  blockedUntil?: Date;
+  blockedReason?: string;
+}
+
+const BULK_MESSAGE: Record<TargetWrite['kind'], BulkMessage | undefined> = {
+  upsert: 'UpsertMultiple',
+  create: 'CreateMultiple',
+  update: 'UpdateMultiple',
+  delete: undefined,
+};
+
+export class GroupWriter {
+  /** Requests sent per path, for telemetry and tests. */
+  readonly requests = { bulk: 0, changeSet: 0, single: 0 };
+
+  constructor(
+    private readonly port: DataverseWritePort,
+    private readonly caps: CapabilityRegistry,
+    private readonly sizer: BatchSizer,
+    private readonly opts: ResolvedOptions,
+  ) {}
+
+  async write(env: string, table: string, kind: TargetWrite['kind'], items: readonly WriteItem[], state: EnvironmentState): Promise<Map<number, ItemResult>> {
+    const results = new Map<number, ItemResult>();
+    await this.writeAll(env, table, kind, items, results, state);
+    return results;
+  }
+
+  private async writeAll(env: string, table: string, kind: TargetWrite['kind'], items: readonly WriteItem[], results: Map<number, ItemResult>, state: EnvironmentState): Promise<void> {
+    let i = 0;
+    while (i < items.length) {
+      const path = this.caps.paths(env, table, kind)[0];
+      if (path === 'single') {
+        await mapBounded(items.slice(i), this.opts.singleConcurrency, (item) => this.attempt(env, table, kind, 'single', [item], results, state, 0));
+        return;
+      }
+      const size = this.sizer.current(this.sizeId(env, table, path), this.startSize(env, table, path));
+      const chunk = items.slice(i, i + size);
+      i += chunk.length;
+      await this.attempt(env, table, kind, path, chunk, results, state, 0);
+    }
+  }
+
+  private sizeId(env: string, table: string, path: WritePath): string {
+    return `${env}/${table}/${path}`;
+  }
+
+  private startSize(env: string, table: string, path: WritePath): number {
+    if (path === 'bulk') return this.caps.isElastic(env, table) ? this.opts.batchSize.elasticBulk : this.opts.batchSize.bulk;
+    return path === 'changeSet' ? this.opts.batchSize.changeSet : 1;
+  }
+
+  private async send(env: string, kind: TargetWrite['kind'], path: WritePath, chunk: readonly WriteItem[]): Promise<void> {
+    this.requests[path]++;
+    const writes = chunk.map((c) => c.write);
+    if (path === 'bulk') return this.port.writeMultiple(env, BULK_MESSAGE[kind] as BulkMessage, writes);
+    if (path === 'changeSet') return this.port.writeChangeSet(env, writes);
+    return this.port.writeOne(env, writes[0]);
+  }
+
+  private async attempt(
+    env: string,
+    table: string,
+    kind: TargetWrite['kind'],
+    path: WritePath,
+    chunk: readonly WriteItem[],
+    results: Map<number, ItemResult>,
+    state: EnvironmentState,
+    transientTry: number,
+  ): Promise<void> {
+    if (chunk.length === 0) return;
+    if (state.blockedUntil) {
+      for (const c of chunk) results.set(c.id, { type: 'reschedule', notBefore: state.blockedUntil, message: state.blockedReason ?? 'throttled' });
+      return;
+    }
+    const sizeId = this.sizeId(env, table, path);
+    const start = this.startSize(env, table, path);
+    const t0 = Date.now();
+    try {
+      await this.send(env, kind, path, chunk);
+      if (Date.now() - t0 > this.opts.slowRequestMs) this.sizer.shrink(sizeId, start);
+      else this.sizer.grow(sizeId, start);
+      for (const c of chunk) results.set(c.id, { type: 'ok', path });
+      return;
+    } catch (err) {
+      const c = classifyWriteError(err);
+      const split = async (): Promise<void> => {
+        const mid = Math.ceil(chunk.length / 2);
+        await this.attempt(env, table, kind, path, chunk.slice(0, mid), results, state, transientTry);
+        await this.attempt(env, table, kind, path, chunk.slice(mid), results, state, transientTry);
+      };
+      switch (c.type) {
+        case 'reschedule':
+          state.blockedUntil = c.notBefore;
+          state.blockedReason = c.message;
+          for (const item of chunk) results.set(item.id, { type: 'reschedule', notBefore: c.notBefore, message: c.message });
+          return;
+        case 'unsupported':
+          this.caps.markUnsupported(env, table, path, kind);
+          return this.writeAll(env, table, kind, chunk, results, state);
+        case 'transient':
+          if (c.pressure) this.sizer.shrink(sizeId, start);
+          if (c.pressure && chunk.length > 1) return split();
+          if (transientTry < this.opts.transientRetries) {
+            await this.opts.sleep(c.retryAfterMs ?? this.opts.transientDelayMs * 2 ** transientTry);
+            return this.attempt(env, table, kind, path, chunk, results, state, transientTry + 1);
+          }
+          for (const item of chunk) results.set(item.id, { type: 'transient', status: c.status, code: c.code, message: c.message });
+          return;
+        case 'record':
+          if (chunk.length > 1) return split();
+          results.set(chunk[0].id, { type: 'record', status: c.status, code: c.code, kind: c.kind, message: c.message });
+          return;
+      }
+    }
+  }
+}

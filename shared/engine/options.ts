@@ -1,0 +1,96 @@
+/** Engine options, validated once; every default lives here. */
+import type { Route } from '../routes/schema';
+import { EngineConfigError } from './errors';
+
+export interface TableCapabilities {
+  /** The table accepts CreateMultiple/UpdateMultiple/UpsertMultiple (false: never try; true: try, fall back if refused). */
+  bulk: boolean;
+  /** Elastic table: bulk batches start at 100 instead of 1,000. */
+  elastic: boolean;
+  /** `$batch` change sets may be used. */
+  changeSet: boolean;
+}
+
+export interface RetryPolicy {
+  /** Reschedules for a record (missing parent, repeated transient failure) before it is recorded as failed. */
+  maxAttempts: number;
+  /** Age (since the producer accepted the change) after which it is no longer retried. */
+  maxAgeMs: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+export interface EngineOptions {
+  routes: readonly Route[];
+  /** Entity sets of lookup target tables no route writes to: environment → table → entity set. */
+  entitySets?: Record<string, Record<string, string>>;
+  /** Per table (`<env>/<table>` or `<table>`) write capabilities; unknown tables default to all paths on. */
+  capabilities?: Record<string, Partial<TableCapabilities>>;
+  batchSize?: Partial<{ bulk: number; elasticBulk: number; changeSet: number; min: number }>;
+  retry?: Partial<RetryPolicy>;
+  /** In-call retries of a transient failure (with backoff) before the records are rescheduled. */
+  transientRetries?: number;
+  transientDelayMs?: number;
+  /** Requests slower than this shrink the batch size (execution-time pressure). */
+  slowRequestMs?: number;
+  /** Parallel requests for the single-request path. */
+  singleConcurrency?: number;
+  now?: () => Date;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface ResolvedOptions {
+  routes: readonly Route[];
+  entitySets: Record<string, Record<string, string>>;
+  capabilities: Record<string, Partial<TableCapabilities>>;
+  batchSize: { bulk: number; elasticBulk: number; changeSet: number; min: number };
+  retry: RetryPolicy;
+  transientRetries: number;
+  transientDelayMs: number;
+  slowRequestMs: number;
+  singleConcurrency: number;
+  now: () => Date;
+  sleep: (ms: number) => Promise<void>;
+}
+
+/** Microsoft's starting points: 1,000 per bulk request (standard), 100 (elastic), 1,000 max per $batch change set. */
+export const DEFAULTS = {
+  batchSize: { bulk: 1000, elasticBulk: 100, changeSet: 100, min: 1 },
+  retry: { maxAttempts: 8, maxAgeMs: 24 * 3600_000, baseDelayMs: 30_000, maxDelayMs: 15 * 60_000 },
+  transientRetries: 2,
+  transientDelayMs: 1000,
+  slowRequestMs: 60_000,
+  singleConcurrency: 8,
+} as const;
+
+export function resolveOptions(o: EngineOptions): ResolvedOptions {
+  const batchSize = { ...DEFAULTS.batchSize, ...o.batchSize };
+  for (const [name, v] of Object.entries(batchSize)) positiveInt(`batchSize.${name}`, v);
+  if (batchSize.bulk > 1000 || batchSize.changeSet > 1000) throw new EngineConfigError(`batchSize: at most 1000 per bulk request or change set (Dataverse limit); got bulk ${batchSize.bulk}, changeSet ${batchSize.changeSet}.`);
+  const retry = { ...DEFAULTS.retry, ...o.retry };
+  for (const [name, v] of Object.entries(retry)) nonNegative(`retry.${name}`, v);
+  const r: ResolvedOptions = {
+    routes: o.routes,
+    entitySets: o.entitySets ?? {},
+    capabilities: o.capabilities ?? {},
+    batchSize,
+    retry,
+    transientRetries: nonNegative('transientRetries', o.transientRetries ?? DEFAULTS.transientRetries),
+    transientDelayMs: nonNegative('transientDelayMs', o.transientDelayMs ?? DEFAULTS.transientDelayMs),
+    slowRequestMs: positiveInt('slowRequestMs', o.slowRequestMs ?? DEFAULTS.slowRequestMs),
+    singleConcurrency: positiveInt('singleConcurrency', o.singleConcurrency ?? DEFAULTS.singleConcurrency),
+    now: o.now ?? (() => new Date()),
+    sleep: o.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+  };
+  return r;
+}
+
+function positiveInt(name: string, v: number): number {
+  if (!Number.isInteger(v) || v < 1) throw new EngineConfigError(`Engine option ${name} must be a positive integer; got ${v}.`);
+  return v;
+}
+
+function nonNegative(name: string, v: number): number {
+  if (!Number.isFinite(v) || v < 0) throw new EngineConfigError(`Engine option ${name} must be a number ≥ 0; got ${v}.`);
+  return v;
+}
