@@ -65,7 +65,7 @@ export function isObject(v: unknown): v is JsonObject {
 }
 
 /** Numeric value as a JS double (bigint loses precision past 2^53, which is acceptable for floats). */
-export function toDouble(v: number | bigint | FloatValue): number {
+export function asDouble(v: number | bigint | FloatValue): number {
   if (v instanceof FloatValue) return v.value;
   return typeof v === 'bigint' ? Number(v) : v;
 }
@@ -214,8 +214,8 @@ export function numericCompare(a: number | bigint | FloatValue, b: number | bigi
       return x < y ? -1 : x > y ? 1 : 0;
     }
   }
-  const x = toDouble(a);
-  const y = toDouble(b);
+  const x = asDouble(a);
+  const y = asDouble(b);
   return x < y ? -1 : x > y ? 1 : 0;
 }
 

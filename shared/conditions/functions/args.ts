@@ -6,7 +6,7 @@ import {
   isInteger,
   isNumber,
   isObject,
-  toDouble,
+  asDouble,
   typeOf,
   type JsonObject,
   type Value,
@@ -49,7 +49,7 @@ export function num(fn: string, args: Value[], i: number): number | bigint | Flo
 }
 
 export function dbl(fn: string, args: Value[], i: number): number {
-  return toDouble(num(fn, args, i));
+  return asDouble(num(fn, args, i));
 }
 
 export function bool(fn: string, args: Value[], i: number): boolean {

@@ -1,6 +1,6 @@
 /** Conversion functions: types, base64, data URIs and URI components. */
 import { FunctionFailure } from '../errors';
-import { BinaryValue, FloatValue, isFloat, isInteger, isObject, makeFloat, toDisplayString, toDouble, type Value } from '../values';
+import { BinaryValue, FloatValue, isFloat, isInteger, isObject, makeFloat, toDisplayString, asDouble, type Value } from '../values';
 import { binaryOrString, optStr, str, typeError } from './args';
 import { parseJsonText } from './json-text';
 import { localeNumbers } from './number-format';
@@ -64,7 +64,7 @@ function toBool(v: Value, name: string): boolean {
     if (t === 'false') return false;
     throw new FunctionFailure(`The function '${name}' cannot convert the string '${v}' to a boolean: use 'true' or 'false'.`);
   }
-  if (typeof v === 'number' || typeof v === 'bigint' || v instanceof FloatValue) return toDouble(v) !== 0;
+  if (typeof v === 'number' || typeof v === 'bigint' || v instanceof FloatValue) return asDouble(v) !== 0;
   throw typeError(name, 0, 'a boolean, a number or a string', v);
 }
 
@@ -78,7 +78,7 @@ function toInt(v: Value, name: string): Value {
   }
   if (isFloat(v)) {
     // Convert.ToInt64 rounds half to even.
-    const d = toDouble(v as unknown as number);
+    const d = asDouble(v as unknown as number);
     const r = Math.round(d);
     return Math.abs(d % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
   }
@@ -87,7 +87,7 @@ function toInt(v: Value, name: string): Value {
 }
 
 function toFloat(v: Value, locale: string | undefined, name: string): Value {
-  if (isInteger(v) || isFloat(v)) return makeFloat(toDouble(v as unknown as number));
+  if (isInteger(v) || isFloat(v)) return makeFloat(asDouble(v as unknown as number));
   if (typeof v === 'string') {
     const n = parseLocaleFloat(v, locale);
     if (n === undefined) throw new FunctionFailure(`The function '${name}' cannot convert the string '${v}' to a float.`);

@@ -1,6 +1,6 @@
 /** Math functions. Integer arithmetic stays integer (64-bit, overflow is an error); any float makes the result a float. */
 import { FunctionFailure } from '../errors';
-import { checkInt64, isFloat, isInteger, isNumber, makeFloat, makeInteger, numericCompare, toDouble, type Value } from '../values';
+import { checkInt64, isFloat, isInteger, isNumber, makeFloat, makeInteger, numericCompare, asDouble, type Value } from '../values';
 import { int, num, typeError } from './args';
 import { fn, type FunctionTable } from './types';
 
@@ -16,8 +16,8 @@ function arithmetic(op: Op, args: Value[], name: string): Value {
     const r = op === 'add' ? x + y : op === 'sub' ? x - y : op === 'mul' ? x * y : op === 'div' ? x / y : x % y;
     return makeInteger(checkInt64(r, name));
   }
-  const x = toDouble(a);
-  const y = toDouble(b);
+  const x = asDouble(a);
+  const y = asDouble(b);
   if ((op === 'div' || op === 'mod') && y === 0) throw new FunctionFailure(`The function '${name}' cannot divide by zero.`);
   const r = op === 'add' ? x + y : op === 'sub' ? x - y : op === 'mul' ? x * y : op === 'div' ? x / y : x % y;
   if (!Number.isFinite(r)) throw new FunctionFailure(`The function '${name}' produced a result outside the range of a float.`);

@@ -3,7 +3,7 @@
  * ('0', '#', '.', ',', '%', '‰', E+0, quotes, '\', ';' sections), with locale separators from Intl.
  */
 import { FunctionFailure } from '../errors';
-import { isInteger, toDouble, type Value } from '../values';
+import { isInteger, asDouble, type Value } from '../values';
 import { num, optStr, str } from './args';
 
 interface LocaleNumbers {
@@ -74,7 +74,7 @@ export function formatNumber(args: Value[], name: string): string {
   const value = num(name, args, 0);
   const format = str(name, args, 1);
   const locale = localeNumbers(optStr(name, args, 2) ?? 'en-US');
-  const raw: number | bigint = typeof value === 'bigint' ? value : toDouble(value);
+  const raw: number | bigint = typeof value === 'bigint' ? value : asDouble(value);
   const standard = /^([A-Za-z])(\d{0,9})$/.exec(format);
   if (standard && 'CcDdEeFfGgNnPpRrXx'.includes(standard[1])) {
     return standardFormat(raw, isInteger(value), standard[1], standard[2] === '' ? undefined : Number(standard[2]), locale);
