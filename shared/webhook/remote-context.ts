@@ -74,16 +74,20 @@ export function check<T>(schema: z.ZodType<T>, value: unknown, prefix: ReadonlyA
   const r = schema.safeParse(value);
   if (r.success) return { value: r.data, problems: [] };
   return {
-    problems: r.error.issues.map((i) => ({ path: formatPath([...prefix, ...i.path]), message: describeIssue(i) })),
+    problems: r.error.issues.map((i) => ({ path: formatPath([...prefix, ...i.path]), message: describeIssue(i, valueAt(value, i.path)) })),
   };
 }
 
-function describeIssue(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'invalid_type') {
-    const expected = issue.expected;
-    return issue.message.includes('received undefined') ? `missing (expected ${expected})` : issue.message.replace(/^Invalid input: /, '');
-  }
-  return issue.message;
+function valueAt(root: unknown, path: ReadonlyArray<PropertyKey>): unknown {
+  let v = root;
+  for (const p of path) v = v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[p] : undefined;
+  return v;
+}
+
+function describeIssue(issue: z.core.$ZodIssue, value: unknown): string {
+  const message = issue.message.replace(/^Invalid input: /, '');
+  if (value === undefined && (issue.code === 'invalid_type' || issue.code === 'invalid_format')) return `missing (${message})`;
+  return message;
 }
 
 /** ExactNumber values (decimals kept as text) are numbers for schema purposes. */
