@@ -24,7 +24,7 @@ export const rowHandler: Handler = async (req, ctx) => {
     case 'GET': return read(req, ctx, table, key);
     case 'PATCH': return upsert(req, ctx, table, key);
     case 'DELETE': return remove(req, ctx, table, key);
-    default: return undefined;
+    default: throw dvErrors.noHttpResource(`${ctx.baseUrl}${req.path}`);
   }
 };
 

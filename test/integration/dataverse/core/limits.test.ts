@@ -3,8 +3,8 @@ import { client, start } from './helpers';
 // dataverse-web-api.md §6.1: service protection per user; §4.3 / §6.1 headers on every response.
 describe('service protection limits', () => {
   it('trips the concurrency limit at once beyond 52 in flight (0x80072326 + Retry-After); a second user is unaffected', async () => {
-    // Each request holds its slot ~1.5 s so 100 parallel requests overlap.
-    const dv = await start({ timeScale: 1, cost: { latencyMs: 1500 } });
+    // Each request holds its slot ~3 s so 100 parallel requests surely overlap on a busy machine.
+    const dv = await start({ timeScale: 1, cost: { latencyMs: 3000 } });
     try {
       const alice = client(dv.url('source'), 'alice');
       const bob = client(dv.url('source'), 'bob');

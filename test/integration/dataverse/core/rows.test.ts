@@ -44,8 +44,14 @@ describe('create (dataverse-web-api.md §0)', () => {
       code: '0x80044331',
       message: "A validation error occurred. The length of the 'accountnumber' attribute of the 'account' entity exceeded the maximum allowed length of '20'.",
     });
-    const list = await api.get('accounts(accountnumber=\'x\')');
-    expect(list.status).toBe(404);
+    expect((await api.get("accounts(accountnumber='x')")).status).toBe(404);
+  });
+
+  it('answers 404 with an empty code for a method the resource does not support (§0)', async () => {
+    const id = idFromEntityId((await api.post('accounts', { name: 'x' })).headers);
+    const r = await api.put(`accounts(${id})`, { name: 'y' });
+    expect(r.status).toBe(404);
+    expect(r.json!.error).toEqual({ code: '', message: `No HTTP resource was found that matches the request URI '${dv.url('target')}accounts(${id})'.` });
   });
 
   it('answers 404 0x8006088a for a wrong entity set (case-sensitive)', async () => {
