@@ -51,6 +51,7 @@ export class Checkpoints {
     const table = options.table ?? CHECKPOINTS_TABLE;
     this.client = tableClient(options.connectionString, table);
     this.ready = ensureTable(options.connectionString, table);
+    this.ready.catch(() => undefined); // surfaced by the first call that awaits it, never as an unhandled rejection
   }
 
   async get<P = unknown>(name: string): Promise<Checkpoint<P> | undefined> {

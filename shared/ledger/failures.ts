@@ -54,6 +54,7 @@ export class FailureStore implements FailureStorePort {
     const table = options.table ?? FAILURES_TABLE;
     this.client = tableClient(options.connectionString, table);
     this.ready = ensureTable(options.connectionString, table);
+    this.ready.catch(() => undefined); // surfaced by the first call that awaits it, never as an unhandled rejection
   }
 
   async record(failures: readonly FailureRecord[]): Promise<void> {

@@ -51,6 +51,7 @@ export class RecordLedger implements RecordLedgerPort {
     const table = options.table ?? LEDGER_TABLE;
     this.client = tableClient(options.connectionString, table);
     this.ready = ensureTable(options.connectionString, table);
+    this.ready.catch(() => undefined); // surfaced by the first call that awaits it, never as an unhandled rejection
     this.buckets = options.buckets ?? 16;
     this.concurrency = options.concurrency ?? 8;
   }
