@@ -6,6 +6,7 @@
 import type { TableSpecInput } from './schema/spec';
 import type { Handler } from './types';
 import { metadataHandler } from './metadata';
+import { whoAmIHandler } from './whoami';
 import { rowHandler } from './rows';
 import { refHandler } from './rows/ref';
 import { collectionQueryHandler } from './query/collection';
@@ -14,6 +15,7 @@ import { bulkHandler } from './bulk/handler';
 
 export const handlers: Handler[] = [
   metadataHandler,
+  whoAmIHandler,
   // engineer B: $batch, bulk actions, collection queries, change tracking
   batchHandler,
   bulkHandler,

@@ -219,3 +219,17 @@ describe('environments', () => {
     expect((await client(dv.url()).get("accounts(accountnumber='S-1')")).status).toBe(200);
   });
 });
+
+describe('WhoAmI (§0, §6.1)', () => {
+  it('GET answers the caller, business unit and organization with x-ms-dop-hint; POST answers 404 with an empty code', async () => {
+    const r = await api.get('WhoAmI');
+    expect(r.status).toBe(200);
+    expect(r.headers.get('x-ms-dop-hint')).toBe('4');
+    const env = dv.environments.get('target')!;
+    expect(r.json).toMatchObject({ BusinessUnitId: env.info.businessUnitId, OrganizationId: env.info.organizationId, UserId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+    expect((await api.get(`systemusers(${r.json!.UserId})`)).status).toBe(200);
+    const post = await api.post('WhoAmI', {});
+    expect(post.status).toBe(404);
+    expect(post.json!.error).toEqual({ code: '', message: `No HTTP resource was found that matches the request URI '${dv.url('target')}WhoAmI'.` });
+  });
+});

@@ -1,0 +1,24 @@
+/**
+ * `GET WhoAmI` (the function Microsoft's samples call to read x-ms-dop-hint, dataverse-web-api.md §6.1).
+ * Any other method answers 404 with an empty code (§0: "POST to WhoAmI").
+ */
+import { charge } from './cost';
+import { dvErrors } from './errors';
+import { JSON_CONTENT_TYPE } from './prefer';
+import type { Handler } from './types';
+
+export const whoAmIHandler: Handler = async (req, ctx) => {
+  if (req.path !== 'WhoAmI' && req.path !== 'WhoAmI()') return undefined;
+  if (req.method !== 'GET') throw dvErrors.noHttpResource(`${ctx.baseUrl}${req.path}`);
+  charge(ctx, 'metadata');
+  return {
+    status: 200,
+    headers: { 'content-type': JSON_CONTENT_TYPE },
+    body: JSON.stringify({
+      '@odata.context': `${ctx.baseUrl}$metadata#Microsoft.Dynamics.CRM.WhoAmIResponse`,
+      BusinessUnitId: ctx.env.info.businessUnitId,
+      UserId: ctx.user.systemUserId,
+      OrganizationId: ctx.env.info.organizationId,
+    }),
+  };
+};
