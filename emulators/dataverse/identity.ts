@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { dvErrors } from './errors';
 import type { Environment } from './store/environment';
-import type { AppUser, RequestContext } from './types';
+import type { AppUser, RequestContext, Row } from './types';
 
 export function principalOf(authorization: string | undefined, resource: string): string {
   const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
@@ -43,12 +43,12 @@ export function ensureUser(env: Environment, principal: string, systemCtx: (user
   const user: AppUser = { systemUserId: id, principal, name };
   if (!env.getRow('systemuser', id)) {
     const sysuser = env.table('systemuser')!;
-    const values: Record<string, string | number | boolean> = { [sysuser.primaryId]: id };
+    const values: Row = { [sysuser.primaryId]: id };
     if (sysuser.columns.has('fullname')) values.fullname = `# ${name}`;
     if (sysuser.columns.has('applicationid') && /^[0-9a-f-]{36}$/i.test(principal)) values.applicationid = principal.toLowerCase();
     if (sysuser.columns.has('azureactivedirectoryobjectid') && /^[0-9a-f-]{36}$/i.test(principal)) values.azureactivedirectoryobjectid = principal.toLowerCase();
-    if (sysuser.columns.has('businessunitid')) (values as Record<string, unknown>).businessunitid = { id: env.info.businessUnitId, table: 'businessunit' };
-    env.create(systemCtx(user), 'systemuser', values as never);
+    if (sysuser.columns.has('businessunitid')) values.businessunitid = { id: env.info.businessUnitId, table: 'businessunit' };
+    env.create(systemCtx(user), 'systemuser', values);
   }
   return user;
 }

@@ -40,7 +40,7 @@ export class ServiceProtection {
     return w;
   }
 
-  /** Admit a request or throw the documented 429. `countsAsRequest` is false for nothing today; every HTTP request (a $batch too) counts once. */
+  /** Admit a request or throw the documented 429. Every HTTP request (a $batch or bulk call too) counts once. */
   admit(user: string): Admission {
     const w = this.window(user);
     const now = this.clock();
