@@ -49,38 +49,39 @@ export async function handleWebApi(rt: EmulatorRuntime, envName: string, req: Dv
     if (e instanceof DvError) return fail(e);
     throw e;
   }
-  const user = ensureUser(env, principal, (u) => rt.systemContext(env, u));
-  const bypass = (req.headers['mscrm.bypasscustompluginexecution'] ?? '').toLowerCase() === 'true';
-  const ctx: RequestContext = {
-    env,
-    user,
-    now: new Date(),
-    tag: req.query.get('tag') ?? undefined,
-    bypassPlugins: bypass,
-    bypassBusinessLogic: req.headers['mscrm.bypassbusinesslogicexecution'],
-    suppressDuplicateDetection: (req.headers['mscrm.suppressduplicatedetection'] ?? 'true').toLowerCase() !== 'false',
-    callerObjectId: req.headers['callerobjectid'],
-    correlationId: randomUUID(),
-    requestId,
-    costMs: 0,
-    writePath: 'single',
-    costModel: rt.costModel,
-    operations: {},
-    baseUrl,
-  };
+  let ctx: RequestContext | undefined;
   let res: DvResponse;
   try {
+    const user = ensureUser(env, principal, (u) => rt.systemContext(env, u));
+    ctx = {
+      env,
+      user,
+      now: new Date(),
+      tag: req.query.get('tag') ?? undefined,
+      bypassPlugins: (req.headers['mscrm.bypasscustompluginexecution'] ?? '').toLowerCase() === 'true',
+      bypassBusinessLogic: req.headers['mscrm.bypassbusinesslogicexecution'],
+      suppressDuplicateDetection: (req.headers['mscrm.suppressduplicatedetection'] ?? 'true').toLowerCase() !== 'false',
+      callerObjectId: req.headers['callerobjectid'],
+      correlationId: randomUUID(),
+      requestId,
+      costMs: 0,
+      writePath: 'single',
+      costModel: rt.costModel,
+      operations: {},
+      baseUrl,
+    };
     res = await dispatch(req, ctx);
   } catch (e) {
     // A defect in a handler: answer like Dataverse's generic failure, and say what broke.
     res = errorResponse(new DvError(500, '0x80040216', `An unexpected error occurred. (${e instanceof Error ? e.message : String(e)})`));
   }
+  const costMs = ctx?.costMs ?? 0;
   try {
-    await sleep((rt.costModel.latencyMs + ctx.costMs + fault.extraMs) * scale);
+    await sleep((rt.costModel.latencyMs + costMs + fault.extraMs) * scale);
   } finally {
-    admission.release(ctx.costMs);
+    admission.release(costMs);
   }
-  rt.counters.executionMsByUser[principal] = (rt.counters.executionMsByUser[principal] ?? 0) + ctx.costMs;
-  for (const [k, n] of Object.entries(ctx.operations)) rt.counters.operations[k] = (rt.counters.operations[k] ?? 0) + n;
+  rt.counters.executionMsByUser[principal] = (rt.counters.executionMsByUser[principal] ?? 0) + costMs;
+  for (const [k, n] of Object.entries(ctx?.operations ?? {})) rt.counters.operations[k] = (rt.counters.operations[k] ?? 0) + n;
   return finish(res, admission.headers());
 }
