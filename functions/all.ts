@@ -2,5 +2,8 @@
 import type { FunctionDefinition } from './definition';
 import { health } from './health';
 import { applyChanges } from './apply-changes';
+import { webhook } from './webhook';
+import { ingest } from './ingest';
+import { inbound } from './inbound';
 
-export const allFunctions: FunctionDefinition[] = [health, applyChanges];
+export const allFunctions: FunctionDefinition[] = [health, applyChanges, webhook, ingest, inbound];

@@ -141,3 +141,27 @@ describe('POST /api/dataverse/webhook', () => {
     }
   });
 });
+
+describe('POST /api/ingest/{route}', () => {
+  it('validates every record before enqueueing anything, then accepts them', async () => {
+    const { createIngestHandler } = await import('../../../functions/ingest');
+    const routes = { routes: [{ name: 'erp-accounts', source: { table: 'erp_customer', recordColumns: { code: 'string', name: 'string', credit: 'number' } }, target: { environment: 'target', table: 'account', entitySet: 'accounts', key: ['accountnumber'], columns: { accountnumber: 'code' } } }] };
+    const rt = createIntakeRuntime(loadConfiguration({ ...env(sb.connectionString), DVSYNC_ROUTES: JSON.stringify(routes) }), { largeMessages: null });
+    const ingest = createIngestHandler(async () => rt);
+    const req = (body: unknown) =>
+      new HttpRequest({ method: 'POST', url: 'http://localhost/api/ingest/erp-accounts', params: { route: 'erp-accounts' }, body: { string: JSON.stringify(body) }, headers: { 'content-type': 'application/json', 'x-dvsync-secret': SECRET } });
+    try {
+      const bad = await ingest(req([{ code: 'A1', name: 'Contoso' }, { name: 7, credit: 'x' }]), context());
+      expect(bad.status).toBe(400);
+      expect((bad.jsonBody as { problems: Array<{ path: string }> }).problems.map((p) => p.path)).toEqual(['records[1].name', 'records[1].credit', 'records[1].code']);
+      const ok = await ingest(req({ records: [{ code: 'A1', name: 'Contoso', credit: 1.50 }] }), context());
+      expect(ok).toMatchObject({ status: 202, jsonBody: { accepted: 1 } });
+      const session = sessionIdFor('target', orderingBucket('target', 'account', JSON.stringify(['A1']), 64));
+      const messages = await drainSession(session);
+      expect(messages).toHaveLength(1);
+      expect(messages[0].body).toMatchObject({ route: 'erp-accounts', origin: 'ingest', values: { code: 'A1', name: 'Contoso', credit: 1.5 } });
+    } finally {
+      await rt.publisher.close();
+    }
+  });
+});

@@ -1,0 +1,24 @@
+/** POST /api/ingest/{route}: records from external systems (thin adapter over shared/webhook/ingest.ts). */
+import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { contextTelemetry } from '../shared/telemetry/telemetry';
+import { handleIngest } from '../shared/webhook/ingest';
+import { intakeRuntime, type IntakeRuntime } from '../shared/webhook/runtime';
+import { httpFunction } from './definition';
+import { toHttpResponse, toIntakeRequest } from './webhook';
+
+export function createIngestHandler(runtime: () => Promise<IntakeRuntime>) {
+  return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
+    let rt: IntakeRuntime;
+    try {
+      rt = await runtime();
+    } catch (e) {
+      context.error(`intake runtime failed to start: ${(e as Error).message}`);
+      return { status: 503, headers: { 'retry-after': '60' }, jsonBody: { error: 'not_configured', message: 'The intake is not configured; retry later.' } };
+    }
+    return toHttpResponse(await handleIngest(rt, request.params.route ?? '', toIntakeRequest(request), contextTelemetry(context)));
+  };
+}
+
+export const ingestHandler = createIngestHandler(intakeRuntime);
+
+export const ingest = httpFunction('ingest', { methods: ['POST'], authLevel: 'function', route: 'ingest/{route}', handler: ingestHandler });

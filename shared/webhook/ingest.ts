@@ -1,0 +1,134 @@
+/**
+ * Records from external systems for a route whose source is external (`source.recordColumns`):
+ * POST /api/ingest/{route} and the dvsync-inbound queue. Accepted shapes: one record object,
+ * an array of records, or `{ records: [...] }` (the inbound queue also takes `{ route, record | records }`).
+ * All records are validated first; one bad record refuses the whole request (nothing is enqueued) and
+ * every bad record is named by index and field.
+ */
+import type { SourceRow, SourceValue } from '../model/source-value';
+import { ingestChange, sourceColumnOf } from '../queue/build';
+import { offloadLargeMessages } from '../queue/large-messages';
+import type { LoadedRoute } from '../routes/load';
+import { IntakeRejection } from './errors';
+import { readCheckedBody, rejectionResponse, type IntakeHttpRequest, type IntakeHttpResponse } from './http';
+import { ExactNumber, type JsonValue } from './json';
+import { parseJsonBody } from './parse';
+import type { IntakeRuntime } from './runtime';
+import { toRejection } from './intake';
+import type { Telemetry } from '../telemetry/telemetry';
+
+export function externalRoute(rt: IntakeRuntime, name: string): LoadedRoute {
+  const loaded = rt.routes.byName.get(name);
+  if (!loaded) throw new IntakeRejection(404, 'unknown_route', `There is no route "${name}" in ${rt.routes.origin}.`);
+  if (!loaded.route.source.recordColumns) throw new IntakeRejection(400, 'invalid_records', `Route "${name}" has a Dataverse source; ingest needs a route with source.recordColumns.`);
+  if (!loaded.route.enabled) throw new IntakeRejection(400, 'invalid_records', `Route "${name}" is disabled.`);
+  return loaded;
+}
+
+export function recordsOf(json: JsonValue): JsonValue[] {
+  if (Array.isArray(json)) return json;
+  if (json !== null && typeof json === 'object' && !(json instanceof ExactNumber) && Array.isArray(json.records)) return json.records;
+  return [json];
+}
+
+/** Validates every record against the route; throws one IntakeRejection listing all problems. */
+export function validateRecords(loaded: LoadedRoute, records: JsonValue[]): SourceRow[] {
+  const columns = loaded.route.source.recordColumns!;
+  const keySources = loaded.route.target.key.map((k) => sourceColumnOf(loaded.route, k));
+  const problems: Array<{ path: string; message: string }> = [];
+  if (records.length === 0) problems.push({ path: 'records', message: 'no records (send an object, an array, or {"records": [...]})' });
+  const rows = records.map((rec, i) => {
+    const row: SourceRow = {};
+    if (rec === null || typeof rec !== 'object' || Array.isArray(rec) || rec instanceof ExactNumber) {
+      problems.push({ path: `records[${i}]`, message: 'expected a JSON object' });
+      return row;
+    }
+    for (const [field, value] of Object.entries(rec)) {
+      const type = columns[field];
+      if (!type) {
+        problems.push({ path: `records[${i}].${field}`, message: `unknown field (route "${loaded.route.name}" accepts ${Object.keys(columns).join(', ')})` });
+        continue;
+      }
+      const v = typed(value, type);
+      if (v === undefined) problems.push({ path: `records[${i}].${field}`, message: `expected ${type}${type === 'datetime' ? ' (ISO 8601 with a time zone)' : ''} or null` });
+      else row[field] = v;
+    }
+    for (const k of keySources) if (row[k] === undefined || row[k] === null) problems.push({ path: `records[${i}].${k}`, message: 'missing (a key column of the target row)' });
+    return row;
+  });
+  if (problems.length) throw new IntakeRejection(400, 'invalid_records', `${problems.length} problem(s) in the records; nothing was accepted. First: ${problems[0].path}: ${problems[0].message}.`, problems);
+  return rows;
+}
+
+function typed(value: JsonValue, type: string): SourceValue | undefined {
+  if (value === null) return null;
+  const n = value instanceof ExactNumber ? value : typeof value === 'number' ? value : undefined;
+  switch (type) {
+    case 'string':
+      return typeof value === 'string' ? value : undefined;
+    case 'boolean':
+      return typeof value === 'boolean' ? value : undefined;
+    case 'number':
+      return n instanceof ExactNumber ? { $type: 'decimal', value: n.text } : n;
+    case 'integer':
+      if (typeof n === 'number') return Number.isInteger(n) ? n : undefined;
+      return n instanceof ExactNumber && /^-?\d+$/.test(n.text) ? { $type: 'decimal', value: n.text } : undefined;
+    case 'datetime': {
+      if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(value)) return undefined;
+      const t = Date.parse(value);
+      return Number.isNaN(t) ? undefined : { $type: 'datetime', iso: new Date(t).toISOString() };
+    }
+    default: // any
+      if (n instanceof ExactNumber) return { $type: 'decimal', value: n.text };
+      return typeof value === 'object' ? JSON.stringify(value) : value;
+  }
+}
+
+/** Validates and enqueues; returns the number of records accepted. Throws IntakeRejection / queue errors. */
+export async function enqueueRecords(rt: IntakeRuntime, routeName: string, records: JsonValue[]): Promise<number> {
+  const loaded = externalRoute(rt, routeName);
+  const rows = validateRecords(loaded, records);
+  const receivedAt = rt.now();
+  const changes = rows.map((r) => ingestChange(r, loaded.route, 'ingest', { sessionBuckets: rt.settings.intake.sessionBuckets, receivedAt }));
+  await rt.publisher.publish(await offloadLargeMessages(changes, rt.settings.storage.largeMessageThresholdBytes, rt.largeMessages));
+  return rows.length;
+}
+
+/** POST /api/ingest/{route}: 202 {accepted: n}; 400/401/404/413/415 as for the webhook; 503 when the queue is down. */
+export async function handleIngest(rt: IntakeRuntime, routeName: string, req: IntakeHttpRequest, telemetry: Telemetry): Promise<IntakeHttpResponse> {
+  try {
+    const bytes = await readCheckedBody(req, rt.auth, rt.settings.intake.maxBodyBytes);
+    const accepted = await enqueueRecords(rt, routeName, recordsOf(parseJsonBody(bytes)));
+    telemetry.count('ingest.accepted', { route: routeName }, accepted);
+    return { status: 202, headers: { 'content-type': 'application/json; charset=utf-8' }, jsonBody: { accepted } };
+  } catch (e) {
+    const r = toRejection(e, rt.settings.intake.retryAfterSeconds, telemetry);
+    telemetry.count(`ingest.rejected.${r.code}`, { route: routeName, reason: r.message });
+    return rejectionResponse(r);
+  }
+}
+
+/** A message on dvsync-inbound that can never succeed: the function throws it (see functions/inbound.ts). */
+export class InvalidInboundMessageError extends Error {
+  readonly transient = false;
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidInboundMessageError';
+  }
+}
+
+/** `{route, record}` or `{route, records}` from the inbound queue → ChangeMessages. */
+export async function handleInbound(rt: IntakeRuntime, message: unknown): Promise<number> {
+  const m = message as { route?: unknown; record?: JsonValue; records?: JsonValue[] } | null;
+  if (m === null || typeof m !== 'object' || typeof m.route !== 'string')
+    throw new InvalidInboundMessageError('The inbound message must be JSON {"route": "<route name>", "record": {...}} or {"route": "...", "records": [...]}.');
+  const records = Array.isArray(m.records) ? m.records : m.record !== undefined ? [m.record] : [];
+  try {
+    return await enqueueRecords(rt, m.route, records);
+  } catch (e) {
+    if (e instanceof IntakeRejection && !e.transient) {
+      throw new InvalidInboundMessageError(`${e.message}${e.problems.length ? ` Problems: ${e.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}` : ''}`);
+    }
+    throw e;
+  }
+}
