@@ -16,7 +16,7 @@ beforeAll(async () => {
 afterAll(() => dv.close());
 beforeEach(async () => {
   await op('POST', 'reset');
-  await op('PATCH', 'config', { faults: { errorRate: 0, dropRate: 0, burst503: 0, throttleStormSeconds: 0 } });
+  await op('PATCH', 'config', { faults: { errorRate: 0, dropRate: 0, burst503: 0, slowRate: 0, throttleStormSeconds: 0 } });
 });
 
 describe('operator endpoints', () => {
@@ -58,6 +58,14 @@ describe('faults', () => {
   it('errorRate 1 answers one of the configured statuses', async () => {
     await op('PATCH', 'config', { faults: { errorRate: 1, errorStatuses: [502] } });
     expect((await api.post('accounts', { name: 'x' })).status).toBe(502);
+  });
+
+  it('slowRate 1 delays every response by slowMs (scaled by timeScale)', async () => {
+    await op('PATCH', 'config', { faults: { slowRate: 1, slowMs: 250_000 } }); // × 0.001 = 250 ms
+    const t0 = performance.now();
+    expect((await api.get('WhoAmI')).status).toBe(200);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(240);
+    await op('PATCH', 'config', { faults: { slowRate: 0 } });
   });
 
   it('dropRate 1 destroys the socket without a response', async () => {
