@@ -9,6 +9,7 @@ import { startAzurite, type AzuriteHandle } from '../azurite';
 import { startFunctionsHost, type FunctionsHostHandle } from '../functions-host';
 import { defaultAppDir, readLocalSettings } from '../functions-host/config';
 import { PORT_SPECS, portSettingName, type StackPorts } from './options';
+import { dataverseAppSettings, emulatedEnvironments, registerEmulatedWebhooks, type EmulatedEnvironment, type WebhookWiringResult } from './dataverse-wiring';
 import { configuredSettings, hostSettings, usesRealDataverse, usesRealServiceBus, usesRealStorage, type StartedEmulators } from './settings';
 
 export interface StackOptions {
@@ -19,12 +20,20 @@ export interface StackOptions {
   host?: string;
   log?: (line: string) => void;
   env?: NodeJS.ProcessEnv;
+  /** Dataverse emulator options beyond the port (e.g. `{ timeScale: 0.01 }` in tests). */
+  dataverse?: Record<string, unknown>;
+  /** App settings that win over everything else (tests). */
+  settings?: Record<string, string>;
 }
 
 export interface StackHandle {
   functionsHost: FunctionsHostHandle;
   /** Human-readable lines: endpoints, connection settings, functions, notes. */
   summary: string[];
+  /** The Dataverse emulator, when the stack started it: Web API base per environment and the operator base URL. */
+  dataverse?: { url(envName?: string): string; operatorUrl?: string };
+  /** The webhook registration in the emulated environments (undefined when none was attempted). */
+  webhooks?: WebhookWiringResult;
   close(): Promise<void>;
 }
 
@@ -32,9 +41,10 @@ interface ServiceBusEmulatorModule {
   startServiceBusEmulator(options: { port?: number; configFile?: string }): Promise<{ port: number; connectionString: string; close(): Promise<void> }>;
 }
 interface DataverseEmulatorModule {
-  startDataverseEmulator(options: { port?: number }): Promise<{
+  startDataverseEmulator(options: { port?: number } & Record<string, unknown>): Promise<{
     port: number;
     url(envName?: string): string;
+    operatorUrl?: string;
     environments?: Map<string, unknown>;
     close(): Promise<void>;
     /** Optional extension point: settings the app needs to reach this emulator (e.g. DVSYNC_ENVIRONMENTS). */
@@ -60,6 +70,9 @@ export async function startStack(options: StackOptions): Promise<StackHandle> {
   const closers: { what: string; close(): Promise<void> }[] = [];
   const summary: string[] = [];
   const started: StartedEmulators = {};
+  let dataverse: StackHandle['dataverse'];
+  let webhooks: WebhookWiringResult | undefined;
+  let emulated: EmulatedEnvironment[] = [];
 
   async function closeAll(): Promise<void> {
     for (const c of closers.reverse()) {
@@ -101,14 +114,16 @@ export async function startStack(options: StackOptions): Promise<StackHandle> {
     } else if (!dvModule) {
       summary.push('Dataverse:   emulator not available in this build (emulators/dataverse); skipped.');
     } else {
-      const dv = await startDataverseEmulatorOn(dvModule, port('dataverse'));
+      const dv = await startDataverseEmulatorOn(dvModule, port('dataverse'), options.dataverse);
       closers.push({ what: 'Dataverse emulator', close: dv.close });
-      started.dataverse = { url: dv.url(), appSettings: dv.appSettings?.() };
+      dataverse = { url: (name?: string) => dv.url(name), operatorUrl: dv.operatorUrl };
+      emulated = emulatedEnvironments(dv);
+      started.dataverse = { url: dv.url(), appSettings: { ...dataverseAppSettings(emulated, configured, appDir), ...dv.appSettings?.() } };
       summary.push(`Dataverse:   ${dv.url()}`);
       for (const name of dv.environments?.keys() ?? []) summary.push(`  environment ${name}: ${dv.url(name)}`);
     }
 
-    const settings = hostSettings(started, configured);
+    const settings = { ...hostSettings(started, configured), ...options.settings };
     const functionsHost = await startFunctionsHost({
       appDir,
       host: options.host,
@@ -124,8 +139,22 @@ export async function startStack(options: StackOptions): Promise<StackHandle> {
     for (const key of ['AzureWebJobsStorage', 'ServiceBusConnection', 'DVSYNC_DATAVERSE_EMULATOR_URL', 'DVSYNC_LOCAL_FUNCTION_KEY', 'DVSYNC_LOCAL_MASTER_KEY']) {
       if (functionsHost.settings[key]) summary.push(`  ${key}=${functionsHost.settings[key]}`);
     }
+    if (started.dataverse && dataverse) {
+      // A failed registration leaves the stack usable (queues, emulators), so it is reported, not fatal.
+      webhooks = await registerEmulatedWebhooks({
+        environments: emulated,
+        settings: functionsHost.settings,
+        appDir,
+        functionsUrl: functionsHost.url,
+        functionKey: functionsHost.functionKey,
+      }).catch((err: unknown) => {
+        summary.push(`Webhooks:    NOT registered in the emulated environments: ${(err as Error).message}`);
+        return undefined;
+      });
+      if (webhooks) summary.push(...webhooks.lines);
+    }
     let closing: Promise<void> | undefined;
-    return { functionsHost, summary, close: () => (closing ??= closeAll()) };
+    return { functionsHost, summary, dataverse, webhooks, close: () => (closing ??= closeAll()) };
   } catch (err) {
     await closeAll();
     throw err;
@@ -140,9 +169,9 @@ async function startServiceBusEmulator(mod: ServiceBusEmulatorModule, port: numb
   }
 }
 
-async function startDataverseEmulatorOn(mod: DataverseEmulatorModule, port: number) {
+async function startDataverseEmulatorOn(mod: DataverseEmulatorModule, port: number, extra: Record<string, unknown> = {}) {
   try {
-    return await mod.startDataverseEmulator({ port });
+    return await mod.startDataverseEmulator({ ...extra, port });
   } catch (err) {
     throw explainPort(err, 'Dataverse emulator', port, 'dataverse');
   }

@@ -26,7 +26,8 @@ export interface StartedEmulators {
 export function configuredSettings(values: Record<string, string>, env: NodeJS.ProcessEnv): Record<string, string> {
   const configured: Record<string, string> = { ...values };
   const watched = [STORAGE_SETTING, SERVICE_BUS_SETTING, ENVIRONMENTS_SETTING, `${SERVICE_BUS_SETTING}__fullyQualifiedNamespace`,
-    `${STORAGE_SETTING}__accountName`, `${STORAGE_SETTING}__tableServiceUri`, `${STORAGE_SETTING}__blobServiceUri`];
+    `${STORAGE_SETTING}__accountName`, `${STORAGE_SETTING}__tableServiceUri`, `${STORAGE_SETTING}__blobServiceUri`,
+    'DVSYNC_ROUTES_FILE', 'DVSYNC_ROUTES'];
   for (const key of new Set([...Object.keys(values), ...watched])) {
     const fromEnv = env[key];
     if (fromEnv !== undefined && fromEnv !== '') configured[key] = fromEnv;
