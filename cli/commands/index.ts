@@ -11,4 +11,5 @@ export const commands: Record<string, CommandEntry> = {
   expr: { summary: 'Evaluate a Power Automate expression / trigger condition', load: () => import('./expr') },
   start: { summary: 'Start the local stack: Azurite, Service Bus and Dataverse emulators, Functions host', load: () => import('./start') },
   emulator: { summary: 'Start one local emulator: servicebus | dataverse | azurite', load: () => import('./emulator') },
+  import: { summary: 'Load a JSON Lines or CSV file through the write engine, resumable', load: () => import('./import') },
 };
