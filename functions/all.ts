@@ -5,5 +5,6 @@ import { applyChanges } from './apply-changes';
 import { webhook } from './webhook';
 import { ingest } from './ingest';
 import { inbound } from './inbound';
+import { sync } from './sync';
 
-export const allFunctions: FunctionDefinition[] = [health, applyChanges, webhook, ingest, inbound];
+export const allFunctions: FunctionDefinition[] = [health, applyChanges, webhook, ingest, inbound, sync];

@@ -7,6 +7,7 @@
  */
 import { environmentsSchema, type Environments } from './environments';
 import { SettingsError, SettingsReader, type Env, type SettingDoc, type SettingIssue } from './reader';
+import { syncSettings, type SyncSettings } from '../sync/settings';
 
 export { SettingsError, type Env, type SettingDoc, type SettingIssue } from './reader';
 
@@ -59,6 +60,7 @@ export interface Settings {
   intake: IntakeSettings;
   storage: StorageSettings;
   telemetry: { appInsightsConnectionString?: string };
+  sync: SyncSettings;
 }
 
 const ENVIRONMENTS_EXAMPLE =
@@ -172,6 +174,7 @@ export function loadSettings(env: Env = process.env): Settings {
     intake: section('Webhook and ingest', intake),
     storage: section('Storage (large messages)', storage),
     telemetry: section('Telemetry', telemetry),
+    sync: section('Incremental sync', syncSettings),
   };
   if (issues.length) throw new SettingsError(issues);
   return settings;

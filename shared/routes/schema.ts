@@ -50,6 +50,8 @@ export const lookupSchema = z
     /** Target table logical name → alternate key column(s) used to find the parent. */
     targetTable: z.union([identifier, z.array(identifier).min(1)]),
     key: z.array(columnName).min(1),
+    /** Entity set of the referenced table (per table for polymorphic lookups); needed only when no route writes that table. */
+    entitySet: z.union([identifier, z.record(identifier, identifier)]).optional(),
     /** What to do when the parent does not exist (yet). */
     missingParent: z.enum(['retry', 'dropLookup', 'fail']).default('retry'),
   })
@@ -88,6 +90,17 @@ export const routeSchema = z
         ownerUserId: guid.optional(),
         ownerBusinessUnitId: guid.optional(),
         ownerChildBusinessUnitIds: z.array(guid).default([]),
+        /** Incremental sync by Dataverse change tracking (shared/sync/README.md); off unless enabled. */
+        sync: z
+          .object({
+            enabled: z.boolean().default(false),
+            /** Rows per change-tracking page (Dataverse maximum 5,000). */
+            pageSize: z.number().int().min(1).max(5000).default(5000),
+            /** Web API column names to track ($select; lookups as _x_value); empty = all columns. */
+            select: z.array(columnName).default([]),
+          })
+          .strict()
+          .optional(),
       })
       .strict()
       .superRefine((s, ctx) => {

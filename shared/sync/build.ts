@@ -1,0 +1,54 @@
+/**
+ * ChangeMessages from change tracking, with the same envelope the webhook intake gives (shared/queue):
+ * the session bucket is keyed by the source row id exactly as for webhook events, so a row's webhook and
+ * sync changes share one ordered session; the version is the row's version stamp, so the ledger applies
+ * whichever copy arrives first and skips the other as stale.
+ */
+import { CHANGE_MESSAGE_VERSION, type ChangeMessage } from '../model/change-message';
+import type { SourceRow } from '../model/source-value';
+import { changeMessageId, orderingBucket, sessionIdFor } from '../queue/ordering';
+import type { OutgoingChange } from '../queue/outgoing';
+import type { Route } from '../routes/schema';
+
+export interface SyncChangeInput {
+  route: Route;
+  /** Configured source environment name. */
+  environment: string;
+  operation: 'upsert' | 'delete';
+  rowId: string;
+  /** The source table's primary id column; kept even when selectColumns omit it (deletes carry only it). */
+  primaryId: string;
+  version: string;
+  values: SourceRow;
+  sessionBuckets: number;
+  receivedAt: Date;
+}
+
+function selectColumns(values: SourceRow, columns: readonly string[], keep: string): SourceRow {
+  if (columns.length === 0) return values;
+  const out: SourceRow = {};
+  for (const c of [...columns, keep]) if (c in values) out[c] = values[c];
+  return out;
+}
+
+export function syncChange(i: SyncChangeInput): OutgoingChange {
+  const { route } = i;
+  const body: ChangeMessage = {
+    v: CHANGE_MESSAGE_VERSION,
+    route: route.name,
+    origin: 'sync',
+    operation: i.operation,
+    source: { environment: i.environment, table: route.source.table, id: i.rowId },
+    version: i.version,
+    values: selectColumns(i.values, route.source.selectColumns, i.primaryId),
+    receivedAt: i.receivedAt.toISOString(),
+  };
+  const bucket = orderingBucket(route.target.environment, route.target.table, i.rowId, i.sessionBuckets);
+  return {
+    body,
+    // Same row + version + operation → same id: a re-run of a page is dropped by duplicate detection.
+    messageId: changeMessageId(route.name, ['sync', i.rowId, i.version, i.operation]),
+    sessionId: sessionIdFor(route.target.environment, bucket),
+    applicationProperties: { route: route.name, table: route.source.table, origin: 'sync', operation: i.operation, rowId: i.rowId },
+  };
+}
