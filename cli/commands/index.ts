@@ -12,4 +12,5 @@ export const commands: Record<string, CommandEntry> = {
   start: { summary: 'Start the local stack: Azurite, Service Bus and Dataverse emulators, Functions host', load: () => import('./start') },
   emulator: { summary: 'Start one local emulator: servicebus | dataverse | azurite', load: () => import('./emulator') },
   import: { summary: 'Load a JSON Lines or CSV file through the write engine, resumable', load: () => import('./import') },
+  demo: { summary: 'Demo against a running npm start: rows written in source arrive in target', load: () => import('./demo') },
 };

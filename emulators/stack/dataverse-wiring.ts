@@ -70,8 +70,6 @@ export function dataverseAppSettings(envs: readonly EmulatedEnvironment[], confi
   if (envs.length) settings.DVSYNC_ENVIRONMENTS = environmentsSetting(envs);
   if (!hasConfiguredRoutes(configured) && existsSync(demoRoutesFile(appDir))) {
     settings[ROUTES_FILE_SETTING] = demoRoutesFile(appDir);
-    // The worker (shared/engine/runtime.ts) reads DVSYNC_ROUTES as "JSON text or a file path"; give it the same file.
-    settings[ROUTES_INLINE_SETTING] = demoRoutesFile(appDir);
   }
   return settings;
 }
@@ -87,7 +85,7 @@ export function effectiveRoutes(settings: Record<string, string>, appDir: string
     text = readFileSync(origin, 'utf8');
   } else if (inline) {
     origin = ROUTES_INLINE_SETTING;
-    text = inline.startsWith('{') ? inline : readFileSync(resolve(appDir, inline), 'utf8');
+    text = inline;
   } else {
     return undefined;
   }

@@ -1,0 +1,109 @@
+/**
+ * The whole local stack in this jest worker on free ports (Azurite, Service Bus emulator, Dataverse
+ * emulator with a small timeScale, the Functions host running dist/functions), with the webhook
+ * registered in the emulated environments exactly as `npm start` does. One stack per test file: the
+ * app's runtimes are cached per process, like in a real function app.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ServiceBusClient } from '@azure/service-bus';
+import { startStack, type StackHandle } from '../../emulators/stack';
+import { FailureStore, type FailureRecord } from '../../shared/ledger/failures';
+import { queueDepth } from '../../demo/queue-depth';
+import { EmulatorOperator, EnvironmentUser, type Row } from '../../demo/web-api';
+
+export const ALL_PORTS_FREE = { functions: 0, serviceBus: 0, dataverse: 0, azuriteTable: 0, azuriteBlob: 0 };
+
+export interface E2eStack {
+  stack: StackHandle;
+  /** A person editing the source / target environment (their own systemuser). */
+  source: EnvironmentUser;
+  target: EnvironmentUser;
+  userAt(environment: string, token: string): EnvironmentUser;
+  operator: EmulatorOperator;
+  failures(): Promise<FailureRecord[]>;
+  /** Messages waiting in the changes queue (peeked; includes scheduled ones). */
+  queueDepth(): Promise<number>;
+  /** Host log lines so far (intake decisions, worker outcomes). */
+  logs: string[];
+  close(): Promise<void>;
+}
+
+export async function startE2eStack(options: { routes: object; timeScale?: number; settings?: Record<string, string> }): Promise<E2eStack> {
+  const dir = mkdtempSync(join(tmpdir(), 'dvsync-e2e-'));
+  const routesFile = join(dir, 'routes.json');
+  writeFileSync(routesFile, JSON.stringify(options.routes, null, 2));
+  const logs: string[] = [];
+  const stack = await startStack({
+    ports: ALL_PORTS_FREE,
+    log: (line) => logs.push(line),
+    dataverse: { timeScale: options.timeScale ?? 0.01 },
+    settings: { DVSYNC_ROUTES_FILE: routesFile, ...options.settings },
+  });
+  if (!stack.dataverse || !stack.webhooks) {
+    await stack.close();
+    throw new Error(`The stack did not start the Dataverse emulator or did not register the webhook:\n${stack.summary.join('\n')}`);
+  }
+  const dv = stack.dataverse;
+  const settings = stack.functionsHost.settings;
+  const failureStore = new FailureStore({ connectionString: settings.AzureWebJobsStorage });
+  const sb = new ServiceBusClient(settings.ServiceBusConnection);
+  const queue = settings.DVSYNC_CHANGES_QUEUE || 'dvsync-changes';
+  return {
+    stack,
+    source: new EnvironmentUser(dv.url('source'), 'e2e-source-user'),
+    target: new EnvironmentUser(dv.url('target'), 'e2e-target-user'),
+    userAt: (environment, token) => new EnvironmentUser(dv.url(environment), token),
+    operator: new EmulatorOperator(dv.operatorUrl!),
+    failures: () => failureStore.list(),
+    queueDepth: () => queueDepth(sb, queue),
+    logs,
+    close: async () => {
+      await sb.close().catch(() => undefined);
+      await stack.close();
+    },
+  };
+}
+
+/**
+ * Polls `probe` until `done(value)` holds; a bounded wait, never a fixed sleep. On timeout the error shows
+ * the last value and the host's last log lines, so a failure explains itself.
+ */
+export async function waitFor<T>(what: string, probe: () => Promise<T>, done: (value: T) => boolean, e2e?: Pick<E2eStack, 'logs'>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      last = await probe();
+      if (done(last)) return last;
+    } catch (err) {
+      lastError = err;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const tail = e2e ? `\nLast host log lines:\n${e2e.logs.slice(-40).join('\n')}` : '';
+  throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}. Last value: ${JSON.stringify(last)}${lastError ? `; last error: ${(lastError as Error).message}` : ''}${tail}`);
+}
+
+/** Waits until the queue is empty and stays empty for a moment (the worker may still hold a batch). */
+export async function settle(e2e: E2eStack, timeoutMs = 20_000): Promise<void> {
+  let emptySince: number | undefined;
+  await waitFor(
+    'the changes queue to drain',
+    async () => {
+      const depth = await e2e.queueDepth();
+      if (depth > 0) emptySince = undefined;
+      else emptySince ??= Date.now();
+      return depth;
+    },
+    () => emptySince !== undefined && Date.now() - emptySince >= 500,
+    e2e,
+    timeoutMs,
+  );
+}
+
+export function selectKey(row: Row | undefined, columns: string[]): Row | undefined {
+  return row === undefined ? undefined : Object.fromEntries(columns.map((c) => [c, row[c]]));
+}
