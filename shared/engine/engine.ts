@@ -14,14 +14,43 @@ import { GroupWriter, type EnvironmentState, type ItemResult } from './group-wri
 import { countOutcomes, type BatchResult, type MessageOutcome } from './outcomes';
 import { resolveOptions, type EngineOptions, type ResolvedOptions } from './options';
 import { judge, planBatch, type Decision, type IncomingMessage, type PlannedOp } from './plan';
-import type { DataverseWritePort, ReschedulePort, ScheduledChange, TargetWrite } from './ports';
+import type { BlobReadPort, DataverseWritePort, ReschedulePort, ScheduledChange, SourceReadPort, TargetWrite } from './ports';
 import { nextMessageId, RETRIES_PROPERTY, retryDelayMs } from './reschedule';
+import { resolveMessages, type Unresolved } from './resolve';
 
 export interface EnginePorts {
   dataverse: DataverseWritePort;
   ledger: RecordLedgerPort;
   failures: FailureStorePort;
   rescheduler: ReschedulePort;
+  /** Re-reads source rows for `reread` messages; without it they fail as RereadUnsupported. */
+  sources?: SourceReadPort;
+  /** Reads `blobRef` messages; without it they fail as BlobRefUnsupported. */
+  blobs?: BlobReadPort;
+}
+
+/** What the failure/reschedule helpers need to know about one message, planned or not. */
+interface MessageRef {
+  index: number;
+  incoming: IncomingMessage;
+  body: string;
+  route: string;
+  targetKey?: string;
+  environment?: string;
+  table?: string;
+  sourceId?: string;
+  version: string;
+  receivedAt: string;
+  retries: number;
+}
+
+function refOf(op: PlannedOp): MessageRef {
+  return { index: op.index, incoming: op.incoming, body: op.body, route: op.route.name, targetKey: op.write.keyText, environment: op.write.environment, table: op.write.table, sourceId: op.change.source.id, version: op.change.version, receivedAt: op.change.receivedAt, retries: op.retries };
+}
+
+function retriesOf(incoming: IncomingMessage): number {
+  const n = Number(incoming.applicationProperties?.[RETRIES_PROPERTY] ?? 0);
+  return Number.isFinite(n) ? n : 0;
 }
 
 export type { IncomingMessage } from './plan';
@@ -41,13 +70,23 @@ export class WriteEngine {
       this.routes.set(r.name, r);
       this.entitySets.set(`${r.target.environment}/${r.target.table}`, r.target.entitySet);
     }
+    for (const r of this.opts.routes) {
+      for (const l of r.target.lookups) {
+        if (l.entitySet === undefined) continue;
+        const tables = Array.isArray(l.targetTable) ? l.targetTable : [l.targetTable];
+        for (const t of tables) {
+          const set = typeof l.entitySet === 'string' ? (tables.length === 1 ? l.entitySet : undefined) : l.entitySet[t];
+          if (set && !this.entitySets.has(`${r.target.environment}/${t}`)) this.entitySets.set(`${r.target.environment}/${t}`, set);
+        }
+      }
+    }
     for (const [env, tables] of Object.entries(this.opts.entitySets)) for (const [t, set] of Object.entries(tables)) this.entitySets.set(`${env}/${t}`, set);
     this.ranks = routeRanks(this.opts.routes);
     for (const r of this.opts.routes) {
       for (const l of r.target.lookups) {
         for (const t of Array.isArray(l.targetTable) ? l.targetTable : [l.targetTable]) {
           if (!this.entitySets.has(`${r.target.environment}/${t}`)) {
-            throw new EngineConfigError(`Route "${r.name}": lookup "${l.from}" targets table "${t}", but no route writes "${t}" in environment "${r.target.environment}" and engine option entitySets.${r.target.environment}.${t} is not set, so its entity set is unknown.`);
+            throw new EngineConfigError(`Route "${r.name}": lookup "${l.from}" targets table "${t}", but no route writes "${t}" in environment "${r.target.environment}", the lookup has no entitySet for it and engine option entitySets.${r.target.environment}.${t} is not set, so its entity set is unknown.`);
           }
         }
       }
@@ -57,7 +96,9 @@ export class WriteEngine {
 
   async applyChanges(messages: readonly IncomingMessage[]): Promise<BatchResult> {
     const now = this.opts.now();
-    const stage = planBatch(messages, this.routes, this.ranks, (env, table) => this.entitySets.get(`${env}/${table}`));
+    const resolution = await resolveMessages(messages, this.routes, { sources: this.ports.sources, blobs: this.ports.blobs }, this.opts.singleConcurrency);
+    const settled = new Set(resolution.unresolved.map((u) => u.index));
+    const stage = planBatch(messages, this.routes, this.ranks, (env, table) => this.entitySets.get(`${env}/${table}`), resolution.changes, settled);
     const outcomes: MessageOutcome[] = [...stage.skipped];
     const failures: FailureRecord[] = [];
     const ledgerWrites: LedgerWrite[] = [];
@@ -86,6 +127,7 @@ export class WriteEngine {
     }
 
     const ctx: RunContext = { now, outcomes, failures, ledgerWrites, scheduled, envs: new Map(), applied: 0, transient: [] };
+    for (const u of resolution.unresolved) this.settleUnresolved(u, messages[u.index], ctx);
     await this.execute(decisions, ctx);
 
     if (ctx.transient.length > 0 && ctx.applied === 0 && ctx.transient.length === decisions.length) {
@@ -93,7 +135,7 @@ export class WriteEngine {
       const first = ctx.transient[0];
       throw new BatchTransientError(`Every write of the batch failed transiently (e.g. ${first.result.message}); the batch will be redelivered.`);
     }
-    for (const t of ctx.transient) this.retryLater(t.decision.op, ctx, 'Transient', `Dataverse kept failing transiently: ${t.result.message}`, t.result);
+    for (const t of ctx.transient) this.retryLater(refOf(t.decision.op), ctx, 'Transient', `Dataverse kept failing transiently: ${t.result.message}`, t.result);
     await this.persist(ctx);
     outcomes.sort((a, b) => a.index - b.index);
     return { outcomes, counts: countOutcomes(outcomes) };
@@ -125,7 +167,7 @@ export class WriteEngine {
       await this.writeRank(pending, ctx, again, 'policy');
       pending = again;
     }
-    for (const d of pending) this.fail(d.op, ctx, 'MissingParent', `parent rows still missing after ${4} write passes without unresolvable lookups.`);
+    for (const d of pending) this.fail(refOf(d.op), ctx, 'MissingParent', `parent rows still missing after ${4} write passes without unresolvable lookups.`);
   }
 
   private async writeRank(ds: Decision[], ctx: RunContext, missingParent: Decision[], mode?: 'policy'): Promise<void> {
@@ -151,7 +193,8 @@ export class WriteEngine {
       case 'ok':
         return this.applied(d, ctx, { path: r.path });
       case 'reschedule':
-        return this.reschedule(op, ctx, r.notBefore, 'Throttled', op.retries);
+        if (r.throttled) return this.reschedule(refOf(op), ctx, r.notBefore, 'Throttled', op.retries);
+        return this.retryLater(refOf(op), ctx, 'Transient', `Dataverse kept failing transiently: ${r.message}`, undefined, r.notBefore);
       case 'transient':
         ctx.transient.push({ decision: d, result: r });
         return;
@@ -169,7 +212,7 @@ export class WriteEngine {
           }
           if (w.kind === 'delete' || w.deactivate) return this.applied(d, ctx, { detail: 'the target row does not exist (already deleted)' });
         }
-        return this.fail(op, ctx, w.kind === 'update' && r.status === 404 ? 'TargetMissing' : 'DataverseError', `Dataverse refused the ${w.kind} of ${w.entitySet}(${w.keyText}): ${r.status ?? ''} ${r.code ?? ''} ${r.message}`.replace(/\s+/g, ' '), r);
+        return this.fail(refOf(op), ctx, w.kind === 'update' && r.status === 404 ? 'TargetMissing' : 'DataverseError', `Dataverse refused the ${w.kind} of ${w.entitySet}(${w.keyText}): ${r.status ?? ''} ${r.code ?? ''} ${r.message}`.replace(/\s+/g, ' '), r);
       }
     }
   }
@@ -187,8 +230,8 @@ export class WriteEngine {
     const tables = new Set(this.missingParentTables(d, message ?? ''));
     const binds = d.op.write.binds.filter((b) => b.url !== null && tables.has(b.targetTable) && b.property in d.body);
     const detail = `parent not found for ${binds.map((b) => `${b.property} → ${b.url}`).join(', ') || 'a lookup'}${message ? ` (${message})` : ''}`;
-    if (binds.some((b) => b.missingParent === 'fail') || binds.length === 0) return this.fail(d.op, ctx, 'MissingParent', `${detail}; lookup policy "fail".`);
-    if (binds.some((b) => b.missingParent === 'retry')) return this.retryLater(d.op, ctx, 'MissingParent', detail);
+    if (binds.some((b) => b.missingParent === 'fail') || binds.length === 0) return this.fail(refOf(d.op), ctx, 'MissingParent', `${detail}; lookup policy "fail".`);
+    if (binds.some((b) => b.missingParent === 'retry')) return this.retryLater(refOf(d.op), ctx, 'MissingParent', detail);
     // dropLookup: write the rest without the unresolvable lookups, with a warning.
     const body = { ...d.body };
     const nextHashes = { ...d.nextHashes };
@@ -199,11 +242,11 @@ export class WriteEngine {
     const warning = `${detail}; lookup dropped (policy "dropLookup").`;
     ctx.warnings ??= new Map();
     ctx.warnings.set(d.op.index, [...(ctx.warnings.get(d.op.index) ?? []), warning]);
-    ctx.failures.push(this.failureRecord(d.op, ctx, 'warning', 'LookupDropped', warning));
+    ctx.failures.push(this.failureRecord(refOf(d.op), ctx, 'warning', 'LookupDropped', warning));
     const next: Decision = { op: d.op, body, nextHashes };
     if (Object.keys(body).length === 0 && d.op.write.kind !== 'create' && d.op.write.kind !== 'upsert') return this.applied(next, ctx, {});
     if (requeue) requeue.push(next);
-    else this.fail(d.op, ctx, 'MissingParent', `${detail}; no pass left to write without the lookup.`);
+    else this.fail(refOf(d.op), ctx, 'MissingParent', `${detail}; no pass left to write without the lookup.`);
   }
 
   private applied(d: Decision, ctx: RunContext, info: { path?: 'bulk' | 'changeSet' | 'single'; detail?: string }): void {
@@ -213,44 +256,60 @@ export class WriteEngine {
     ctx.ledgerWrites.push({ ...op.ledgerKey, version: op.change.version, hashes: op.write.kind === 'delete' ? {} : d.nextHashes, deleted: op.write.kind === 'delete' });
   }
 
-  private retryLater(op: PlannedOp, ctx: RunContext, reason: string, detail: string, dv?: { status?: number; code?: string }): void {
-    const age = ctx.now.getTime() - Date.parse(op.change.receivedAt);
-    const policy = this.opts.retry;
-    if (op.retries + 1 >= policy.maxAttempts || (Number.isFinite(age) && age > policy.maxAgeMs)) {
-      return this.fail(op, ctx, reason, `${detail}; gave up after ${op.retries + 1} attempts (${Math.round(age / 1000)} s since the change was accepted; limits: ${policy.maxAttempts} attempts, ${policy.maxAgeMs / 1000} s).`, dv);
+  /** A message decided while completing it (blob, re-read): skipped, failed or retried later. */
+  private settleUnresolved(u: Unresolved, incoming: IncomingMessage, ctx: RunContext): void {
+    const ref: MessageRef = { index: u.index, incoming, body: bodyText(incoming.body), route: u.route.name, sourceId: u.change.source.id, version: u.change.version, receivedAt: u.change.receivedAt, retries: retriesOf(incoming) };
+    switch (u.type) {
+      case 'skip':
+        ctx.outcomes.push({ index: u.index, messageId: incoming.messageId, route: ref.route, outcome: { status: 'skipped', reason: 'sourceDeleted', detail: u.detail }, warnings: [] });
+        return;
+      case 'fail':
+        return this.fail(ref, ctx, u.reason, u.detail, u.dv);
+      case 'retry':
+        if (u.notBefore) return this.reschedule(ref, ctx, u.notBefore, u.reason, ref.retries);
+        return this.retryLater(ref, ctx, u.reason, u.detail, u.dv);
     }
-    this.reschedule(op, ctx, new Date(ctx.now.getTime() + retryDelayMs(policy, op.retries)), reason, op.retries + 1);
   }
 
-  private reschedule(op: PlannedOp, ctx: RunContext, notBefore: Date, reason: string, retries: number): void {
-    const messageId = nextMessageId(op.incoming.messageId);
-    ctx.scheduled.push({ body: op.body, sessionId: op.incoming.sessionId, correlationId: op.incoming.correlationId, messageId, scheduledEnqueueTimeUtc: notBefore, applicationProperties: { ...op.incoming.applicationProperties, [RETRIES_PROPERTY]: retries } });
-    ctx.outcomes.push({ index: op.index, messageId: op.incoming.messageId, route: op.route.name, targetKey: op.write.keyText, outcome: { status: 'rescheduled', reason, notBefore: notBefore.toISOString(), messageId }, warnings: ctx.warnings?.get(op.index) ?? [] });
+  /** A record-level retry (counted, bounded by retry.maxAttempts / maxAgeMs); at `notBefore` or after the backoff. */
+  private retryLater(ref: MessageRef, ctx: RunContext, reason: string, detail: string, dv?: { status?: number; code?: string }, notBefore?: Date): void {
+    const age = ctx.now.getTime() - Date.parse(ref.receivedAt);
+    const policy = this.opts.retry;
+    if (ref.retries + 1 >= policy.maxAttempts || (Number.isFinite(age) && age > policy.maxAgeMs)) {
+      return this.fail(ref, ctx, reason, `${detail}; gave up after ${ref.retries + 1} attempts (${Math.round(age / 1000)} s since the change was accepted; limits: ${policy.maxAttempts} attempts, ${policy.maxAgeMs / 1000} s).`, dv);
+    }
+    this.reschedule(ref, ctx, notBefore ?? new Date(ctx.now.getTime() + retryDelayMs(policy, ref.retries)), reason, ref.retries + 1);
   }
 
-  private fail(op: PlannedOp, ctx: RunContext, reason: string, detail: string, dv?: { status?: number; code?: string; kind?: string }): void {
-    ctx.outcomes.push({ index: op.index, messageId: op.incoming.messageId, route: op.route.name, targetKey: op.write.keyText, outcome: { status: 'failed', reason, detail }, warnings: ctx.warnings?.get(op.index) ?? [] });
-    ctx.failures.push(this.failureRecord(op, ctx, 'error', reason, detail, dv));
+  private reschedule(ref: MessageRef, ctx: RunContext, notBefore: Date, reason: string, retries: number): void {
+    const messageId = nextMessageId(ref.incoming.messageId);
+    ctx.scheduled.push({ body: ref.body, sessionId: ref.incoming.sessionId, correlationId: ref.incoming.correlationId, messageId, scheduledEnqueueTimeUtc: notBefore, applicationProperties: { ...ref.incoming.applicationProperties, [RETRIES_PROPERTY]: retries } });
+    ctx.outcomes.push({ index: ref.index, messageId: ref.incoming.messageId, route: ref.route, targetKey: ref.targetKey, outcome: { status: 'rescheduled', reason, notBefore: notBefore.toISOString(), messageId }, warnings: ctx.warnings?.get(ref.index) ?? [] });
   }
 
-  private failureRecord(op: PlannedOp, ctx: RunContext, severity: 'error' | 'warning', reason: string, detail: string, dv?: { status?: number; code?: string; kind?: string }): FailureRecord {
+  private fail(ref: MessageRef, ctx: RunContext, reason: string, detail: string, dv?: { status?: number; code?: string; kind?: string }): void {
+    ctx.outcomes.push({ index: ref.index, messageId: ref.incoming.messageId, route: ref.route, targetKey: ref.targetKey, outcome: { status: 'failed', reason, detail }, warnings: ctx.warnings?.get(ref.index) ?? [] });
+    ctx.failures.push(this.failureRecord(ref, ctx, 'error', reason, detail, dv));
+  }
+
+  private failureRecord(ref: MessageRef, ctx: RunContext, severity: 'error' | 'warning', reason: string, detail: string, dv?: { status?: number; code?: string; kind?: string }): FailureRecord {
     return {
       severity,
       reason,
       detail,
-      messageId: op.incoming.messageId,
-      route: op.route.name,
-      environment: op.write.environment,
-      table: op.write.table,
-      targetKey: op.write.keyText,
-      sourceId: op.change.source.id,
-      version: op.change.version,
+      messageId: ref.incoming.messageId,
+      route: ref.route,
+      environment: ref.environment,
+      table: ref.table,
+      targetKey: ref.targetKey,
+      sourceId: ref.sourceId,
+      version: ref.version,
       status: dv?.status,
       code: dv?.code,
       kind: dv?.kind,
-      attempt: op.retries + 1,
+      attempt: ref.retries + 1,
       time: ctx.now.toISOString(),
-      body: truncateBody(op.body),
+      body: truncateBody(ref.body),
     };
   }
 }
@@ -265,6 +324,12 @@ interface RunContext {
   applied: number;
   transient: Array<{ decision: Decision; result: Extract<ItemResult, { type: 'transient' }> }>;
   warnings?: Map<number, string[]>;
+}
+
+/** The queue body as text, as planning stores it (the replayable original). */
+function bodyText(body: unknown): string {
+  if (Buffer.isBuffer(body) || body instanceof Uint8Array) return Buffer.from(body).toString('utf8');
+  return typeof body === 'string' ? body : (JSON.stringify(body) ?? String(body));
 }
 
 function toTargetWrite(d: Decision): TargetWrite {

@@ -40,7 +40,8 @@ export type WriteErrorKind =
 
 /** What the engine needs to know about a failed Dataverse call. */
 export type ClassifiedError =
-  | { type: 'reschedule'; notBefore: Date; message: string }
+  /** throttled: the server paced the user (not the record's fault); else a transient failure's backoff outgrew the budget. */
+  | { type: 'reschedule'; notBefore: Date; message: string; throttled: boolean }
   | { type: 'unsupported'; message: string }
   | { type: 'transient'; status?: number; code?: string; message: string; retryAfterMs?: number; pressure: boolean }
   | { type: 'record'; status?: number; code?: string; kind: WriteErrorKind; message: string };
@@ -67,6 +68,7 @@ interface ErrorLike {
   retryable?: unknown;
   retryAfterMs?: unknown;
   notBefore?: unknown;
+  cause?: unknown;
 }
 
 /**
@@ -79,7 +81,9 @@ export function classifyWriteError(err: unknown): ClassifiedError {
   const message = typeof e.message === 'string' ? e.message : String(err);
   if (e.notBefore instanceof Date || e.name === 'RescheduleError') {
     const notBefore = e.notBefore instanceof Date ? e.notBefore : new Date(typeof e.notBefore === 'string' || typeof e.notBefore === 'number' ? e.notBefore : Date.now());
-    return { type: 'reschedule', notBefore, message };
+    const cause = (typeof e.cause === 'object' && e.cause !== null ? e.cause : undefined) as ErrorLike | undefined;
+    const throttled = cause === undefined || cause.kind === 'throttled' || cause.status === 429;
+    return { type: 'reschedule', notBefore, message, throttled };
   }
   const status = typeof e.status === 'number' ? e.status : undefined;
   const code = typeof e.code === 'string' ? e.code.toLowerCase() : undefined;
@@ -98,11 +102,15 @@ export function classifyWriteError(err: unknown): ClassifiedError {
   return { type: 'record', status, code, kind: kind ?? kindFromStatus(status, code), message };
 }
 
+/** SdkEntityDoesNotSupportMessage: "The 'CreateMultiple' method does not support entities of type 'account'." */
+const UNSUPPORTED_MESSAGE_CODE = '0x80040800';
+
 /** The bulk message (or $batch) is not available for this table: fall back to the next write path. */
 function isUnsupportedMessage(status: number, code: string | undefined, message: string): boolean {
+  if (code === UNSUPPORTED_MESSAGE_CODE && status >= 400 && status < 500) return true;
   if (status === 404 && code === '0x8006088a' && /Multiple/.test(message)) return true; // action not bound to this set
   if (status === 501) return true;
-  return /(is not supported for|not yet implemented|message .* is not supported|The '?\w*Multiple'? message)/i.test(message) && status >= 400 && status < 500;
+  return /(is not supported for|not yet implemented|message .* is not supported|The '?\w*Multiple'? message|does not support entities of type)/i.test(message) && status >= 400 && status < 500;
 }
 
 function kindFromStatus(status: number, code: string | undefined): WriteErrorKind {
@@ -112,4 +120,10 @@ function kindFromStatus(status: number, code: string | undefined): WriteErrorKin
   if (status === 401) return 'auth';
   if (status === 400) return 'validation';
   return 'permanent';
+}
+
+/** A `blobRef` names a blob that does not exist (deleted, or written to another account): permanent. */
+export class BlobNotFoundError extends Error {
+  override name = 'BlobNotFoundError';
+  readonly retryable = false;
 }

@@ -17,7 +17,7 @@ export interface WriteItem {
 export type ItemResult =
   | { type: 'ok'; path: WritePath }
   | { type: 'record'; status?: number; code?: string; kind: WriteErrorKind; message: string }
-  | { type: 'reschedule'; notBefore: Date; message: string }
+  | { type: 'reschedule'; notBefore: Date; message: string; throttled: boolean }
   | { type: 'transient'; status?: number; code?: string; message: string };
 
 /** Per-batch state of one environment: once the throttle says "not before T", nothing more is sent there. */
@@ -94,7 +94,7 @@ export class GroupWriter {
   ): Promise<void> {
     if (chunk.length === 0) return;
     if (state.blockedUntil) {
-      for (const c of chunk) results.set(c.id, { type: 'reschedule', notBefore: state.blockedUntil, message: state.blockedReason ?? 'throttled' });
+      for (const c of chunk) results.set(c.id, { type: 'reschedule', notBefore: state.blockedUntil, message: state.blockedReason ?? 'throttled', throttled: true });
       return;
     }
     const sizeId = this.sizeId(env, table, path);
@@ -115,9 +115,12 @@ export class GroupWriter {
       };
       switch (c.type) {
         case 'reschedule':
-          state.blockedUntil = c.notBefore;
-          state.blockedReason = c.message;
-          for (const item of chunk) results.set(item.id, { type: 'reschedule', notBefore: c.notBefore, message: c.message });
+          // A 429 is the server's verdict on the user: nothing more goes to this environment in this batch.
+          if (c.throttled) {
+            state.blockedUntil = c.notBefore;
+            state.blockedReason = c.message;
+          }
+          for (const item of chunk) results.set(item.id, { type: 'reschedule', notBefore: c.notBefore, message: c.message, throttled: c.throttled });
           return;
         case 'unsupported':
           this.caps.markUnsupported(env, table, path, kind);

@@ -61,6 +61,8 @@ export const DEFAULTS = {
   transientDelayMs: 1000,
   slowRequestMs: 60_000,
   singleConcurrency: 8,
+  /** Longest 429/backoff wait a request sleeps before its changes are rescheduled (message lock is 1 min). */
+  throttleBudgetMs: 30_000,
 } as const;
 
 export function resolveOptions(o: EngineOptions): ResolvedOptions {

@@ -1,5 +1,5 @@
 /** What happened to each message of a batch (for telemetry and tests). */
-export type SkipReason = 'stale' | 'identical' | 'superseded' | 'filtered' | 'ignoredDelete';
+export type SkipReason = 'stale' | 'identical' | 'superseded' | 'filtered' | 'ignoredDelete' | 'sourceDeleted';
 
 export type Outcome =
   | { status: 'applied'; path?: 'bulk' | 'changeSet' | 'single'; detail?: string }

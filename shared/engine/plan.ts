@@ -54,14 +54,26 @@ export interface Stage1 {
   skipped: MessageOutcome[];
 }
 
-export function planBatch(messages: readonly IncomingMessage[], routes: ReadonlyMap<string, Route>, ranks: ReadonlyMap<string, number>, entitySetOf: EntitySetResolver): Stage1 {
+/**
+ * `resolved` holds the complete change for messages whose body was completed (blob, re-read) and
+ * `settled` the indexes already decided during resolution; the queue body stays the replayable original.
+ */
+export function planBatch(
+  messages: readonly IncomingMessage[],
+  routes: ReadonlyMap<string, Route>,
+  ranks: ReadonlyMap<string, number>,
+  entitySetOf: EntitySetResolver,
+  resolved: ReadonlyMap<number, ChangeMessage> = new Map(),
+  settled: ReadonlySet<number> = new Set(),
+): Stage1 {
   const ops: PlannedOp[] = [];
   const rejected: Rejection[] = [];
   const skipped: MessageOutcome[] = [];
   messages.forEach((incoming, index) => {
+    if (settled.has(index)) return;
     const parsed = parseChangeMessage(incoming.body);
     if (!parsed.ok) return rejected.push({ index, incoming, body: parsed.body, reason: 'InvalidMessage', detail: parsed.reason });
-    const change = parsed.message;
+    const change = resolved.get(index) ?? parsed.message;
     const route = routes.get(change.route);
     if (!route) {
       return rejected.push({ index, incoming, body: parsed.body, change, reason: 'UnknownRoute', detail: `Route "${change.route}" is not in the routes file (known: ${[...routes.keys()].join(', ')}). Add the route or replay the message after fixing the producer.` });
@@ -70,7 +82,7 @@ export function planBatch(messages: readonly IncomingMessage[], routes: Readonly
       return skipped.push({ index, messageId: incoming.messageId, route: route.name, outcome: { status: 'skipped', reason: 'filtered', detail: `route "${route.name}" is disabled` }, warnings: [] });
     }
     if (change.blobRef) {
-      return rejected.push({ index, incoming, body: parsed.body, change, reason: 'BlobRefUnsupported', detail: `The change lives in blob ${change.blobRef.container}/${change.blobRef.name}; this worker does not read blob-referenced changes. Replay it with the body inlined.` });
+      return rejected.push({ index, incoming, body: parsed.body, change, reason: 'BlobRefUnsupported', detail: `The change lives in blob ${change.blobRef.container}/${change.blobRef.name}, but this engine has no blob reader (no storage configured: set DVSYNC_STORAGE or AzureWebJobsStorage). Replay it once storage is configured.` });
     }
     try {
       const mapped = mapChange(route, change, entitySetOf);

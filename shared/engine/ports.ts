@@ -4,6 +4,8 @@
  */
 export type { RecordLedgerPort, LedgerEntry, LedgerKey, LedgerWrite } from '../ledger/types';
 export type { FailureStorePort, FailureRecord } from '../ledger/failures';
+export type { SourceRow } from '../model/source-value';
+import type { SourceRow } from '../model/source-value';
 
 export type KeyValue = string | number;
 
@@ -48,4 +50,16 @@ export interface ScheduledChange {
 
 export interface ReschedulePort {
   schedule(changes: readonly ScheduledChange[]): Promise<void>;
+}
+
+/** Reads a source row again for messages marked `reread` (the webhook payload was stripped). */
+export interface SourceReadPort {
+  /** The row's current values, or undefined when the row no longer exists. Throws DataverseError / RescheduleError. */
+  readRow(environment: string, table: string, id: string): Promise<SourceRow | undefined>;
+}
+
+/** Reads change messages that were too large for Service Bus (`blobRef`). */
+export interface BlobReadPort {
+  /** The blob's text; throws BlobNotFoundError when it does not exist, anything else is transient. */
+  read(container: string, name: string): Promise<string>;
 }

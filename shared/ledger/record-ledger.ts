@@ -20,6 +20,8 @@ export interface RecordLedgerOptions {
   buckets?: number;
   /** Parallel Table Storage calls per read or write. */
   concurrency?: number;
+  /** SDK retries per call (default: the SDK's). A failed write is retried by redelivery anyway. */
+  maxRetries?: number;
 }
 
 /** Table Storage limits for one entity-group transaction. */
@@ -49,8 +51,8 @@ export class RecordLedger implements RecordLedgerPort {
 
   constructor(options: RecordLedgerOptions) {
     const table = options.table ?? LEDGER_TABLE;
-    this.client = tableClient(options.connectionString, table);
-    this.ready = ensureTable(options.connectionString, table);
+    this.client = tableClient(options.connectionString, table, options.maxRetries);
+    this.ready = ensureTable(options.connectionString, table, options.maxRetries);
     this.ready.catch(() => undefined); // surfaced by the first call that awaits it, never as an unhandled rejection
     this.buckets = options.buckets ?? 16;
     this.concurrency = options.concurrency ?? 8;

@@ -24,20 +24,20 @@ export function storageConnectionString(env: NodeJS.ProcessEnv = process.env): s
 }
 
 /** A client for one table; plain-http endpoints (Azurite) are allowed explicitly, as the SDK requires. */
-export function tableClient(connectionString: string, table: string): TableClient {
+export function tableClient(connectionString: string, table: string, maxRetries?: number): TableClient {
   const insecure = /(^|;)\s*(DefaultEndpointsProtocol=http|TableEndpoint=http:)/i.test(connectionString);
-  return TableClient.fromConnectionString(connectionString, table, { allowInsecureConnection: insecure });
+  return TableClient.fromConnectionString(connectionString, table, { allowInsecureConnection: insecure, ...(maxRetries === undefined ? {} : { retryOptions: { maxRetries } }) });
 }
 
 const ensured = new Map<string, Promise<void>>();
 
 /** Creates the table once per process (idempotent on the service: 409 TableAlreadyExists is fine). */
-export function ensureTable(connectionString: string, table: string): Promise<void> {
+export function ensureTable(connectionString: string, table: string, maxRetries?: number): Promise<void> {
   const id = `${connectionString}\u0000${table}`;
   let p = ensured.get(id);
   if (!p) {
     const insecure = /(^|;)\s*(DefaultEndpointsProtocol=http|TableEndpoint=http:)/i.test(connectionString);
-    p = TableServiceClient.fromConnectionString(connectionString, { allowInsecureConnection: insecure })
+    p = TableServiceClient.fromConnectionString(connectionString, { allowInsecureConnection: insecure, ...(maxRetries === undefined ? {} : { retryOptions: { maxRetries } }) })
       .createTable(table)
       .catch((err) => {
         ensured.delete(id);
