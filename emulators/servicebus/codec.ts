@@ -36,6 +36,8 @@ export interface BareMessage {
   body: Buffer;
   /** Decoded view, for reading message-id, group-id, expiry. */
   decoded: {
+    durable?: boolean;
+    priority?: number;
     message_id?: unknown;
     group_id?: string;
     absolute_expiry_time?: Date;
@@ -75,23 +77,23 @@ export function parseBareMessage(raw: Buffer): BareMessage {
     properties: undefined,
     applicationProperties: undefined,
     body: Buffer.alloc(0),
-    decoded: amqpMessage.decode(raw),
+    decoded: {},
   };
   let bodyStart = -1;
   while (reader.remaining()) {
     const start = reader.position as number;
     const section: Typed = reader.read();
-    const bytes = raw.subarray(start, reader.position);
     const code = sectionCode(section);
-    if (code === HEADER) {
-      const d = bare.decoded as { durable?: boolean; priority?: number; ttl?: number };
-      bare.header = { durable: d.durable, priority: d.priority, ttl: d.ttl };
+    if (code === HEADER || code === PROPERTIES) {
+      // Decode only the small sections we read; the body stays opaque bytes.
+      const bytes = raw.subarray(start, reader.position);
+      Object.assign(bare.decoded, amqpMessage.decode(bytes));
+      if (code === PROPERTIES) bare.properties = Buffer.from(bytes);
+      else bare.header = { durable: bare.decoded.durable, priority: bare.decoded.priority, ttl: bare.decoded.ttl };
     } else if (code === MESSAGE_ANNOTATIONS) {
       bare.annotations = typedMapEntries(section); // a described section is the map itself, descriptor attached
-    } else if (code === PROPERTIES) {
-      bare.properties = Buffer.from(bytes);
     } else if (code === APPLICATION_PROPERTIES) {
-      bare.applicationProperties = Buffer.from(bytes);
+      bare.applicationProperties = Buffer.from(raw.subarray(start, reader.position));
     } else if (code !== DELIVERY_ANNOTATIONS && bodyStart < 0) {
       bodyStart = start;
     }

@@ -4,6 +4,16 @@
  * Session ownership lives in sessions.ts; this file only asks it whether a session lock is held.
  */
 import { randomBytes } from 'crypto';
+
+/** Delivery tags: a random per-process prefix plus a counter (cheaper than 16 random bytes per delivery). */
+const TAG_PREFIX = randomBytes(8);
+let tagCounter = 0n;
+function nextTag(): Buffer {
+  const tag = Buffer.allocUnsafe(16);
+  TAG_PREFIX.copy(tag, 0);
+  tag.writeBigUInt64BE(++tagCounter, 8);
+  return tag;
+}
 import { BareMessage, lockTokenFromDeliveryTag, uuidString } from './codec';
 import { QueueSettings } from './config';
 import { AmqpError, errors } from './errors';
@@ -216,7 +226,7 @@ export class Queue {
       consumer.deliver(msg, undefined);
       return;
     }
-    const tag = randomBytes(16);
+    const tag = nextTag();
     this.lock(msg, lockTokenFromDeliveryTag(tag), now);
     consumer.deliver(msg, tag);
   }
