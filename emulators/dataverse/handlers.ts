@@ -12,8 +12,11 @@ import { refHandler } from './rows/ref';
 import { collectionQueryHandler } from './query/collection';
 import { batchHandler } from './batch/handler';
 import { bulkHandler } from './bulk/handler';
+import { webhookHandler } from './webhooks/handler';
+import { webhookTables } from './webhooks/tables';
 
 export const handlers: Handler[] = [
+  webhookHandler, // engineer C: validates registrations, wraps writes for sync webhook steps (answers nothing itself)
   metadataHandler,
   whoAmIHandler,
   // engineer B: $batch, bulk actions, collection queries, change tracking
@@ -26,4 +29,4 @@ export const handlers: Handler[] = [
 ];
 
 /** Tables the engine itself needs in every environment (e.g. serviceendpoint), merged into every loaded schema unless the file defines them. */
-export const extraTables: TableSpecInput[] = [];
+export const extraTables: TableSpecInput[] = [...webhookTables];

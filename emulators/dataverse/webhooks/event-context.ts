@@ -54,10 +54,10 @@ function aadObjectId(env: Environment, userId: string): string {
   return typeof v === 'string' ? v : ZERO_GUID;
 }
 
-function systemExtras(table: TableDef, row: Row, organizationId: string, columns: string[]): Array<[string, XrmValue]> {
+function systemExtras(table: TableDef, row: Row, organizationId: string, columns: string[], create: boolean): Array<[string, XrmValue]> {
   const extra = currencyCompanions(table, row, columns, organizationId);
   const owner = row.ownerid;
-  if (table.ownership === 'UserOwned' && owner && typeof owner === 'object' && !Array.isArray(owner) && owner.table === 'systemuser' && !table.columns.has('owninguser')) {
+  if (create && table.ownership === 'UserOwned' && owner && typeof owner === 'object' && !Array.isArray(owner) && owner.table === 'systemuser' && !table.columns.has('owninguser')) {
     extra.push(['owninguser', ref('systemuser', owner.id)]);
   }
   if (!table.columns.has('modifiedonbehalfby')) extra.push(['modifiedonbehalfby', null]);
@@ -91,10 +91,10 @@ export function contextForEvent(env: Environment, event: WriteEvent, step: StepR
     if (step.stage !== 40) target = parentTarget;
     else if (message === 'Create') {
       const cols = rowColumns(row);
-      target = entityFromRow(table, row, cols, { ...plain, formatted: true }, systemExtras(table, row, orgId, cols));
+      target = entityFromRow(table, row, cols, { ...plain, formatted: true }, systemExtras(table, row, orgId, cols, true));
     } else {
       const changed = sent.filter((c) => c !== table.primaryId);
-      target = entityFromRow(table, row, [...changed, table.primaryId, 'modifiedon', 'modifiedby'], plain, systemExtras(table, row, orgId, changed));
+      target = entityFromRow(table, row, [...changed, table.primaryId, 'modifiedon', 'modifiedby'], plain, systemExtras(table, row, orgId, changed, false));
     }
   }
 
