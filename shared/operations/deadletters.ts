@@ -7,7 +7,11 @@
  * duplicate detection, while the original id (still in the detection window) would drop the copy.
  */
 import { createHash } from 'crypto';
+import Long from 'long';
 import type { ServiceBusClient, ServiceBusMessage, ServiceBusReceivedMessage } from '@azure/service-bus';
+
+/** Properties the broker adds when dead-lettering; the copy goes back without them. */
+const DEAD_LETTER_PROPERTIES = new Set(['DeadLetterReason', 'DeadLetterErrorDescription']);
 
 export interface DeadLetter {
   sequenceNumber: string;
@@ -30,7 +34,7 @@ export function describeDeadLetter(m: ServiceBusReceivedMessage): DeadLetter {
   if (m.deadLetterErrorDescription) d.description = m.deadLetterErrorDescription;
   if (m.deliveryCount !== undefined) d.deliveryCount = m.deliveryCount;
   if (m.enqueuedTimeUtc) d.enqueuedTimeUtc = m.enqueuedTimeUtc.toISOString();
-  if (m.applicationProperties) d.applicationProperties = m.applicationProperties;
+  if (m.applicationProperties) d.applicationProperties = Object.fromEntries(Object.entries(m.applicationProperties).filter(([k]) => !DEAD_LETTER_PROPERTIES.has(k)));
   return d;
 }
 
@@ -38,11 +42,16 @@ export function describeDeadLetter(m: ServiceBusReceivedMessage): DeadLetter {
 export async function listDeadLetters(client: ServiceBusClient, queue: string, max: number): Promise<DeadLetter[]> {
   const receiver = client.createReceiver(queue, { subQueueType: 'deadLetter' });
   const out: DeadLetter[] = [];
+  // The SDK remembers the last peeked number per entity and connection, not per receiver: always say where to start.
+  let from = Long.ONE;
   try {
     while (out.length < max) {
-      const page = await receiver.peekMessages(Math.min(100, max - out.length));
+      const page = await receiver.peekMessages(Math.min(100, max - out.length), { fromSequenceNumber: from });
       if (page.length === 0) break;
       out.push(...page.map(describeDeadLetter));
+      const last = page[page.length - 1].sequenceNumber;
+      if (!last) break;
+      from = last.add(1);
     }
   } finally {
     await receiver.close();
@@ -62,7 +71,7 @@ export function resubmitCopy(m: ServiceBusReceivedMessage): ServiceBusMessage {
   if (m.correlationId !== undefined) copy.correlationId = m.correlationId;
   if (m.contentType) copy.contentType = m.contentType;
   if (m.subject) copy.subject = m.subject;
-  if (m.applicationProperties) copy.applicationProperties = m.applicationProperties;
+  if (m.applicationProperties) copy.applicationProperties = Object.fromEntries(Object.entries(m.applicationProperties).filter(([k]) => !DEAD_LETTER_PROPERTIES.has(k)));
   return copy;
 }
 
