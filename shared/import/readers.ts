@@ -49,21 +49,28 @@ export async function* readJsonLines(file: string): AsyncIterable<RawRecord> {
 /** RFC 4180 CSV via csv-parse: header row names the columns; quoted fields may hold commas, quotes and newlines. */
 export async function* readCsv(file: string): AsyncIterable<RawRecord> {
   const parser = parse({ columns: true, info: true, bom: true, skip_empty_lines: true, skip_records_with_error: true });
-  const skipped: RawRecord[] = [];
-  let lastEnd = 1; // the header line
-  let lastEmpty = 0;
-  parser.on('skip', (err: Error & { lines?: number }) => {
-    const end = err.lines ?? lastEnd + 1;
-    skipped.push({ line: Math.min(lastEnd + 1, end), endLine: end, bytes: 0, error: `not a valid CSV record (${err.message})` });
-    lastEnd = end;
-  });
+  // 'skip' events can fire before records parsed earlier are consumed: order everything by line.
+  const skipped: Array<{ endLine: number; error: string }> = [];
+  parser.on('skip', (err: Error & { lines?: number }) => skipped.push({ endLine: err.lines ?? 0, error: `not a valid CSV record (${err.message})` }));
   createReadStream(file).on('error', (e) => parser.destroy(e)).pipe(parser);
+  let prevEnd = 1; // the header line
+  let prevEmpty = 0;
+  let bytes = 0;
+  const flushSkipped = function* (before: number): Iterable<RawRecord> {
+    skipped.sort((a, b) => a.endLine - b.endLine);
+    while (skipped.length && skipped[0].endLine < before) {
+      const s = skipped.shift() as { endLine: number; error: string };
+      yield { line: Math.min(prevEnd + 1, s.endLine), endLine: s.endLine, bytes, error: s.error };
+      prevEnd = s.endLine;
+    }
+  };
   for await (const item of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number; bytes: number; empty_lines: number } }>) {
-    while (skipped.length) yield { ...(skipped.shift() as RawRecord), bytes: item.info.bytes };
-    const line = Math.min(lastEnd + 1 + item.info.empty_lines - lastEmpty, item.info.lines);
-    lastEnd = item.info.lines;
-    lastEmpty = item.info.empty_lines;
-    yield { line, endLine: item.info.lines, values: item.record, bytes: item.info.bytes };
+    yield* flushSkipped(item.info.lines);
+    bytes = item.info.bytes;
+    const line = Math.min(prevEnd + 1 + item.info.empty_lines - prevEmpty, item.info.lines);
+    prevEnd = item.info.lines;
+    prevEmpty = item.info.empty_lines;
+    yield { line, endLine: item.info.lines, values: item.record, bytes };
   }
-  for (const s of skipped) yield s;
+  yield* flushSkipped(Number.MAX_SAFE_INTEGER);
 }
