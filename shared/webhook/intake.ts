@@ -55,7 +55,9 @@ export function resolveEnvironment(rt: IntakeRuntime, context: RemoteContext, or
   const host = organizationHost?.trim().toLowerCase();
   const byHost = host ? rt.hosts.get(host) : undefined;
   if (byId) {
-    if (host && byHost !== byId) throw refuse(context, `x-ms-dynamics-organization "${host}" does not match environment "${byId}"`);
+    // Compared with the environment's own URL (host name, or host:port): emulated environments share one host.
+    const own = new URL(rt.settings.environments[byId].url);
+    if (host && byHost !== byId && host !== own.host.toLowerCase() && host !== own.hostname.toLowerCase()) throw refuse(context, `x-ms-dynamics-organization "${host}" does not match environment "${byId}"`);
     return byId;
   }
   // An environment without a configured organizationId is recognised by its host name alone.
