@@ -4,6 +4,7 @@
  */
 const emulators: Record<string, () => Promise<{ runCli(argv: string[]): Promise<number> }>> = {
   azurite: () => import('../../emulators/azurite'),
+  servicebus: () => import('../../emulators/servicebus/cli'),
   dataverse: () => import('../../emulators/dataverse/cli'),
 };
 

@@ -8,6 +8,7 @@ import { parseBody } from './rows/body';
 import type { EmulatorRuntime } from './runtime';
 import type { EnvironmentState } from './store/environment';
 import type { DvResponse } from './types';
+import { handleWebhookOperator, webhookControl } from './webhooks';
 
 const json = (status: number, body: unknown): DvResponse => ({ status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
@@ -34,8 +35,10 @@ async function route(rt: EmulatorRuntime, method: string, path: string, body: Bu
     if (!e) throw new DvError(404, '0x8006088a', `No environment named '${name}'; known: ${[...rt.environments.keys()].join(', ')}.`);
     return e;
   };
+  const webhooks = await handleWebhookOperator(rt, method, path, body);
+  if (webhooks) return webhooks;
   let m: RegExpExecArray | null;
-  if (method === 'POST' && path === '/_emulator/reset') { rt.reset(); return json(200, { reset: true }); }
+  if (method === 'POST' && path === '/_emulator/reset') { rt.reset(); webhookControl(rt).clear(); return json(200, { reset: true }); }
   if (method === 'GET' && path === '/_emulator/counters') {
     const limits = Object.fromEntries([...rt.limiters].map(([n, l]) => [n, l.snapshot()]));
     return json(200, { ...rt.counters, windows: limits });

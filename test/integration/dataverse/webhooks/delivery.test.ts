@@ -201,3 +201,17 @@ describe('registration validation', () => {
     expect(pre.json!.error.message).toContain('Create step has no pre image');
   });
 });
+
+describe('operator endpoints for webhooks', () => {
+  it('lists deliveries at /_emulator/webhooks/deliveries, drains, and forgets them on /_emulator/reset', async () => {
+    const endpoint = await createEndpoint(api, { url: rx.url, authtype: 4, authvalue: 'k' });
+    await createStep(api, endpoint, 'Create', 'account');
+    expect((await api.post('accounts', { name: 'Fabrikam' })).status).toBe(204);
+    expect((await fetch(`${dv.operatorUrl}webhooks/drain`, { method: 'POST' })).status).toBe(200);
+    const listed = await (await fetch(`${dv.operatorUrl}webhooks/deliveries/source`)).json();
+    expect(JSON.stringify(listed)).toContain('"status":200');
+    expect(rx.received).toHaveLength(1);
+    expect((await fetch(`${dv.operatorUrl}reset`, { method: 'POST' })).status).toBe(200);
+    expect(hooks.deliveries('source').flatMap((r) => r.attempts)).toEqual([]);
+  });
+});
