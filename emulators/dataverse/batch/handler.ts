@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { dispatch } from '../dispatch';
 import { DvError, dvErrors, errorResponse } from '../errors';
-import { parsePrefer } from '../query/prefer';
+import { parsePrefer } from '../prefer';
 import type { DvResponse, Handler, RequestContext } from '../types';
 import { methodNotAllowedInChangeSet, tooManyBatchOperations, tooManyChangeSetOperations } from './errors';
 import { parseInnerRequest, renderResponsePart, type InnerRequest } from './http-part';

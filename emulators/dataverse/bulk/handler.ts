@@ -7,8 +7,7 @@
  */
 import { charge } from '../cost';
 import { DvError, dvErrors } from '../errors';
-import { parsePrefer, wantsAnnotation } from '../query/prefer';
-import { JSON_CONTENT_TYPE } from '../prefer';
+import { JSON_CONTENT_TYPE, parsePrefer, wantsAnnotation } from '../prefer';
 import { applyCollectionBinds, parseBody } from '../rows/body';
 import { findRow, notFound, type ResolvedKey } from '../rows/resolve';
 import type { BulkMessage } from '../schema/spec';

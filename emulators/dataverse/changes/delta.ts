@@ -9,7 +9,7 @@ import { collectionContext, countResponse, JSON_CONTENT_TYPE } from '../query/co
 import { linkWith, rejectSkip } from '../query/options';
 import { parseOrderBy } from '../query/orderby';
 import { decodeSkipToken, encodeSkipToken } from '../query/paging';
-import { MAX_PAGE_SIZE, type Preferences } from '../query/prefer';
+import { MAX_PAGE_SIZE, type Preferences } from '../prefer';
 import { propertyValue } from '../query/properties';
 import { preferenceApplied, renderRow } from '../query/render';
 import { compareTuples, sortTuple } from '../query/orderby';

@@ -11,11 +11,10 @@ import { matches } from './filter-eval';
 import { compareTuples, sortTuple, type SortTuple } from './orderby';
 import { linkWith, parseQueryPlan, type QueryPlan } from './options';
 import { decodeSkipToken, encodeSkipToken } from './paging';
-import { MAX_PAGE_SIZE, parsePrefer, wantsAnnotation, type Preferences } from './prefer';
+import { JSON_CONTENT_TYPE, MAX_PAGE_SIZE, parsePrefer, wantsAnnotation, type Preferences } from '../prefer';
 import { propertyValue } from './properties';
 import { preferenceApplied, renderRow } from './render';
 import { propertyName } from '../serialize';
-import { JSON_CONTENT_TYPE } from '../prefer';
 
 export { JSON_CONTENT_TYPE };
 

@@ -5,7 +5,7 @@ import type { Environment } from '../store/environment';
 import type { LookupValue, Row } from '../types';
 import { withFormattedValues, FORMATTED_VALUE } from './annotations';
 import type { ExpandItem } from './expand';
-import { wantsAnnotation, type Preferences } from './prefer';
+import { wantsAnnotation, type Preferences } from '../prefer';
 
 export interface RenderOptions {
   select?: string[];

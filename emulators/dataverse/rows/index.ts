@@ -5,9 +5,10 @@
 import { charge } from '../cost';
 import { dvErrors } from '../errors';
 import { parsePath } from '../path';
-import { JSON_CONTENT_TYPE, parsePrefer } from '../prefer';
+import { JSON_CONTENT_TYPE, parsePrefer, type Preferences } from '../prefer';
+import { preferenceApplied, renderRow } from '../query/render';
 import type { TableDef } from '../schema/model';
-import { etagOf, parseSelect, serializeRow } from '../serialize';
+import { entityContext, etagOf, parseSelect } from '../serialize';
 import type { DvRequest, DvResponse, Handler, RequestContext, Row } from '../types';
 import { applyCollectionBinds, parseBody, parseJsonObject } from './body';
 import { findRow, notFound, resolveKey, type ResolvedKey } from './resolve';
@@ -33,17 +34,25 @@ function entityUrl(ctx: RequestContext, table: TableDef, key: ResolvedKey | stri
   return `${ctx.baseUrl}${table.entitySetName}(${text})`;
 }
 
-function representation(req: DvRequest, ctx: RequestContext, table: TableDef, row: Row, status: number): DvResponse {
+/** One row as Dataverse returns it: lookup and FormattedValue annotations only when `Prefer: odata.include-annotations` asks (§9). */
+function entityBody(ctx: RequestContext, table: TableDef, row: Row, select: string[] | undefined, prefs: Preferences): string {
+  return JSON.stringify({ '@odata.context': entityContext(ctx.baseUrl, table, select), ...renderRow(ctx.env, table, row, { select, expand: [], prefs }) });
+}
+
+const annotationsApplied = (prefs: Preferences): string | undefined =>
+  prefs.includeAnnotationsRaw !== undefined ? `odata.include-annotations="${prefs.includeAnnotationsRaw}"` : undefined;
+
+function representation(req: DvRequest, ctx: RequestContext, table: TableDef, row: Row, status: number, prefs: Preferences): DvResponse {
   const select = parseSelect(table, req.query.get('$select'));
-  const annotations = parsePrefer(req.headers).includeAnnotations !== undefined;
   return {
     status,
-    headers: { 'content-type': JSON_CONTENT_TYPE, etag: etagOf(row), 'preference-applied': 'return=representation' },
-    body: JSON.stringify(serializeRow(ctx.baseUrl, table, row, { select, annotations })),
+    headers: { 'content-type': JSON_CONTENT_TYPE, etag: etagOf(row), ...preferenceApplied(['return=representation', annotationsApplied(prefs)]) },
+    body: entityBody(ctx, table, row, select, prefs),
   };
 }
 
 async function create(req: DvRequest, ctx: RequestContext, table: TableDef): Promise<DvResponse> {
+  const prefs = parsePrefer(req.headers.prefer);
   const parsed = parseBody(ctx.env, table, parseJsonObject(table, req.body));
   parseSelect(table, req.query.get('$select')); // validate before writing
   charge(ctx, 'create');
@@ -53,7 +62,7 @@ async function create(req: DvRequest, ctx: RequestContext, table: TableDef): Pro
     return created;
   });
   const id = String(row[table.primaryId]);
-  if (parsePrefer(req.headers).returnRepresentation) return representation(req, ctx, table, row, 201);
+  if (prefs.returnRepresentation) return representation(req, ctx, table, row, 201, prefs);
   return { status: 204, headers: { 'odata-entityid': entityUrl(ctx, table, id) } };
 }
 
@@ -67,15 +76,15 @@ async function read(req: DvRequest, ctx: RequestContext, table: TableDef, key: R
   charge(ctx, 'read');
   const row = findRow(ctx.env, table, key);
   if (!row) throw notFound(table, key);
-  const prefer = parsePrefer(req.headers);
+  const prefs = parsePrefer(req.headers.prefer);
   // §8: conditional GET → 304, never with include-annotations.
-  if (req.headers['if-none-match'] === etagOf(row) && prefer.includeAnnotations === undefined) {
+  if (req.headers['if-none-match'] === etagOf(row) && prefs.includeAnnotations === undefined) {
     return { status: 304, headers: { etag: etagOf(row) } };
   }
   return {
     status: 200,
-    headers: { 'content-type': JSON_CONTENT_TYPE, etag: etagOf(row) },
-    body: JSON.stringify(serializeRow(ctx.baseUrl, table, row, { select, annotations: prefer.includeAnnotations !== undefined })),
+    headers: { 'content-type': JSON_CONTENT_TYPE, etag: etagOf(row), ...preferenceApplied([annotationsApplied(prefs)]) },
+    body: entityBody(ctx, table, row, select, prefs),
   };
 }
 
@@ -86,6 +95,7 @@ function checkIfMatch(req: DvRequest, row: Row): void {
 }
 
 async function upsert(req: DvRequest, ctx: RequestContext, table: TableDef, key: ResolvedKey): Promise<DvResponse> {
+  const prefs = parsePrefer(req.headers.prefer);
   const ifMatch = req.headers['if-match'];
   const ifNoneMatch = req.headers['if-none-match'];
   const createOnly = ifNoneMatch === '*';
@@ -122,7 +132,7 @@ async function upsert(req: DvRequest, ctx: RequestContext, table: TableDef, key:
     applyCollectionBinds(ctx.env, ctx, table, String(r[table.primaryId]), parsed.collectionBinds);
     return { row: r, created: true };
   });
-  if (parsePrefer(req.headers).returnRepresentation) return representation(req, ctx, table, row, created ? 201 : 200);
+  if (prefs.returnRepresentation) return representation(req, ctx, table, row, created ? 201 : 200, prefs);
   return { status: 204, headers: { 'odata-entityid': entityUrl(ctx, table, key) } };
 }
 
