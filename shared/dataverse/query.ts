@@ -33,6 +33,8 @@ export type Change = { type: 'upsert'; row: Row } | { type: 'delete'; id: string
 export interface ChangePage {
   changes: Change[];
   meta: ResponseMeta;
+  /** Present when more pages follow: a checkpoint can store it and resume with `nextLink` after a crash. */
+  nextLink?: string;
   /** Only on the last page: store it and pass it as `deltaLink` next time. */
   deltaLink?: string;
 }
@@ -42,7 +44,26 @@ export interface ChangeOptions extends RequestOptions {
   select?: readonly string[];
   /** The delta link returned last time; absent for the initial full read. */
   deltaLink?: string;
+  /**
+   * Resume a read in progress from a page's `nextLink` (exactly as returned; it carries the query and the
+   * paging cookie). Wins over `deltaLink` and `select`.
+   */
+  nextLink?: string;
   pageSize?: number;
+  /**
+   * Ask for `<lookup>@Microsoft.Dynamics.CRM.lookuplogicalname` on every lookup value, so a polymorphic
+   * lookup (customer, owner, regarding) says which table its GUID belongs to.
+   */
+  lookupLogicalNames?: boolean;
+}
+
+export const LOOKUP_LOGICAL_NAME_ANNOTATION = 'Microsoft.Dynamics.CRM.lookuplogicalname';
+
+/** The Prefer header of a change-tracking read (several preferences join with commas, reference §9). */
+export function changePreferHeader(pageSize: number, lookupLogicalNames: boolean | undefined): string {
+  const parts = ['odata.track-changes', `odata.maxpagesize=${pageSize}`];
+  if (lookupLogicalNames) parts.push(`odata.include-annotations="${LOOKUP_LOGICAL_NAME_ANNOTATION}"`);
+  return parts.join(',');
 }
 
 /** ExpiredVersionStamp: the delta token is older than the org's change-tracking retention. Run a full sync. */
@@ -101,9 +122,11 @@ function toChange(row: Row): Change {
 
 export async function* changePages(transport: Transport, entitySet: string, options: ChangeOptions = {}): AsyncGenerator<ChangePage> {
   const pageSize = pageSizeOf(transport, options.pageSize);
-  const headers = { Prefer: `odata.track-changes,odata.maxpagesize=${pageSize}` };
-  let url: string | undefined = options.deltaLink ?? entitySet;
-  let query: Record<string, string | undefined> | undefined = options.deltaLink ? undefined : { $select: options.select?.join(',') };
+  // Every follow-up sends the same preferences: the page size must not change between pages (reference §0).
+  const headers = { Prefer: changePreferHeader(pageSize, options.lookupLogicalNames) };
+  const resumeLink = options.nextLink ?? options.deltaLink;
+  let url: string | undefined = resumeLink ?? entitySet;
+  let query: Record<string, string | undefined> | undefined = resumeLink ? undefined : { $select: options.select?.join(',') };
   while (url) {
     const response = await transport.send({ method: 'GET', url, query, headers, signal: options.signal, timeoutMs: options.timeoutMs });
     const body = response.json as { '@odata.nextLink'?: string; '@odata.deltaLink'?: string } | undefined;
@@ -116,7 +139,7 @@ export async function* changePages(transport: Transport, entitySet: string, opti
         message: `GET ${response.url} returned no @odata.deltaLink: change tracking is probably not enabled on '${entitySet}'. Enable it on the table (it cannot be turned off again).`,
       });
     }
-    yield { changes, meta: response.meta, ...(nextLink ? {} : { deltaLink }) };
+    yield { changes, meta: response.meta, ...(nextLink ? { nextLink } : { deltaLink }) };
     url = nextLink;
     query = undefined;
   }

@@ -3,15 +3,18 @@
  * (`Prefer: odata.track-changes`), enqueue them as ChangeMessages, then store the new delta link.
  *
  * Guarantees:
- * - no gaps: the delta link is committed only after every message of the pass was accepted by the queue;
- *   a crash before the commit re-reads the same changes next time, and duplicate detection (same message
- *   ids) plus the ledger (same versions) absorb the repeat;
- * - one winner: the commit presents the checkpoint's ETag, so of two concurrent runners only one advances it
+ * - no gaps: the checkpoint only ever moves past pages whose messages the queue accepted. After every page
+ *   (but the last) it stores the page's `@odata.nextLink` and the deletions seen so far; after the last page,
+ *   the new delta link. A crash resumes from the last saved page; re-read pages repeat the same message ids
+ *   (duplicate detection) and versions (the ledger), so repeats are absorbed;
+ * - one winner: every save presents the checkpoint's ETag, so of two concurrent runners only one advances it
  *   (the other ends with outcome 'conflict' and its messages are duplicates);
- * - an expired delta token (0x80044352) restarts as a full read in the same pass (telemetry `sync.resync`).
+ * - an expired delta token (0x80044352) restarts as a full read in the same pass (telemetry `sync.resync`);
+ *   a stored nextLink that Dataverse no longer accepts restarts the pass from its delta link (`sync.resume_discarded`).
  * Deletions carry no row version: they are held until the last page and stamped with the new token's version.
  */
 import type { ChangeOptions, ChangePage, TableInfo } from '../dataverse';
+import { DataverseError } from '../dataverse/errors';
 import { isExpiredDeltaToken } from '../dataverse/query';
 import { CheckpointConflictError, type Checkpoint, type CheckpointState } from '../ledger/checkpoints';
 import { offloadLargeMessages, type LargeMessageStore } from '../queue/large-messages';
@@ -20,7 +23,10 @@ import type { Route } from '../routes/schema';
 import type { Telemetry } from '../telemetry/telemetry';
 import { syncChange } from './build';
 import { SyncConfigError, SyncProtocolError } from './errors';
+import { fitsInCheckpoint, sameTrackedQuery, type PassProgress, type SyncPosition } from './position';
 import { deltaTokenVersion, rowVersion, toSourceRow } from './row';
+
+export type { PassProgress, SyncPosition } from './position';
 
 /** The part of DataverseClient a pass uses. */
 export interface ChangeSource {
@@ -34,12 +40,6 @@ export interface CheckpointStore {
   commit<P>(name: string, state: CheckpointState<P>, expectedEtag?: string): Promise<string>;
 }
 
-export interface SyncPosition {
-  deltaLink: string;
-  entitySet: string;
-  select: string[];
-}
-
 export interface SyncPassOptions {
   route: Route;
   source: ChangeSource;
@@ -47,7 +47,7 @@ export interface SyncPassOptions {
   checkpoints: CheckpointStore;
   telemetry: Telemetry;
   sessionBuckets: number;
-  /** Ignore the stored delta link and read every row (initial load again). */
+  /** Ignore the stored delta link (and a pass in progress) and read every row (initial load again). */
   full?: boolean;
   largeMessages?: { store?: LargeMessageStore; thresholdBytes: number };
   now?: () => Date;
@@ -60,6 +60,9 @@ export interface SyncPassResult {
   mode: 'full' | 'delta';
   /** The stored delta link had expired (0x80044352) and the pass fell back to a full read. */
   resynced: boolean;
+  /** The pass continued from a page saved by an earlier, interrupted run. */
+  resumed: boolean;
+  /** Totals of the whole pass, pages read by an interrupted earlier run included. */
   pages: number;
   upserts: number;
   deletes: number;
@@ -69,6 +72,11 @@ export const checkpointName = (route: string): string => `sync:${route}`;
 
 /** Changes per publish call: bounds memory and the size of one redelivery after a failed send. */
 const PUBLISH_CHUNK = 500;
+
+type Start = { kind: 'full'; resynced: boolean } | { kind: 'delta'; link: string } | { kind: 'resume'; progress: PassProgress };
+
+/** Another runner moved the checkpoint: stop, our messages are duplicates of theirs. */
+class LostRace extends Error {}
 
 export async function runSyncPass(o: SyncPassOptions): Promise<SyncPassResult> {
   const { route } = o;
@@ -83,22 +91,40 @@ export async function runSyncPass(o: SyncPassOptions): Promise<SyncPassResult> {
   const name = checkpointName(route.name);
   const stored = await o.checkpoints.get<SyncPosition>(name);
   const select = [...sync.select];
-  const resumable = stored && stored.position.entitySet === info.entitySet && sameColumns(stored.position.select, select);
-  const startLink = !o.full && resumable ? stored.position.deltaLink : undefined;
+  const usable = stored && sameTrackedQuery(stored.position, info.entitySet, select) ? stored.position : undefined;
+  const committedLink = usable?.deltaLink;
   const now = o.now ?? (() => new Date());
   const props = { route: route.name, table: route.source.table };
+  let etag = stored?.etag;
+  const totals: Record<string, number> = { ...(stored?.counts ?? {}) };
 
-  const read = async (deltaLink: string | undefined) => {
-    const counts = { pages: 0, upserts: 0, deletes: 0 };
-    const deletedIds: string[] = [];
+  const save = async (position: SyncPosition, counts: Record<string, number>): Promise<void> => {
+    try {
+      etag = await o.checkpoints.commit<SyncPosition>(name, { position, counts }, etag);
+    } catch (e) {
+      if (e instanceof CheckpointConflictError) throw new LostRace();
+      throw e;
+    }
+  };
+
+  let pagesThisAttempt = 0;
+  const read = async (start: Start) => {
+    pagesThisAttempt = 0;
+    const progress: PassProgress =
+      start.kind === 'resume'
+        ? { ...start.progress, deletedIds: [...start.progress.deletedIds] }
+        : { nextLink: '', mode: start.kind, resynced: start.kind === 'full' && start.resynced, deletedIds: [], pages: 0, upserts: 0, startedAt: now().toISOString() };
+    const position = start.kind === 'resume' ? { nextLink: start.progress.nextLink } : start.kind === 'delta' ? { deltaLink: start.link } : {};
     let newLink: string | undefined;
-    for await (const page of o.source.changes(info.entitySet, { deltaLink, select, pageSize: sync.pageSize })) {
-      counts.pages++;
-      const upserts: OutgoingChange[] = [];
+    let oversizeReported = false;
+    for await (const page of o.source.changes(info.entitySet, { ...position, select, pageSize: sync.pageSize, lookupLogicalNames: true })) {
+      pagesThisAttempt++;
+      progress.pages++;
       const receivedAt = now();
+      const upserts: OutgoingChange[] = [];
       for (const change of page.changes) {
         if (change.type === 'delete') {
-          deletedIds.push(change.id);
+          progress.deletedIds.push(change.id);
           continue;
         }
         const rowId = change.row[info.primaryId];
@@ -110,48 +136,74 @@ export async function runSyncPass(o: SyncPassOptions): Promise<SyncPassResult> {
         upserts.push(syncChange({ route, environment, operation: 'upsert', rowId, primaryId: info.primaryId, version, values, sessionBuckets: o.sessionBuckets, receivedAt }));
       }
       await publish(o, upserts);
-      counts.upserts += upserts.length;
+      progress.upserts += upserts.length;
+      if (upserts.length) o.telemetry.count('sync.enqueued', { ...props, operation: 'upsert' }, upserts.length);
       newLink = page.deltaLink ?? newLink;
+      if (page.nextLink) {
+        const state = { position: { ...(committedLink ? { deltaLink: committedLink } : {}), entitySet: info.entitySet, select, pass: { ...progress, nextLink: page.nextLink } }, counts: totals };
+        if (fitsInCheckpoint(state)) await save(state.position, totals);
+        else if (!oversizeReported) {
+          oversizeReported = true;
+          o.telemetry.trace('warn', `sync: ${progress.deletedIds.length} pending deletions do not fit in the checkpoint of route "${route.name}"; progress is saved again at the end of the pass (a crash before then re-reads from the last saved page).`, props);
+        }
+      }
     }
     if (!newLink) throw new SyncProtocolError(`The change-tracking read of "${info.entitySet}" ended without an @odata.deltaLink (route "${route.name}").`);
-    if (deletedIds.length) {
+    let deletes = 0;
+    if (progress.deletedIds.length) {
       const version = deltaTokenVersion(newLink);
-      if (!version) throw new SyncProtocolError(`Cannot stamp ${deletedIds.length} deletion(s) of "${info.entitySet}": the delta link's $deltatoken has no "<version>!<time>" form (${newLink}).`);
+      if (!version) throw new SyncProtocolError(`Cannot stamp ${progress.deletedIds.length} deletion(s) of "${info.entitySet}": the delta link's $deltatoken has no "<version>!<time>" form (${newLink}).`);
       const receivedAt = now();
-      const deletes = deletedIds.map((rowId) =>
+      const changes = progress.deletedIds.map((rowId) =>
         syncChange({ route, environment, operation: 'delete', rowId, primaryId: info.primaryId, version, values: { [info.primaryId]: rowId }, sessionBuckets: o.sessionBuckets, receivedAt }),
       );
-      await publish(o, deletes);
-      counts.deletes = deletes.length;
+      await publish(o, changes);
+      deletes = changes.length;
+      o.telemetry.count('sync.enqueued', { ...props, operation: 'delete' }, deletes);
     }
-    return { ...counts, newLink };
+    return { mode: progress.mode, resynced: progress.resynced, pages: progress.pages, upserts: progress.upserts, deletes, newLink };
   };
 
-  let resynced = false;
+  /** Where to go when the first page of an attempt fails; undefined = give up (the error is thrown). */
+  const fallback = (start: Start, e: unknown): Start | undefined => {
+    if (start.kind === 'full') return undefined;
+    if (isExpiredDeltaToken(e)) {
+      o.telemetry.count('sync.resync', { ...props, reason: 'ExpiredVersionStamp' });
+      o.telemetry.trace('warn', `sync: the delta link of route "${route.name}" expired (0x80044352, older than the change-tracking retention); reading every row again. Rows deleted while it was expired are not deleted in the target.`, props);
+      return { kind: 'full', resynced: true };
+    }
+    if (start.kind === 'resume' && e instanceof DataverseError && !e.retryable) {
+      o.telemetry.count('sync.resume_discarded', { ...props, reason: e.code || e.kind });
+      o.telemetry.trace('warn', `sync: Dataverse refused the saved page link of route "${route.name}" (${e.message}); restarting the pass from ${committedLink ? 'its delta link' : 'the beginning'}.`, props);
+      return committedLink ? { kind: 'delta', link: committedLink } : { kind: 'full', resynced: false };
+    }
+    return undefined;
+  };
+
+  let start: Start = o.full ? { kind: 'full', resynced: false } : usable?.pass ? { kind: 'resume', progress: usable.pass } : committedLink ? { kind: 'delta', link: committedLink } : { kind: 'full', resynced: false };
+  const resumed = start.kind === 'resume';
+  if (start.kind === 'resume') o.telemetry.count('sync.resumed', { ...props, reason: `page ${start.progress.pages + 1}` });
   let result: Awaited<ReturnType<typeof read>>;
   try {
-    result = await read(startLink);
+    for (;;) {
+      try {
+        result = await read(start);
+        break;
+      } catch (e) {
+        const next = pagesThisAttempt === 0 ? fallback(start, e) : undefined;
+        if (!next) throw e;
+        start = next;
+      }
+    }
+    for (const [k, v] of [['passes', 1], ['upserts', result.upserts], ['deletes', result.deletes], ['resyncs', result.resynced ? 1 : 0]] as const) totals[k] = (totals[k] ?? 0) + v;
+    await save({ deltaLink: result.newLink, entitySet: info.entitySet, select }, totals);
   } catch (e) {
-    if (!startLink || !isExpiredDeltaToken(e)) throw e;
-    resynced = true;
-    o.telemetry.count('sync.resync', { ...props, reason: 'ExpiredVersionStamp' });
-    o.telemetry.trace('warn', `sync: the delta link of route "${route.name}" expired (0x80044352, older than the change-tracking retention); reading every row again. Rows deleted while it was expired are not deleted in the target.`, props);
-    result = await read(undefined);
-  }
-  const mode = startLink && !resynced ? 'delta' : 'full';
-  const base = { route: route.name, mode, resynced, pages: result.pages, upserts: result.upserts, deletes: result.deletes } as const;
-  const totals = { ...(stored?.counts ?? {}) };
-  for (const [k, v] of [['passes', 1], ['upserts', result.upserts], ['deletes', result.deletes], ['resyncs', resynced ? 1 : 0]] as const) totals[k] = (totals[k] ?? 0) + v;
-  try {
-    await o.checkpoints.commit<SyncPosition>(name, { position: { deltaLink: result.newLink, entitySet: info.entitySet, select }, counts: totals }, stored?.etag);
-  } catch (e) {
-    if (!(e instanceof CheckpointConflictError)) throw e;
+    if (!(e instanceof LostRace)) throw e;
     o.telemetry.count('sync.conflict', props);
-    return { ...base, outcome: 'conflict' };
+    return { route: route.name, outcome: 'conflict', mode: start.kind === 'resume' ? start.progress.mode : start.kind, resynced: false, resumed, pages: 0, upserts: 0, deletes: 0 };
   }
-  o.telemetry.count('sync.enqueued', { ...props, operation: 'upsert' }, result.upserts);
-  o.telemetry.count('sync.enqueued', { ...props, operation: 'delete' }, result.deletes);
-  o.telemetry.event('sync.pass', { ...props, mode, resynced, pages: result.pages, upserts: result.upserts, deletes: result.deletes });
+  const base = { route: route.name, mode: result.mode, resynced: result.resynced, resumed, pages: result.pages, upserts: result.upserts, deletes: result.deletes } as const;
+  o.telemetry.event('sync.pass', { ...props, mode: result.mode, resynced: result.resynced, resumed, pages: result.pages, upserts: result.upserts, deletes: result.deletes });
   return { ...base, outcome: 'committed' };
 }
 
@@ -167,8 +219,4 @@ async function publish(o: SyncPassOptions, changes: OutgoingChange[]): Promise<v
 function fallbackVersion(values: Record<string, unknown>, receivedAt: Date): string {
   const modified = typeof values.modifiedon === 'string' ? Date.parse(values.modifiedon) : NaN;
   return String(Number.isNaN(modified) ? receivedAt.getTime() : modified);
-}
-
-function sameColumns(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && [...a].sort().join(',') === [...b].sort().join(',');
 }

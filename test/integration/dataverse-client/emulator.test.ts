@@ -115,6 +115,48 @@ describe('Dataverse client against the emulator', () => {
     expect(next).toBeDefined();
   });
 
+  it('change pages expose nextLink; a read resumed from a saved nextLink continues without gaps or repeats', async () => {
+    for (const n of [1, 2, 3, 4, 5]) await client.create('leads', { subject: `Track ${n}` });
+    const all: string[] = [];
+    const links: string[] = [];
+    for await (const page of client.changes('leads', { select: ['subject'] })) {
+      for (const c of page.changes) if (c.type === 'upsert') all.push(String(c.row.leadid));
+      if (page.nextLink) links.push(page.nextLink);
+      expect(page.nextLink === undefined).toBe(page.deltaLink !== undefined); // exactly one of them per page
+    }
+    expect(links.length).toBeGreaterThanOrEqual(2);
+    // Stop after the first page, as a crashed pass would, and resume from its nextLink.
+    const firstPage: string[] = [];
+    for await (const page of client.changes('leads', { select: ['subject'] })) {
+      for (const c of page.changes) if (c.type === 'upsert') firstPage.push(String(c.row.leadid));
+      break;
+    }
+    const rest: string[] = [];
+    let deltaLink: string | undefined;
+    for await (const page of client.changes('leads', { nextLink: links[0] })) {
+      for (const c of page.changes) if (c.type === 'upsert') rest.push(String(c.row.leadid));
+      deltaLink = page.deltaLink ?? deltaLink;
+    }
+    expect([...firstPage, ...rest]).toEqual(all);
+    expect(deltaLink).toContain('$deltatoken=');
+  });
+
+  it('lookupLogicalNames asks for the lookuplogicalname annotation, naming the table of a polymorphic lookup', async () => {
+    const account = await client.create('accounts', { name: 'Parent for annotations' });
+    const contact = await client.create('contacts', { lastname: 'Annotated', 'parentcustomerid_account@odata.bind': `/accounts(${account.id})` });
+    const find = async (lookupLogicalNames: boolean) => {
+      for await (const page of client.changes('contacts', { select: ['lastname', '_parentcustomerid_value'], lookupLogicalNames })) {
+        for (const c of page.changes) if (c.type === 'upsert' && c.row.contactid === contact.id) return c.row;
+      }
+      throw new Error('contact not in the change pages');
+    };
+    const plain = await find(false);
+    expect(plain._parentcustomerid_value).toBe(account.id);
+    expect(plain['_parentcustomerid_value@Microsoft.Dynamics.CRM.lookuplogicalname']).toBeUndefined();
+    const annotated = await find(true);
+    expect(annotated['_parentcustomerid_value@Microsoft.Dynamics.CRM.lookuplogicalname']).toBe('account');
+  });
+
   it('getTableInfo reads entity set, primary id and keys with their status (cached)', async () => {
     const info = await client.getTableInfo('account');
     expect(info).toMatchObject({ entitySet: 'accounts', primaryId: 'accountid' });
