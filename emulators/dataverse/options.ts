@@ -1,6 +1,7 @@
 /** Emulator options, validated once with every default in one place. */
 import { z } from 'zod';
 import { defaultCostModel } from './cost';
+import { DEFAULT_CHANGE_RETENTION_MS } from './store/environment';
 
 export const limitsSchema = z.object({
   /** Requests per user per window (dataverse-web-api.md §6.1). */
@@ -48,6 +49,10 @@ export const emulatorOptionsSchema = z.object({
   schemaFile: z.string().optional(),
   /** Multiplies every duration and window (latency, execution delay, limit windows, Retry-After). */
   timeScale: z.number().positive().default(1),
+  /** Change-tracking retention (real ms; Dataverse's ExpireChangeTrackingInDays, default 7 days): older delta tokens answer 0x80044352 and older change-log entries are dropped. */
+  changeTrackingRetentionMs: z.number().min(0).default(DEFAULT_CHANGE_RETENTION_MS),
+  /** Refuse `$batch` bodies with bare LF line endings (400 0x80048d19), as Dataverse can (dataverse-web-api.md §4.1). */
+  batchStrictLineEndings: z.boolean().default(false),
   limits: limitsSchema.prefault({}),
   faults: faultsSchema.prefault({}),
   cost: costSchema.prefault({}),

@@ -67,6 +67,7 @@ export async function handleWebApi(rt: EmulatorRuntime, envName: string, req: Dv
       costMs: 0,
       writePath: 'single',
       costModel: rt.costModel,
+      timeScale: scale,
       operations: {},
       baseUrl,
     };

@@ -41,6 +41,7 @@ export class EmulatorRuntime {
         { name: spec.name, uniqueName: spec.uniqueName ?? `org${spec.name}`, organizationId: orgId, friendlyName: spec.friendlyName ?? spec.name, businessUnitId: stableGuid(`bu/${orgId}`) },
         this.loaded.build(),
       );
+      this.applyEnvironmentOptions(env, options);
       this.environments.set(spec.name, env);
       this.limiters.set(spec.name, new ServiceProtection(options.limits, options.timeScale));
     }
@@ -53,6 +54,11 @@ export class EmulatorRuntime {
   }
 
   get costModel(): CostModel { return this.options.cost; }
+
+  private applyEnvironmentOptions(env: Environment, options: EmulatorOptions): void {
+    env.changeRetentionMs = options.changeTrackingRetentionMs;
+    env.strictBatchLineEndings = options.batchStrictLineEndings;
+  }
 
   /** The root business unit row every environment starts with. */
   private seed(env: Environment): void {
@@ -75,6 +81,7 @@ export class EmulatorRuntime {
       costMs: 0,
       writePath: 'single',
       costModel: this.costModel,
+      timeScale: this.options.timeScale,
       operations: {},
       baseUrl: '',
       quiet: true,
@@ -95,6 +102,11 @@ export class EmulatorRuntime {
       throw new Error('PATCH /_emulator/config: port, host and schemaFile cannot change at runtime; restart the emulator.');
     }
     this.options = next;
+    // Only what the patch names: per-environment settings made since start stay otherwise.
+    for (const env of this.environments.values()) {
+      if ('changeTrackingRetentionMs' in patch) env.changeRetentionMs = next.changeTrackingRetentionMs;
+      if ('batchStrictLineEndings' in patch) env.strictBatchLineEndings = next.batchStrictLineEndings;
+    }
     for (const l of this.limiters.values()) { l.limits = next.limits; l.timeScale = next.timeScale; }
     this.faults.faults = next.faults;
     if ((patch.faults as { throttleStormSeconds?: number } | undefined)?.throttleStormSeconds !== undefined) this.faults.armStorm(next.timeScale);

@@ -56,6 +56,8 @@ export interface RequestContext {
   writePath: WritePath;
   /** The emulator's cost model; charge through `charge(ctx, kind, count)` in cost.ts. */
   costModel: CostModel;
+  /** The emulator's timeScale: real duration = model duration × timeScale (delays, windows, webhook timeouts). */
+  timeScale: number;
   /** Operations charged so far, keyed `<writePath>:<kind>` (operator counters). */
   operations: Record<string, number>;
   /** Base URL of the environment, ending in `/api/data/v9.2/`, for OData-EntityId and @odata.context. */
@@ -100,6 +102,8 @@ export interface WriteEvent {
   postImage?: Row;
   /** Columns the caller set (Create/Update), plus the server-set ones. */
   changedColumns: string[];
+  /** Exactly the columns the request set (Create/Update/SetState; key values copied from an upsert URL count as set), without server-set ones. */
+  callerColumns?: string[];
   /** For Associate/Disassociate: the relationship schema name and the other side. */
   relationship?: { name: string; relatedTable: string; relatedIds: string[] };
   versionNumber: number;
@@ -122,4 +126,6 @@ export interface ChangeEntry {
   version: number;
   id: string;
   kind: 'upsert' | 'delete';
+  /** Commit time (epoch ms); entries older than the change-tracking retention are trimmed. */
+  at: number;
 }

@@ -1,14 +1,12 @@
-/** Per-environment `$batch` settings. Strict line endings reproduce Dataverse's bare-LF failure (dataverse-web-api.md §4.1, §13.3); off by default because LF bodies often work. */
+/** `$batch` settings. Strict line endings reproduce Dataverse's bare-LF failure (dataverse-web-api.md §4.1, §13.3); off by default because LF bodies often work. Emulator-wide: option `batchStrictLineEndings`. */
 import type { Environment } from '../store/environment';
 
-const strict = new WeakMap<Environment, boolean>();
-
 export function setBatchStrictLineEndings(env: Environment, on: boolean): void {
-  strict.set(env, on);
+  env.strictBatchLineEndings = on;
 }
 
 export function batchStrictLineEndings(env: Environment): boolean {
-  return strict.get(env) ?? false;
+  return env.strictBatchLineEndings;
 }
 
 /** §4.1: requests per batch and per change set. */

@@ -45,6 +45,7 @@ export async function trackedQuery(req: DvRequest, ctx: RequestContext, table: T
   if (deltaText === null) return initialLoad(req, ctx, table, prefs, select, countOnly);
   const token = parseDeltaToken(deltaText, ctx.env.currentVersion());
   if (ctx.now.getTime() - token.issuedAt.getTime() > changeTrackingRetention(ctx.env)) throw expiredToken();
+  if (token.version < ctx.env.trimmedVersion(table.logicalName)) throw expiredToken(); // its changes were trimmed from the log
   return deltaPage(req, ctx, table, prefs, select, token.version, countOnly);
 }
 

@@ -1,20 +1,19 @@
 /**
  * How long change-tracking tokens stay usable: Dataverse keeps changes for
  * `Organization.ExpireChangeTrackingInDays` (default 7 days in the 2023 doc, dataverse-web-api.md §7).
- * A token issued earlier than that answers ExpiredVersionStamp instead of a partial delta.
+ * A token issued earlier than that answers ExpiredVersionStamp instead of a partial delta, and the
+ * change log drops entries older than that. Emulator-wide: option `changeTrackingRetentionMs`.
  */
-import type { Environment } from '../store/environment';
+import { DEFAULT_CHANGE_RETENTION_MS, type Environment } from '../store/environment';
 
-export const DEFAULT_CHANGE_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
+export { DEFAULT_CHANGE_RETENTION_MS };
 
-const retention = new WeakMap<Environment, number>();
-
-/** Set an environment's retention (ms). 0 expires every token as soon as its second has passed. */
+/** Set one environment's retention (real ms). 0 expires every token as soon as its second has passed. */
 export function setChangeTrackingRetention(env: Environment, ms: number): void {
   if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`change-tracking retention must be a non-negative number of milliseconds, got ${ms}`);
-  retention.set(env, ms);
+  env.changeRetentionMs = ms;
 }
 
 export function changeTrackingRetention(env: Environment): number {
-  return retention.get(env) ?? DEFAULT_CHANGE_RETENTION_MS;
+  return env.changeRetentionMs;
 }

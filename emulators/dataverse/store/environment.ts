@@ -29,6 +29,12 @@ export interface EnvironmentState {
 }
 
 const clone = (r: Row): Row => structuredClone(r);
+
+/** Dataverse's default change retention, `ExpireChangeTrackingInDays` = 7 (dataverse-web-api.md §7). */
+export const DEFAULT_CHANGE_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
+
+/** State columns: an Update that sets only these is a status change, which webhooks see as SetState (dataverse-webhooks.md §4). */
+const STATE_COLUMNS = new Set(['statecode', 'statuscode']);
 /** Dataverse datetimes are UTC to the second: 2024-01-02T03:04:05Z. */
 const isoSeconds = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
@@ -39,8 +45,14 @@ export class Environment {
   /** relationship name → "id1|id2" (entity1 id first) */
   private links = new Map<string, Set<string>>();
   private changeLogs = new Map<string, ChangeEntry[]>();
+  /** Per table: the highest version trimmed from its change log (0 = nothing trimmed). */
+  private trimmedVersions = new Map<string, number>();
   private listeners: CommitListener[] = [];
   private openTx = new Set<Transaction>();
+  /** How long change-log entries (and delta tokens) stay usable, real ms. */
+  changeRetentionMs = DEFAULT_CHANGE_RETENTION_MS;
+  /** `$batch` bodies with bare LF answer 400 0x80048d19 when true (dataverse-web-api.md §4.1). */
+  strictBatchLineEndings = false;
 
   constructor(readonly info: EnvironmentInfo, readonly schema: Schema) {
     this.clear();
@@ -74,6 +86,8 @@ export class Environment {
   }
   /** Change log of a table (creates/updates as 'upsert', deletes), in commit order. */
   changeLog(table: string): readonly ChangeEntry[] { return this.changeLogs.get(table) ?? []; }
+  /** A delta from a version below this would miss trimmed changes: its token has expired. */
+  trimmedVersion(table: string): number { return this.trimmedVersions.get(table) ?? 0; }
   /** Highest versionnumber such that every write at or below it is committed or rolled back. */
   stableVersion(): number {
     let v = this.version;
@@ -118,7 +132,7 @@ export class Environment {
     map.set(id, row);
     index.add(row, id);
     ctx.tx?.undo.push(() => { map.delete(id); index.remove(row, id); });
-    this.record(ctx, table, { message, table, id, postImage: clone(row), changedColumns: Object.keys(row), versionNumber: version }, 'upsert');
+    this.record(ctx, table, { message, table, id, postImage: clone(row), changedColumns: Object.keys(row), callerColumns: Object.keys(values), versionNumber: version }, 'upsert');
     return row;
   }
 
@@ -143,8 +157,11 @@ export class Environment {
     index.add(next, key);
     map.set(key, next);
     ctx.tx?.undo.push(() => { index.remove(next, key); index.add(pre, key); map.set(key, pre); });
-    const changed = [...Object.keys(changes), 'modifiedon', 'modifiedby', 'versionnumber'];
-    this.record(ctx, table, { message, table, id: key, preImage: pre, postImage: clone(next), changedColumns: changed, versionNumber: version }, 'upsert');
+    const sent = Object.keys(changes);
+    const changed = [...sent, 'modifiedon', 'modifiedby', 'versionnumber'];
+    // A Web API status change is a PATCH of statecode/statuscode; the platform runs it as SetState.
+    const effective = message === 'Update' && sent.length > 0 && sent.every((c) => STATE_COLUMNS.has(c)) ? 'SetState' : message;
+    this.record(ctx, table, { message: effective, table, id: key, preImage: pre, postImage: clone(next), changedColumns: changed, callerColumns: sent, versionNumber: version }, 'upsert');
     return next;
   }
 
@@ -230,6 +247,7 @@ export class Environment {
       this.keyIndexes.set(t.logicalName, new KeyIndex(t));
       this.changeLogs.set(t.logicalName, []);
     }
+    this.trimmedVersions.clear();
     for (const name of this.schema.relationships.keys()) this.links.set(name, new Set());
   }
 
@@ -263,6 +281,17 @@ export class Environment {
   }
 
   // ---- internals ----
+  /** Drop entries older than the retention; delta tokens below the highest dropped version answer ExpiredVersionStamp. */
+  private trim(table: string, log: ChangeEntry[], now: number): void {
+    const cutoff = now - this.changeRetentionMs;
+    if (log.length === 0 || log[0].at >= cutoff) return;
+    let drop = 0;
+    let highest = this.trimmedVersion(table);
+    while (drop < log.length && log[drop].at < cutoff) highest = Math.max(highest, log[drop++].version);
+    log.splice(0, drop);
+    this.trimmedVersions.set(table, highest);
+  }
+
   private mustTable(table: string): TableDef {
     const def = this.schema.tables.get(table);
     if (!def) throw dvErrors.resourceNotFound(table);
@@ -302,7 +331,7 @@ export class Environment {
       organizationName: this.info.uniqueName,
       businessUnitId: this.info.businessUnitId,
     };
-    const changes = change ? [{ table, entry: { version: partial.versionNumber, id: partial.id, kind: change } }] : [];
+    const changes = change ? [{ table, entry: { version: partial.versionNumber, id: partial.id, kind: change, at: 0 } }] : [];
     if (ctx.tx) {
       if (!ctx.quiet) ctx.tx.events.push(event);
       ctx.tx.changes.push(...changes);
@@ -312,7 +341,13 @@ export class Environment {
   }
 
   private publish(events: WriteEvent[], changes: Transaction['changes']): void {
-    for (const { table, entry } of changes) this.changeLogs.get(table)!.push(entry);
+    const now = Date.now();
+    for (const { table, entry } of changes) {
+      entry.at = now;
+      const log = this.changeLogs.get(table)!;
+      log.push(entry);
+      this.trim(table, log, now);
+    }
     if (events.length === 0) return;
     for (const l of this.listeners) {
       try {

@@ -64,12 +64,10 @@ function systemExtras(table: TableDef, row: Row, organizationId: string, columns
   return extra;
 }
 
+/** The columns the caller sent (the ParentContext Target), plus the primary id. */
 function callerColumns(table: TableDef, event: WriteEvent, message: ContextMessage): string[] {
-  const row = event.postImage!;
-  const cols = message === 'Create'
-    ? rowColumns(row).filter((c) => !SERVER_SET.has(c) && c !== table.primaryId)
-    : event.changedColumns.filter((c) => !SERVER_SET.has(c) && c !== table.primaryId);
-  return [...cols, table.primaryId];
+  const sent = event.callerColumns ?? (message === 'Create' ? rowColumns(event.postImage!) : event.changedColumns);
+  return [...sent.filter((c) => !SERVER_SET.has(c) && c !== table.primaryId), table.primaryId];
 }
 
 export function contextForEvent(env: Environment, event: WriteEvent, step: StepRegistration, facts: DeliveryFacts): ExecutionContextInput | undefined {

@@ -30,6 +30,7 @@ export const webhookHandler: Handler = async (req, ctx) => {
     suppressDuplicateDetection: (req.headers['mscrm.suppressduplicatedetection'] ?? '').toLowerCase() === 'true',
     organizationHost: organizationHost(ctx),
     bypassStepIds: (req.headers['mscrm.bypassbusinesslogicexecutionstepids'] ?? '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean),
+    timeScale: ctx.timeScale,
   });
   if (req.path === '$batch') return undefined;
   let segs: ReturnType<typeof parsePath>;

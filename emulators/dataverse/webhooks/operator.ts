@@ -28,15 +28,8 @@ export interface WebhookControl {
   clear(): void;
 }
 
-/** Environments whose options were set explicitly (their timeScale no longer follows the emulator's). */
-const configured = new WeakSet<object>();
-
 export function webhookControl(rt: Pick<EmulatorRuntime, 'environments' | 'options'>): WebhookControl {
-  const all = () => [...rt.environments.values()].map((env) => {
-    const hooks = webhooksOf(env);
-    if (hooks.options.timeScale !== rt.options.timeScale && !configured.has(hooks)) hooks.options = { ...hooks.options, timeScale: rt.options.timeScale };
-    return hooks;
-  });
+  const all = () => [...rt.environments.values()].map((env) => webhooksOf(env));
 
   return {
     deliveries: (envName) => all()
@@ -44,10 +37,8 @@ export function webhookControl(rt: Pick<EmulatorRuntime, 'environments' | 'optio
       .map((h) => ({ environment: h.env.name, pending: h.queued, attempts: [...h.attempts], jobs: [...h.jobs] })),
     drain: async () => { await Promise.all(all().map((h) => h.drain())); },
     configure: (input) => {
-      for (const h of all()) {
-        h.options = parseWebhookOptions({ timeScale: rt.options.timeScale, ...input }, 'webhooks configure');
-        configured.add(h);
-      }
+      const options = parseWebhookOptions(input, 'webhooks configure');
+      for (const h of all()) h.options = options;
     },
     clear: () => { for (const h of all()) h.clearLog(); },
   };

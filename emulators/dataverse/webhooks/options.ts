@@ -2,8 +2,8 @@
 import { z } from 'zod';
 
 export const webhookOptionsSchema = z.object({
-  /** Multiplies the timeout and the retry delay (the emulator's timeScale). */
-  timeScale: z.number().positive().default(1),
+  /** Multiplies the timeout and the retry delay. Unset: the timeScale of the write's request (RequestContext.timeScale). */
+  timeScale: z.number().positive().optional(),
   /** Dataverse gives up on an endpoint after 60 s (dataverse-webhooks.md §6). */
   timeoutMs: z.number().positive().default(60_000),
   /** Wait before the single retry of a 502/503/504 (undocumented; model ms). */

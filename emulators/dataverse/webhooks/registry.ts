@@ -25,7 +25,7 @@ export function systemWriteContext(env: Environment): RequestContext {
   return {
     env, user: { systemUserId: stableId(`system/${env.info.organizationId}`), principal: 'SYSTEM', name: 'SYSTEM' }, now: new Date(),
     bypassPlugins: false, suppressDuplicateDetection: true, correlationId: randomUUID(), requestId: randomUUID(), costMs: 0,
-    writePath: 'single', costModel: defaultCostModel, operations: {}, baseUrl: '', quiet: true,
+    writePath: 'single', costModel: defaultCostModel, timeScale: 1, operations: {}, baseUrl: '', quiet: true,
   };
 }
 

@@ -18,6 +18,8 @@ import { serializeRemoteExecutionContext } from './serialize';
 export interface WriteRequestExtras extends RequestExtras {
   organizationHost: string;
   bypassStepIds: string[];
+  /** The request's timeScale: delivery timeouts and the retry delay follow it. */
+  timeScale: number;
 }
 
 export interface DeliveryAttempt {
@@ -64,6 +66,8 @@ export class EnvironmentWebhooks {
   private readonly extras = new Map<string, WriteRequestExtras>();
   private tail: Promise<void> = Promise.resolve();
   private pending = 0;
+  /** The latest request's timeScale, for events whose request extras were already forgotten. */
+  private timeScale = 1;
 
   constructor(readonly env: Environment) {
     env.onCommitted((events) => this.enqueue(events));
@@ -74,11 +78,14 @@ export class EnvironmentWebhooks {
   /** Remember what a write request carried, for events committed later (bounded). */
   rememberRequest(requestId: string, extras: WriteRequestExtras): void {
     this.extras.set(requestId, extras);
+    this.timeScale = extras.timeScale;
     if (this.extras.size > 1000) this.extras.delete(this.extras.keys().next().value!);
   }
 
   private extrasOf(event: WriteEvent): WriteRequestExtras {
-    return this.extras.get(event.requestId) ?? { userAgent: '', suppressDuplicateDetection: false, organizationHost: `${this.env.info.uniqueName}.crm.dynamics.com`, bypassStepIds: [] };
+    return this.extras.get(event.requestId) ?? {
+      userAgent: '', suppressDuplicateDetection: false, organizationHost: `${this.env.info.uniqueName}.crm.dynamics.com`, bypassStepIds: [], timeScale: this.timeScale,
+    };
   }
 
   /** Steps of `mode` that this event fires (message, table, filtering attributes, bypass options). */
@@ -113,11 +120,12 @@ export class EnvironmentWebhooks {
     const headers = deliveryHeaders(step.endpoint, {
       organizationHost: o.organizationHost ?? extras.organizationHost, entityName: event.table, requestName: message, correlationId: event.correlationId, sizeExceeded: truncated,
     });
+    const scale = o.timeScale ?? extras.timeScale;
     let last!: DeliveryAttempt;
     for (let attempt = 1; attempt <= 2; attempt++) {
-      if (attempt === 2) await sleep(o.retryDelayMs * o.timeScale);
+      if (attempt === 2) await sleep(o.retryDelayMs * scale);
       const startedAt = new Date().toISOString();
-      const r = await postWebhook(url, headers, body, o.timeoutMs * o.timeScale);
+      const r = await postWebhook(url, headers, body, o.timeoutMs * scale);
       last = {
         jobId, stepId: step.id, stepName: step.name, mode: step.mode === 0 ? 'sync' : 'async', message, table: event.table, recordId: event.id,
         url: redactedUrl(url), attempt, status: r.status, error: r.error, startedAt, durationMs: Math.round(r.durationMs), sizeBytes: body.length, truncated,
