@@ -1,27 +1,24 @@
 /**
  * Service Bus trigger on dvsync-inbound (DVSYNC_INBOUND_QUEUE): `{route, record | records}` → ChangeMessages.
- * An invalid message throws InvalidInboundMessageError: the host abandons it, and after the queue's
- * maxDeliveryCount Service Bus dead-letters it (reason MaxDeliveryCountExceeded); the specific reason is
- * in the logged exception with the messageId. Transient failures (queue down) also throw and are redelivered.
+ * Translation only; the core is shared/webhook/inbound.ts. A message that can never succeed is recorded in
+ * the `failures` table with its reason and completed (the function returns); a transient failure, or a
+ * rejection that could not be recorded, throws: the host abandons the message, Service Bus redelivers it and
+ * dead-letters it at maxDeliveryCount.
  */
 import type { InvocationContext } from '@azure/functions';
 import { contextTelemetry } from '../shared/telemetry/telemetry';
-import { handleInbound, InvalidInboundMessageError } from '../shared/webhook/ingest';
+import { processInboundMessage } from '../shared/webhook/inbound';
 import { intakeRuntime, type IntakeRuntime } from '../shared/webhook/runtime';
 import { serviceBusQueueFunction } from './definition';
 
 export function createInboundHandler(runtime: () => Promise<IntakeRuntime>) {
   return async (message: unknown, context: InvocationContext): Promise<void> => {
-    const telemetry = contextTelemetry(context);
-    const messageId = String(context.triggerMetadata?.messageId ?? '');
-    try {
-      const n = await handleInbound(await runtime(), typeof message === 'string' ? JSON.parse(message) : message);
-      telemetry.count('inbound.accepted', { messageId }, n);
-    } catch (e) {
-      if (e instanceof InvalidInboundMessageError) telemetry.count('inbound.invalid', { messageId, reason: e.message });
-      if (e instanceof SyntaxError) throw new InvalidInboundMessageError(`The inbound message is not JSON: ${e.message}`);
-      throw e;
-    }
+    const meta = context.triggerMetadata ?? {};
+    // The library JSON-parses metadata strings, so a digits-only id arrives as a number.
+    const messageId = meta.messageId === undefined || meta.messageId === null ? '' : String(meta.messageId);
+    const deliveryCount = typeof meta.deliveryCount === 'number' ? meta.deliveryCount : undefined;
+    const outcome = await processInboundMessage(await runtime(), message, { messageId, deliveryCount }, contextTelemetry(context));
+    if (outcome.status === 'rejected') context.warn(`inbound: message ${messageId} refused (${outcome.code}) and recorded in the failures table: ${outcome.detail}`);
   };
 }
 

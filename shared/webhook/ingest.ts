@@ -107,28 +107,3 @@ export async function handleIngest(rt: IntakeRuntime, routeName: string, req: In
     return rejectionResponse(r);
   }
 }
-
-/** A message on dvsync-inbound that can never succeed: the function throws it (see functions/inbound.ts). */
-export class InvalidInboundMessageError extends Error {
-  readonly transient = false;
-  constructor(message: string) {
-    super(message);
-    this.name = 'InvalidInboundMessageError';
-  }
-}
-
-/** `{route, record}` or `{route, records}` from the inbound queue → ChangeMessages. */
-export async function handleInbound(rt: IntakeRuntime, message: unknown): Promise<number> {
-  const m = message as { route?: unknown; record?: JsonValue; records?: JsonValue[] } | null;
-  if (m === null || typeof m !== 'object' || typeof m.route !== 'string')
-    throw new InvalidInboundMessageError('The inbound message must be JSON {"route": "<route name>", "record": {...}} or {"route": "...", "records": [...]}.');
-  const records = Array.isArray(m.records) ? m.records : m.record !== undefined ? [m.record] : [];
-  try {
-    return await enqueueRecords(rt, m.route, records);
-  } catch (e) {
-    if (e instanceof IntakeRejection && !e.transient) {
-      throw new InvalidInboundMessageError(`${e.message}${e.problems.length ? ` Problems: ${e.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}` : ''}`);
-    }
-    throw e;
-  }
-}

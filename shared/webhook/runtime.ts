@@ -6,6 +6,7 @@
 import { loadSettings, SettingsError, type Env, type Settings } from '../config/settings';
 import { compileCondition } from '../routes/conditions';
 import { loadRoutes, RoutesError, type ConditionCompiler, type LoadedRoutes } from '../routes/load';
+import { FailureStore, type FailureRecord, type FailureStorePort } from '../ledger/failures';
 import { BlobLargeMessageStore, type LargeMessageStore } from '../queue/large-messages';
 import type { ChangePublisher } from '../queue/outgoing';
 import { createServiceBusClient, ServiceBusChangePublisher } from '../queue/servicebus';
@@ -55,6 +56,8 @@ export function loadConfiguration(env: Env = process.env, compile: ConditionComp
 export interface IntakeRuntime extends Configuration {
   publisher: ChangePublisher;
   largeMessages?: LargeMessageStore;
+  /** Where refused inbound-queue messages are recorded (the `failures` table); absent without storage. */
+  failures?: FailureStorePort;
   auth: HeaderAuthenticator;
   /** organizationId (lower case) → environment name. */
   organizations: Map<string, string>;
@@ -66,7 +69,14 @@ export interface IntakeRuntime extends Configuration {
 export interface RuntimeOverrides {
   publisher?: ChangePublisher;
   largeMessages?: LargeMessageStore | null;
+  failures?: FailureStorePort | null;
   now?: () => Date;
+}
+
+/** The failures table, created on first use (the webhook path never touches it). */
+export function lazyFailureStore(connectionString: string): FailureStorePort {
+  let store: FailureStore | undefined;
+  return { record: (failures: readonly FailureRecord[]) => (store ??= new FailureStore({ connectionString })).record(failures) };
 }
 
 export function createIntakeRuntime(config: Configuration, overrides: RuntimeOverrides = {}): IntakeRuntime {
@@ -89,6 +99,8 @@ export function createIntakeRuntime(config: Configuration, overrides: RuntimeOve
     now: overrides.now ?? (() => new Date()),
   };
   if (largeMessages) rt.largeMessages = largeMessages;
+  const failures = overrides.failures === null ? undefined : (overrides.failures ?? (settings.storage.connectionString ? lazyFailureStore(settings.storage.connectionString) : undefined));
+  if (failures) rt.failures = failures;
   return rt;
 }
 
@@ -98,4 +110,12 @@ let cached: Promise<IntakeRuntime> | undefined;
 export function intakeRuntime(): Promise<IntakeRuntime> {
   cached ??= Promise.resolve().then(() => createIntakeRuntime(loadConfiguration(process.env)));
   return cached;
+}
+
+/** Closes the process-wide runtime's queue connection and forgets it (host shutdown, tests). */
+export async function closeIntakeRuntime(): Promise<void> {
+  const current = cached;
+  cached = undefined;
+  const rt = await current?.catch(() => undefined);
+  await rt?.publisher.close();
 }
