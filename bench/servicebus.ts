@@ -1,10 +1,23 @@
 /**
- * Service Bus emulator throughput on loopback: batched send of N messages, then peek-lock receive
- * and complete of all of them through the real @azure/service-bus SDK. Target: >= 5,000 msg/s.
- * Run: `node dist/bench/servicebus.js [count]`.
+ * Service Bus emulator throughput on loopback through the real @azure/service-bus SDK: batched send
+ * of N messages, then peek-lock receive (500 at a time) and complete of all of them. The emulator
+ * runs in its own process (`dvsync emulator servicebus`), so client and broker do not share one
+ * event loop, as with the real service. Each round starts a fresh emulator; the median is reported.
+ *
+ * Run: `node dist/bench/servicebus.js [count] [--rounds R] [--baseline-rev GIT_REV] [--json]`.
+ * `--baseline-rev` also runs the emulator as it was at that commit (transpiled to a temp dir),
+ * alternating rounds with the current one, so before and after share the same machine load.
+ * Target: >= 5,000 msg/s end to end. Exit code 1 when the current emulator's median misses it.
  */
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ServiceBusClient } from '@azure/service-bus';
-import { startServiceBusEmulator } from '../emulators/servicebus';
+
+export const TARGET_MESSAGES_PER_SECOND = 5000;
+const REPO = join(__dirname, '..', '..');
+const CLI = join(REPO, 'dist', 'cli', 'dvsync.js');
 
 export interface ServiceBusBenchResult {
   messages: number;
@@ -16,9 +29,53 @@ export interface ServiceBusBenchResult {
   receiveCompletePerSecond: number;
 }
 
-export async function runServiceBusBench(count = 10_000): Promise<ServiceBusBenchResult> {
-  const emulator = await startServiceBusEmulator({ port: 0, queues: [{ name: 'bench' }] });
-  const client = new ServiceBusClient(emulator.connectionString);
+export interface ServiceBusBenchSummary {
+  label: string;
+  rounds: ServiceBusBenchResult[];
+  median: { messagesPerSecond: number; sendPerSecond: number; receiveCompletePerSecond: number };
+}
+
+/** How to start one emulator process: argv after `node`, and extra environment. */
+interface BrokerCommand {
+  label: string;
+  args: string[];
+  env?: NodeJS.ProcessEnv;
+}
+
+const currentBroker: BrokerCommand = { label: 'current', args: [CLI, 'emulator', 'servicebus', '--port', '0', '--auto-create'] };
+
+interface BrokerProcess {
+  connectionString: string;
+  stop(): Promise<void>;
+}
+
+async function startBroker(cmd: BrokerCommand): Promise<BrokerProcess> {
+  const child: ChildProcess = spawn(process.execPath, cmd.args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...cmd.env } });
+  let out = '';
+  const connectionString = await new Promise<string>((resolve, reject) => {
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      const m = /Connection string: (\S+)/.exec(out);
+      if (m) resolve(m[1]);
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`the ${cmd.label} Service Bus emulator exited (code ${code}) before listening: ${out}`)));
+  });
+  return {
+    connectionString,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/** One measured round against an emulator at `connectionString` (queue `bench`, auto-created). */
+export async function runRound(connectionString: string, count: number): Promise<ServiceBusBenchResult> {
+  const client = new ServiceBusClient(connectionString);
   try {
     const sender = client.createSender('bench');
     const t0 = performance.now();
@@ -43,6 +100,8 @@ export async function runServiceBusBench(count = 10_000): Promise<ServiceBusBenc
       done += got.length;
     }
     const t2 = performance.now();
+    const leftOver = await receiver.peekMessages(1);
+    if (leftOver.length > 0) throw new Error(`bench: a message is still in the queue after completing all ${count}`);
     return {
       messages: count,
       sendMs: Math.round(t1 - t0),
@@ -53,19 +112,124 @@ export async function runServiceBusBench(count = 10_000): Promise<ServiceBusBenc
     };
   } finally {
     await client.close();
-    await emulator.close();
   }
 }
 
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : Math.round((s[s.length / 2 - 1] + s[s.length / 2]) / 2);
+};
+
+function summarize(label: string, rounds: ServiceBusBenchResult[]): ServiceBusBenchSummary {
+  return {
+    label,
+    rounds,
+    median: {
+      messagesPerSecond: median(rounds.map((r) => r.messagesPerSecond)),
+      sendPerSecond: median(rounds.map((r) => r.sendPerSecond)),
+      receiveCompletePerSecond: median(rounds.map((r) => r.receiveCompletePerSecond)),
+    },
+  };
+}
+
+/**
+ * The emulator as committed at `rev`, transpiled (no type check) into a temp dir and started via its
+ * own `runCli`; dependencies resolve from this repository's node_modules.
+ */
+function baselineBroker(rev: string): { broker: BrokerCommand; cleanup(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'dvsync-sb-baseline-'));
+  const src = join(dir, 'src');
+  mkdirSync(src);
+  const tar = execFileSync('git', ['-C', REPO, 'archive', rev, 'emulators/servicebus'], { maxBuffer: 64 * 1024 * 1024 });
+  execFileSync('tar', ['-x', '-C', src], { input: tar });
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const ts = require('typescript') as typeof import('typescript');
+  const from = join(src, 'emulators', 'servicebus');
+  const to = join(dir, 'servicebus');
+  mkdirSync(to);
+  for (const file of readdirSync(from)) {
+    if (file.endsWith('.ts')) {
+      const { outputText } = ts.transpileModule(readFileSync(join(from, file), 'utf8'), {
+        compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+      });
+      writeFileSync(join(to, file.replace(/\.ts$/, '.js')), outputText);
+    } else if (file.endsWith('.json')) copyFileSync(join(from, file), join(to, file));
+  }
+  const entry = join(to, 'cli.js');
+  return {
+    broker: {
+      label: `baseline ${rev}`,
+      args: ['-e', `require(${JSON.stringify(entry)}).runCli(process.argv.slice(1)).then((c) => { process.exitCode = c; })`, '--', '--port', '0', '--auto-create'],
+      env: { NODE_PATH: join(REPO, 'node_modules') },
+    },
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+export async function runServiceBusBench(count = 10_000, rounds = 3, baselineRev?: string): Promise<ServiceBusBenchSummary[]> {
+  const baseline = baselineRev ? baselineBroker(baselineRev) : undefined;
+  const brokers = baseline ? [baseline.broker, currentBroker] : [currentBroker];
+  const results = new Map<string, ServiceBusBenchResult[]>(brokers.map((b) => [b.label, []]));
+  try {
+    for (let round = 0; round < rounds; round++) {
+      // Alternate which goes first, so neither always meets the warmer (or busier) machine.
+      const order = round % 2 ? [...brokers].reverse() : brokers;
+      for (const cmd of order) {
+        const broker = await startBroker(cmd);
+        try {
+          results.get(cmd.label)?.push(await runRound(broker.connectionString, count));
+        } finally {
+          await broker.stop();
+        }
+      }
+    }
+  } finally {
+    baseline?.cleanup();
+  }
+  return brokers.map((b) => summarize(b.label, results.get(b.label) ?? []));
+}
+
+function parseArgs(argv: string[]): { count: number; rounds: number; baselineRev?: string; json: boolean } {
+  const out = { count: 10_000, rounds: 3, baselineRev: undefined as string | undefined, json: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const int = (name: string, v: string | undefined) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got "${v}"`);
+      return n;
+    };
+    if (a === '--rounds') out.rounds = int('--rounds', argv[++i]);
+    else if (a === '--baseline-rev') {
+      out.baselineRev = argv[++i];
+      if (!out.baselineRev) throw new Error('--baseline-rev needs a git revision (e.g. HEAD~1)');
+    } else if (a === '--json') out.json = true;
+    else if (/^\d+$/.test(a)) out.count = int('count', a);
+    else throw new Error(`unknown argument "${a}"; usage: servicebus.js [count] [--rounds R] [--baseline-rev REV] [--json]`);
+  }
+  return out;
+}
+
+function table(summaries: ServiceBusBenchSummary[]): string {
+  const lines = ['emulator                 | end-to-end msg/s | send msg/s | receive+complete msg/s | rounds (end-to-end)'];
+  for (const s of summaries) {
+    lines.push(
+      `${s.label.padEnd(24)} | ${String(s.median.messagesPerSecond).padStart(16)} | ${String(s.median.sendPerSecond).padStart(10)} | ${String(s.median.receiveCompletePerSecond).padStart(22)} | ${s.rounds.map((r) => r.messagesPerSecond).join(', ')}`,
+    );
+  }
+  return lines.join('\n');
+}
+
 if (require.main === module) {
-  runServiceBusBench(Number(process.argv[2] ?? 10_000)).then(
-    (r) => {
-      process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
-      process.exitCode = r.messagesPerSecond >= 5000 ? 0 : 1;
-    },
-    (err: unknown) => {
-      process.stderr.write(`bench failed: ${(err as Error).message}\n`);
-      process.exitCode = 1;
-    },
-  );
+  (async () => {
+    const args = parseArgs(process.argv.slice(2));
+    const summaries = await runServiceBusBench(args.count, args.rounds, args.baselineRev);
+    const current = summaries[summaries.length - 1];
+    process.stdout.write(`Service Bus emulator, ${args.count} messages, median of ${args.rounds} rounds (emulator in its own process):\n${table(summaries)}\n`);
+    process.stdout.write(`target >= ${TARGET_MESSAGES_PER_SECOND} msg/s end to end: ${current.median.messagesPerSecond >= TARGET_MESSAGES_PER_SECOND ? 'met' : 'NOT met'}\n`);
+    if (args.json) process.stdout.write(`${JSON.stringify(summaries)}\n`);
+    process.exitCode = current.median.messagesPerSecond >= TARGET_MESSAGES_PER_SECOND ? 0 : 1;
+  })().catch((err: unknown) => {
+    process.stderr.write(`bench failed: ${(err as Error).message}\n`);
+    process.exitCode = 1;
+  });
 }
