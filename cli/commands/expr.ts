@@ -1,9 +1,10 @@
 /**
  * `dvsync expr '<expression>' [--trigger FILE]`: evaluate a Power Automate / Logic Apps expression
- * and print the result as JSON. The argument is read exactly as the workflow engine reads a JSON
- * string value: without a leading '@' it is a literal string (printed as a JSON string), `@{...}`
- * interpolates, `@@` escapes a leading '@'. Exit 0 on success, 1 on a parse/evaluation error,
- * 2 on bad usage.
+ * and print the result as JSON. The argument is read as the workflow engine reads a JSON string
+ * value (`@expr`, `@{...}` interpolation, `@@` escape, otherwise a literal string), with one
+ * convenience: a bare function call such as `add(1, 2)` (how the reference and the expression
+ * editor write expressions) is evaluated as `@add(1, 2)`. Exit 0 on success, 1 on a
+ * parse/evaluation error, 2 on bad usage.
  */
 import { readFileSync } from 'fs';
 import { compileExpression, ExpressionError, toJsonText } from '../../shared/conditions';
@@ -14,7 +15,8 @@ Evaluates a Power Automate / Logic Apps expression and prints the result as JSON
   --trigger FILE   JSON file with trigger outputs {"headers": {...}, "body": {...}};
                    triggerOutputs() is the whole object, triggerBody() its body.
   --now TIMESTAMP  fix the clock for utcNow(), getFutureTime(), getPastTime().
-An argument without a leading '@' is a literal string, as in a workflow definition.
+A bare function call (add(1, 2), as the expression editor writes it) is evaluated as @add(1, 2);
+any other argument without a leading '@' is a literal string, as in a workflow definition.
 `;
 
 export async function run(argv: string[]): Promise<number> {
@@ -57,7 +59,7 @@ export async function run(argv: string[]): Promise<number> {
   }
 
   try {
-    const result = compileExpression(source).evaluate({ triggerOutputs, clock: now ? () => now! : undefined });
+    const result = compileExpression(asWorkflowValue(source)).evaluate({ triggerOutputs, clock: now ? () => now! : undefined });
     process.stdout.write(`${toJsonText(result)}\n`);
     return 0;
   } catch (err) {
@@ -67,6 +69,11 @@ export async function run(argv: string[]): Promise<number> {
     }
     throw err;
   }
+}
+
+/** A bare call like `add(1, 2)` or `triggerBody()?['x']` means the expression `@add(1, 2)`; anything else is taken as written. */
+export function asWorkflowValue(arg: string): string {
+  return /^[A-Za-z_][A-Za-z0-9_]*\(/.test(arg) && !arg.includes('@{') ? `@${arg}` : arg;
 }
 
 function usageError(message: string): number {

@@ -17,14 +17,44 @@ export class FloatValue {
   }
 }
 
+/**
+ * A .NET `decimal` (what decimal() returns): exact coefficient × 10^-scale. It is a float to every
+ * function that reads doubles; string() and decimal arithmetic keep the exact digits, while the
+ * JSON form is the nearest double, as the reference documents (1.2345678912312131 prints 1.234567891231213).
+ */
+export class DecimalValue extends FloatValue {
+  constructor(
+    readonly coefficient: bigint,
+    readonly scale: number,
+  ) {
+    super(Number(decimalText(coefficient, scale)));
+  }
+  override toString(): string {
+    return decimalText(this.coefficient, this.scale);
+  }
+}
+
+function decimalText(coefficient: bigint, scale: number): string {
+  const digits = (coefficient < 0n ? -coefficient : coefficient).toString().padStart(scale + 1, '0');
+  const body = scale > 0 ? `${digits.slice(0, -scale)}.${digits.slice(-scale)}` : digits;
+  return coefficient < 0n ? `-${body}` : body;
+}
+
+/** Content types whose bytes the engine shows as text rather than base64. */
+const TEXT_CONTENT = /^(text\/|application\/(?:[\w.+-]*\+)?(?:xml|json)\b)/i;
+
 export class BinaryValue {
   constructor(
     readonly bytes: Buffer,
     readonly contentType = 'application/octet-stream',
   ) {}
-  /** The engine's JSON form of binary content. */
-  toJSON(): { '$content-type': string; $content: string } {
-    return { '$content-type': this.contentType, $content: this.bytes.toString('base64') };
+  /**
+   * How a binary result reads as JSON: text content (text/*, XML, JSON) as its text, anything else as
+   * its base64 `$content` — the reference documents decodeDataUri(…text/plain…) → "hello" and
+   * uriComponentToBinary('https%3A%2F%2Fcontoso.com') → "aHR0cHM6Ly9jb250b3NvLmNvbQ==".
+   */
+  toJSON(): string {
+    return TEXT_CONTENT.test(this.contentType) ? this.bytes.toString('utf8') : this.bytes.toString('base64');
   }
 }
 
@@ -174,6 +204,7 @@ export function toDisplayString(v: Value): string {
     case 'number':
       return Number.isInteger(v) ? String(v) : formatDouble(v);
   }
+  if (v instanceof DecimalValue) return v.toString();
   if (v instanceof FloatValue) return formatDouble(v.value);
   if (v instanceof BinaryValue) return v.bytes.toString('utf8');
   return toJsonText(v);

@@ -1,24 +1,55 @@
 /** Conversion functions: types, base64, data URIs and URI components. */
 import { FunctionFailure } from '../errors';
-import { BinaryValue, FloatValue, isFloat, isInteger, isObject, makeFloat, toDisplayString, asDouble, type Value } from '../values';
+import {
+  BinaryValue,
+  DecimalValue,
+  FloatValue,
+  asDouble,
+  formatDouble,
+  isFloat,
+  isInteger,
+  isObject,
+  makeFloat,
+  toDisplayString,
+  type Value,
+} from '../values';
 import { binaryOrString, optStr, str, typeError } from './args';
+import { parseDecimal } from './decimal';
+import { scanDotNetNumber, scannedToDouble } from './dotnet-number';
 import { parseJsonText } from './json-text';
+import { isXml, jsonToXml, parseXml, xmlToJson, XML_CONTENT_TYPE } from './xml';
 import { localeNumbers } from './number-format';
 import { fn, type FunctionTable } from './types';
 
 const INTEGER_TEXT = /^\s*[+-]?\d+\s*$/;
 
-/** Parse a float the way .NET does with NumberStyles.Float | AllowThousands in the given culture. */
+/** Parse a float the way .NET does (NumberStyles.Any) with the culture's decimal and group separators. */
 export function parseLocaleFloat(text: string, locale: string | undefined): number | undefined {
   const { decimal, group } = localeNumbers(locale ?? 'en-US');
-  const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const groups = group === '\u00a0' ? '[\\u00a0 ]' : esc(group);
-  const re = new RegExp(`^\\s*([+-])?((?:\\d|${groups})*\\d(?:${groups}\\d*)*|\\d*)(?:${esc(decimal)}(\\d*))?(?:[eE]([+-]?\\d+))?\\s*$`);
-  const m = re.exec(text);
-  if (!m || (m[2] === '' && (m[3] ?? '') === '')) return undefined;
-  const intPart = m[2].replace(new RegExp(groups, 'g'), '');
-  const n = Number(`${m[1] ?? ''}${intPart || '0'}.${m[3] || '0'}e${m[4] ?? '0'}`);
+  const scanned = scanDotNetNumber(text, decimal, group);
+  if (!scanned) return undefined;
+  const n = scannedToDouble(scanned);
   return Number.isFinite(n) ? n : undefined;
+}
+
+function toDecimal(v: Value, name: string): DecimalValue {
+  if (v instanceof DecimalValue) return v;
+  if (typeof v === 'string') return parseDecimal(v, name);
+  if (isInteger(v)) return new DecimalValue(BigInt(v), 0);
+  if (isFloat(v)) return parseDecimal(formatDouble(asDouble(v as unknown as number)), name);
+  throw typeError(name, 0, 'a string or a number', v);
+}
+
+/** xml(): XML text is checked and kept; a JSON object (or JSON text) is converted the Json.NET way. */
+function toXml(v: Value, name: string, maxDepth: number): BinaryValue {
+  if (isXml(v)) return v;
+  if (typeof v === 'string' && /^\s*</.test(v)) {
+    parseXml(v, name);
+    return new BinaryValue(Buffer.from(v, 'utf8'), XML_CONTENT_TYPE);
+  }
+  const value = typeof v === 'string' ? parseJsonText(v, maxDepth) : v;
+  if (!isObject(value)) throw typeError(name, 0, 'XML text or a JSON object', v);
+  return new BinaryValue(Buffer.from(jsonToXml(value, name), 'utf8'), XML_CONTENT_TYPE);
 }
 
 function base64Bytes(name: string, text: string): Buffer {
@@ -102,7 +133,7 @@ export const conversionFunctions: FunctionTable = {
   bool: fn('bool', 1, 1, ([v], ctx) => toBool(v, ctx.name)),
   int: fn('int', 1, 1, ([v], ctx) => toInt(v, ctx.name)),
   float: fn('float', 1, 2, (args, ctx) => toFloat(args[0], optStr(ctx.name, args, 1), ctx.name)),
-  decimal: fn('decimal', 1, 1, (args, ctx) => toFloat(args[0], 'en-US', ctx.name)),
+  decimal: fn('decimal', 1, 1, ([v], ctx) => toDecimal(v, ctx.name)),
   isint: fn('isInt', 1, 1, ([v]) => (typeof v === 'string' ? INTEGER_TEXT.test(v) : isInteger(v))),
   isfloat: fn('isFloat', 1, 2, (args, ctx) => {
     const v = args[0];
@@ -110,8 +141,10 @@ export const conversionFunctions: FunctionTable = {
     return parseLocaleFloat(v, optStr(ctx.name, args, 1)) !== undefined;
   }),
   string: fn('string', 1, 1, ([v], ctx) => ctx.budget.string(toDisplayString(v))),
+  xml: fn('xml', 1, 1, ([v], ctx) => toXml(v, ctx.name, ctx.budget.limits.maxDepth)),
   json: fn('json', 1, 1, ([v], ctx) => {
     if (v === null) return {};
+    if (isXml(v)) return xmlToJson(parseXml(v.bytes.toString('utf8'), ctx.name));
     if (typeof v === 'string') return parseJsonText(v, ctx.budget.limits.maxDepth);
     if (v instanceof BinaryValue) return parseJsonText(v.bytes.toString('utf8'), ctx.budget.limits.maxDepth);
     if (Array.isArray(v) || isObject(v)) return v;

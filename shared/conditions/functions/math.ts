@@ -2,6 +2,7 @@
 import { FunctionFailure } from '../errors';
 import { checkInt64, isFloat, isInteger, isNumber, makeFloat, makeInteger, numericCompare, asDouble, type Value } from '../values';
 import { int, num, typeError } from './args';
+import { decimalArithmetic, isDecimalOperation } from './decimal';
 import { fn, type FunctionTable } from './types';
 
 type Op = 'add' | 'sub' | 'mul' | 'div' | 'mod';
@@ -16,6 +17,7 @@ function arithmetic(op: Op, args: Value[], name: string): Value {
     const r = op === 'add' ? x + y : op === 'sub' ? x - y : op === 'mul' ? x * y : op === 'div' ? x / y : x % y;
     return makeInteger(checkInt64(r, name));
   }
+  if (isDecimalOperation(a, b)) return decimalArithmetic(op, a, b, name);
   const x = asDouble(a);
   const y = asDouble(b);
   if ((op === 'div' || op === 'mod') && y === 0) throw new FunctionFailure(`The function '${name}' cannot divide by zero.`);
