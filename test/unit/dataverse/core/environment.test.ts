@@ -7,7 +7,7 @@ import type { RequestContext, WriteEvent } from '../../../../emulators/dataverse
 const env = () => new Environment({ name: 'u', uniqueName: 'orgu', organizationId: randomUUID(), friendlyName: 'u', businessUnitId: randomUUID() }, loadSchema().build());
 const ctxFor = (e: Environment): RequestContext => ({
   env: e, user: { systemUserId: randomUUID(), principal: 'p', name: 'p' }, now: new Date(), bypassPlugins: false, suppressDuplicateDetection: true,
-  correlationId: randomUUID(), requestId: randomUUID(), costMs: 0, writePath: 'single', costModel: defaultCostModel, operations: {}, baseUrl: '',
+  correlationId: randomUUID(), requestId: randomUUID(), costMs: 0, writePath: 'single', costModel: defaultCostModel, timeScale: 1, operations: {}, baseUrl: '',
 });
 
 describe('Environment transactions', () => {

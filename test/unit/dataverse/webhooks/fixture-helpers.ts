@@ -57,7 +57,7 @@ export function environmentWith(tables: TableSpecInput[], info: Partial<Environm
 export function quietContext(env: Environment, userId: string): RequestContext {
   return {
     env, user: { systemUserId: userId, principal: 'p', name: 'n' }, now: new Date(), bypassPlugins: false, suppressDuplicateDetection: true,
-    correlationId: 'c', requestId: 'r', costMs: 0, writePath: 'single', costModel: defaultCostModel, operations: {}, baseUrl: '', quiet: true,
+    correlationId: 'c', requestId: 'r', costMs: 0, writePath: 'single', costModel: defaultCostModel, timeScale: 1, operations: {}, baseUrl: '', quiet: true,
   };
 }
 
