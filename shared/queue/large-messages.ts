@@ -30,6 +30,12 @@ export class StorageUnavailableError extends Error {
   }
 }
 
+/**
+ * The SDK's default (4 tries, backoff up to 2 minutes) would outlast the caller: a webhook must answer
+ * (202 with `reread`, or 503) long before Dataverse gives up on the request.
+ */
+const BLOB_RETRY = { maxTries: 2, tryTimeoutInMs: 15_000, retryDelayInMs: 200, maxRetryDelayInMs: 1_000 };
+
 export class BlobLargeMessageStore implements LargeMessageStore {
   private ready: Promise<ContainerClient> | undefined;
   constructor(
@@ -38,8 +44,8 @@ export class BlobLargeMessageStore implements LargeMessageStore {
   ) {}
 
   static fromSettings(s: { connectionString?: string; blobServiceUri?: string; largeMessageContainer: string }): BlobLargeMessageStore | undefined {
-    if (s.connectionString) return new BlobLargeMessageStore(BlobServiceClient.fromConnectionString(s.connectionString), s.largeMessageContainer);
-    if (s.blobServiceUri) return new BlobLargeMessageStore(new BlobServiceClient(s.blobServiceUri, new DefaultAzureCredential()), s.largeMessageContainer);
+    if (s.connectionString) return new BlobLargeMessageStore(BlobServiceClient.fromConnectionString(s.connectionString, { retryOptions: BLOB_RETRY }), s.largeMessageContainer);
+    if (s.blobServiceUri) return new BlobLargeMessageStore(new BlobServiceClient(s.blobServiceUri, new DefaultAzureCredential(), { retryOptions: BLOB_RETRY }), s.largeMessageContainer);
     return undefined;
   }
 
