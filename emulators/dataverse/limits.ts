@@ -18,6 +18,8 @@ export interface Admission {
   headers(): Record<string, string>;
 }
 
+const SECONDS_FORMAT: Intl.NumberFormatOptions = { minimumFractionDigits: 2, maximumFractionDigits: 2 };
+
 export class ServiceProtection {
   private users = new Map<string, UserWindow>();
 
@@ -71,7 +73,8 @@ export class ServiceProtection {
         const cur = this.window(user);
         return {
           'x-ms-ratelimit-burst-remaining-xrm-requests': String(Math.max(0, this.limits.requests - cur.requests.length)),
-          'x-ms-ratelimit-time-remaining-xrm-requests': Math.max(0, this.limits.executionMs - cur.executionSum).toFixed(2),
+          // Seconds with en-US grouping and two decimals, as live environments send it (`1,200.00` = the full 20 minutes).
+          'x-ms-ratelimit-time-remaining-xrm-requests': (Math.max(0, this.limits.executionMs - cur.executionSum) / 1000).toLocaleString('en-US', SECONDS_FORMAT),
         };
       },
     };

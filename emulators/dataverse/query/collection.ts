@@ -4,6 +4,7 @@
  * annotations. Requests carrying `Prefer: odata.track-changes` or `$deltatoken` go to changes/.
  */
 import { charge } from '../cost';
+import { DvError } from '../errors';
 import { trackedQuery } from '../changes/delta';
 import type { TableDef } from '../schema/model';
 import type { DvRequest, DvResponse, Handler, RequestContext, Row } from '../types';
@@ -30,6 +31,10 @@ export const collectionQueryHandler: Handler = async (req, ctx) => {
   if (!m) return undefined;
   const table = ctx.env.tableBySet(m[1]);
   if (!table) return undefined;
+  if (req.query.has('fetchXml')) {
+    // Dataverse runs FetchXML here; the emulator does not, and says so instead of ignoring the query (an answer with every row would be wrong).
+    throw new DvError(501, '', `This Dataverse emulator does not support FetchXML queries (?fetchXml= on ${m[1]}). Use the OData options $select, $filter, $orderby, $top and Prefer: odata.maxpagesize instead.`);
+  }
   const prefs = parsePrefer(req.headers.prefer);
   charge(ctx, 'read');
   // A tracked load's nextLink carries istracking="True" in its cookie, so follow-ups stay tracked without the Prefer header.

@@ -53,6 +53,11 @@ describe('emulator options: change-tracking retention and strict batch line endi
     expect(ok.status).toBe(200);
   });
 
+  it('reports the remaining execution time in seconds with grouping and two decimals, as live environments do (§6.1)', async () => {
+    const res = await client(dv.url(), 'fresh-user').post('accounts', { name: 'timing' });
+    expect(res.headers.get('x-ms-ratelimit-time-remaining-xrm-requests')).toBe('1,199.96'); // 1,200,000 ms − one 40 ms create
+  });
+
   it('rejects an invalid option value with what was wrong', async () => {
     const bad = await patchConfig(dv, { changeTrackingRetentionMs: -1 });
     expect(bad.status).toBe(400);

@@ -244,6 +244,12 @@ describe('dynamics-web-api against the emulator: paging and change tracking (§0
     expect(empty.value).toEqual([]);
   });
 
+  it('refuses FetchXML with 501 and a message naming the OData alternative (not supported by the emulator)', async () => {
+    const err = await failure(api.fetch({ collection: 'leads', fetchXml: '<fetch><entity name="lead"><attribute name="subject" /></entity></fetch>' }));
+    expect(err.status).toBe(501);
+    expect(err.message).toContain('does not support FetchXML');
+  });
+
   it('counts with $count and the /$count segment', async () => {
     const counted = await api.retrieveMultiple({ collection: 'leads', count: true, select: ['subject'], filter: "startswith(subject,'Page')" });
     expect(counted.oDataCount).toBe(counted.value.length);
