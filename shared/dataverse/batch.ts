@@ -3,6 +3,7 @@
  * parses multipart responses into one outcome per requested operation. Our own implementation, from
  * the documented wire format; the response boundary is read from the response Content-Type.
  */
+import { toWireJson } from './wire-json';
 import { randomUUID } from 'node:crypto';
 import { classify, DataverseError } from './errors';
 
@@ -68,7 +69,7 @@ function renderOperation(op: BatchOperation, baseUrl: string): string {
   }
   for (const [k, v] of Object.entries(headers)) lines.push(`${k}: ${v}`);
   lines.push('');
-  lines.push(hasBody ? (typeof op.body === 'string' ? op.body : JSON.stringify(op.body)) : '');
+  lines.push(hasBody ? (typeof op.body === 'string' ? op.body : toWireJson(op.body)) : '');
   return lines.join(CRLF);
 }
 

@@ -10,4 +10,5 @@ export * from './metadata';
 export * from './options';
 export * from './query';
 export * from './retry';
+export * from './wire-json';
 export { Transport, type HttpRequest, type HttpResponse } from './transport';

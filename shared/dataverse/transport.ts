@@ -3,6 +3,7 @@
  * cookie jar, so the ARRAffinity cookie is never sent back and requests spread over all web servers
  * (reference §6.1). Every exchange reports its ResponseMeta; non-success statuses become DataverseErrors.
  */
+import { toWireJson } from './wire-json';
 import type { TokenProvider } from './auth';
 import { classify, DataverseError } from './errors';
 import { readResponseMeta, type ResponseMeta } from './meta';
@@ -75,7 +76,7 @@ export class Transport {
     let body: string | undefined;
     if (request.rawBody !== undefined) body = request.rawBody;
     else if (request.json !== undefined) {
-      body = JSON.stringify(request.json);
+      body = toWireJson(request.json);
       headers['Content-Type'] = 'application/json; charset=utf-8';
     }
     Object.assign(headers, request.headers);

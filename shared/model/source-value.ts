@@ -11,7 +11,7 @@ export type SourceValue =
   | { $type: 'reference'; table: string; id: string; name?: string | null; keys?: Record<string, string | number> }
   | { $type: 'choice'; value: number; label?: string }
   | { $type: 'choices'; values: number[]; labels?: string[] }
-  | { $type: 'money'; value: number }
+  | { $type: 'money'; value: number; exact?: string } // exact: the source's text when `value` lost digits (older consumers read value)
   | { $type: 'datetime'; iso: string }
   | { $type: 'decimal'; value: string } // decimal kept as its exact text so trailing digits are not lost
   | { $type: 'collection'; table: string; rows: Array<Record<string, SourceValue>> };

@@ -122,7 +122,7 @@ export function convertValue(v: unknown, path: Path, ctx: ConvertContext, label?
     case 'Money': {
       const m = obj.Value;
       if (typeof m === 'number') return { $type: 'money', value: m };
-      if (m instanceof ExactNumber) return { $type: 'money', value: m.toNumber() };
+      if (m instanceof ExactNumber) return { $type: 'money', value: m.toNumber(), exact: m.text }; // digits a number would lose
       return problem(ctx, [...path, 'Value'], 'Money needs Value (a number)');
     }
     case 'EntityCollection': {
