@@ -70,18 +70,19 @@ export class Watcher {
     return snap;
   }
 
-  /** Counts attempts from the emulator's delivery log (`/_emulator/webhooks/deliveries`) since the start. */
+  /** Counts attempts from the emulator's delivery log (`GET /_emulator/webhooks/deliveries`) since the start. */
   private async deliveries(): Promise<{ ok: number; failed: number } | undefined> {
-    const body = (await getJson(new URL('webhooks/deliveries', this.s.operatorUrl).toString()).catch(() => undefined)) as unknown;
-    const list = Array.isArray(body) ? body : Array.isArray((body as { value?: unknown })?.value) ? (body as { value: unknown[] }).value : undefined;
-    if (!list) return undefined;
+    const body = (await getJson(new URL('webhooks/deliveries', this.s.operatorUrl).toString()).catch(() => undefined)) as { environments?: Array<{ attempts?: unknown[] }> } | undefined;
+    if (!Array.isArray(body?.environments)) return undefined;
     const since = this.s.since.getTime();
     let ok = 0;
     let failed = 0;
-    for (const a of list as Array<{ status?: number; startedAt?: string }>) {
-      if (a.startedAt && Date.parse(a.startedAt) < since) continue;
-      if (a.status !== undefined && a.status >= 200 && a.status < 300) ok++;
-      else failed++;
+    for (const env of body.environments) {
+      for (const a of (env.attempts ?? []) as Array<{ status?: number; startedAt?: string }>) {
+        if (a.startedAt && Date.parse(a.startedAt) < since) continue;
+        if (a.status !== undefined && a.status >= 200 && a.status < 300) ok++;
+        else failed++;
+      }
     }
     return { ok, failed };
   }
@@ -90,7 +91,7 @@ export class Watcher {
 export function formatSnapshot(elapsedMs: number, s: Snapshot): string {
   const na = (v: number | undefined) => (v === undefined ? 'n/a' : String(v));
   const parts = [
-    `webhooks ${s.delivered ? `${s.delivered.ok} ok${s.delivered.failed ? ` / ${s.delivered.failed} refused` : ''}` : 'n/a'}`,
+    `webhooks delivered ${s.delivered ? `${s.delivered.ok}${s.delivered.failed ? ` (+${s.delivered.failed} refused)` : ''}` : 'n/a'}`,
     `queue ${na(s.queue)}`,
     `Dataverse writes ${na(s.writes)}${s.throttled ? ` (${s.throttled}×429)` : ''}`,
     `failures ${na(s.failures?.length)}`,

@@ -31,7 +31,7 @@ export interface StackHandle {
   /** Human-readable lines: endpoints, connection settings, functions, notes. */
   summary: string[];
   /** The Dataverse emulator, when the stack started it: Web API base per environment and the operator base URL. */
-  dataverse?: { url(envName?: string): string; operatorUrl?: string };
+  dataverse?: { url(envName?: string): string; operatorUrl?: string; /** The emulator handle itself (tests reach its runtime). */ emulator: unknown };
   /** The webhook registration in the emulated environments (undefined when none was attempted). */
   webhooks?: WebhookWiringResult;
   close(): Promise<void>;
@@ -116,7 +116,7 @@ export async function startStack(options: StackOptions): Promise<StackHandle> {
     } else {
       const dv = await startDataverseEmulatorOn(dvModule, port('dataverse'), options.dataverse);
       closers.push({ what: 'Dataverse emulator', close: dv.close });
-      dataverse = { url: (name?: string) => dv.url(name), operatorUrl: dv.operatorUrl };
+      dataverse = { url: (name?: string) => dv.url(name), operatorUrl: dv.operatorUrl, emulator: dv };
       emulated = emulatedEnvironments(dv);
       started.dataverse = { url: dv.url(), appSettings: { ...dataverseAppSettings(emulated, configured, appDir), ...dv.appSettings?.() } };
       summary.push(`Dataverse:   ${dv.url()}`);

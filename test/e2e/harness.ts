@@ -8,10 +8,18 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ServiceBusClient } from '@azure/service-bus';
+import type { DataverseEmulator } from '../../emulators/dataverse';
+import { webhookControl, type WebhookControl } from '../../emulators/dataverse/webhooks/operator';
 import { startStack, type StackHandle } from '../../emulators/stack';
 import { FailureStore, type FailureRecord } from '../../shared/ledger/failures';
 import { queueDepth } from '../../demo/queue-depth';
 import { EmulatorOperator, EnvironmentUser, type Row } from '../../demo/web-api';
+
+/**
+ * Closing the stack can wait for the Functions host's idle session receivers: a pending acceptNextSession
+ * ends only when the broker's session wait (60 s) runs out. Reported to the Functions host owner.
+ */
+export const CLOSE_TIMEOUT_MS = 90_000;
 
 export const ALL_PORTS_FREE = { functions: 0, serviceBus: 0, dataverse: 0, azuriteTable: 0, azuriteBlob: 0 };
 
@@ -25,6 +33,10 @@ export interface E2eStack {
   failures(): Promise<FailureRecord[]>;
   /** Messages waiting in the changes queue (peeked; includes scheduled ones). */
   queueDepth(): Promise<number>;
+  /** The emulator's webhook delivery log and async queue (drain waits for every pending delivery). */
+  webhooks: WebhookControl;
+  /** Routes file the host reads (loaded on the first event, so a test may finish it before writing). */
+  routesFile: string;
   /** Host log lines so far (intake decisions, worker outcomes). */
   logs: string[];
   close(): Promise<void>;
@@ -58,6 +70,8 @@ export async function startE2eStack(options: { routes: object; timeScale?: numbe
     operator: new EmulatorOperator(dv.operatorUrl!),
     failures: () => failureStore.list(),
     queueDepth: () => queueDepth(sb, queue),
+    webhooks: webhookControl((dv.emulator as DataverseEmulator).runtime),
+    routesFile,
     logs,
     close: async () => {
       await sb.close().catch(() => undefined);
@@ -87,21 +101,35 @@ export async function waitFor<T>(what: string, probe: () => Promise<T>, done: (v
   throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}. Last value: ${JSON.stringify(last)}${lastError ? `; last error: ${(lastError as Error).message}` : ''}${tail}`);
 }
 
-/** Waits until the queue is empty and stays empty for a moment (the worker may still hold a batch). */
+/**
+ * Waits until everything in flight has landed: the emulator delivered every webhook (the worker's own
+ * writes raise new ones), the changes queue is empty, twice in a row a moment apart.
+ */
 export async function settle(e2e: E2eStack, timeoutMs = 20_000): Promise<void> {
-  let emptySince: number | undefined;
+  let quietRounds = 0;
   await waitFor(
-    'the changes queue to drain',
+    'webhooks delivered and the changes queue drained',
     async () => {
+      await e2e.webhooks.drain();
       const depth = await e2e.queueDepth();
-      if (depth > 0) emptySince = undefined;
-      else emptySince ??= Date.now();
-      return depth;
+      const pending = e2e.webhooks.deliveries().reduce((n, r) => n + r.pending, 0);
+      quietRounds = depth === 0 && pending === 0 ? quietRounds + 1 : 0;
+      if (quietRounds < 3) await new Promise((r) => setTimeout(r, 200));
+      return { depth, pending, quietRounds };
     },
-    () => emptySince !== undefined && Date.now() - emptySince >= 500,
+    (v) => v.quietRounds >= 3,
     e2e,
     timeoutMs,
   );
+}
+
+/** Webhook attempts the emulated environment made for one row (any step), in order. */
+export function deliveriesFor(e2e: E2eStack, environment: string, recordId: string): Array<{ message: string; status?: number }> {
+  return e2e.webhooks
+    .deliveries(environment)
+    .flatMap((r) => r.attempts)
+    .filter((a) => a.recordId.toLowerCase() === recordId.toLowerCase())
+    .map((a) => ({ message: a.message, status: a.status }));
 }
 
 export function selectKey(row: Row | undefined, columns: string[]): Row | undefined {
