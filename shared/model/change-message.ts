@@ -31,6 +31,8 @@ export interface ChangeMessage {
     initiatingUserId?: string;
     tag?: string;
     depth?: number;
+    /** ISO time Dataverse made the change (webhook: OperationCreatedOn, else modifiedon; sync: modifiedon), for end-to-end latency. */
+    changedAt?: string;
     /** Import only: file checkpoint coordinates so a resumed import can prove exactly-once. */
     importId?: string;
     line?: number;

@@ -47,6 +47,8 @@ export function webhookChange(event: ChangeEvent, route: Route, environment: str
     const v = event[k];
     if (v !== undefined) (source as Record<string, unknown>)[k] = v;
   }
+  const changedAt = event.operationCreatedOn ?? event.modifiedOn;
+  if (changedAt) source.changedAt = changedAt;
   const body: ChangeMessage = {
     v: CHANGE_MESSAGE_VERSION,
     route: route.name,

@@ -38,7 +38,7 @@ export function syncChange(i: SyncChangeInput): OutgoingChange {
     route: route.name,
     origin: 'sync',
     operation: i.operation,
-    source: { environment: i.environment, table: route.source.table, id: i.rowId },
+    source: { environment: i.environment, table: route.source.table, id: i.rowId, ...(typeof i.values.modifiedon === 'string' ? { changedAt: i.values.modifiedon } : {}) },
     version: i.version,
     values: selectColumns(i.values, route.source.selectColumns, i.primaryId),
     receivedAt: i.receivedAt.toISOString(),

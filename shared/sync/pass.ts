@@ -94,7 +94,7 @@ export async function runSyncPass(o: SyncPassOptions): Promise<SyncPassResult> {
   const usable = stored && sameTrackedQuery(stored.position, info.entitySet, select) ? stored.position : undefined;
   const committedLink = usable?.deltaLink;
   const now = o.now ?? (() => new Date());
-  const props = { route: route.name, table: route.source.table };
+  const props = { route: route.name, table: route.source.table, environment };
   let etag = stored?.etag;
   const totals: Record<string, number> = { ...(stored?.counts ?? {}) };
 

@@ -2,8 +2,8 @@
  * A tiny telemetry interface. It writes through the InvocationContext logger: with
  * APPLICATIONINSIGHTS_CONNECTION_STRING set, the Functions host ships those lines to Application Insights
  * (`traces`, tied to the invocation's operation_Id), so no SDK is needed here.
- * Each line is `dvsync.<kind> <name> <json properties>` so KQL can parse it:
- *   traces | where message startswith "dvsync.count " | parse message with "dvsync.count " name " " props
+ * Each line is `dvsync.<kind> <name> <json properties>` so KQL can parse it (README.md has the queries):
+ *   traces | where message startswith "dvsync.event " | parse message with "dvsync.event " name " " props
  */
 export interface TelemetryProperties {
   route?: string;
@@ -16,8 +16,8 @@ export interface TelemetryProperties {
 export interface Telemetry {
   /** A counter increment (e.g. `webhook.routed`, `webhook.refused.organization`). */
   count(name: string, properties?: TelemetryProperties, value?: number): void;
-  /** A business event worth finding later (e.g. a skipped route with its reason). */
-  event(name: string, properties?: TelemetryProperties): void;
+  /** A business event worth finding later (e.g. a skipped route with its reason); `warn` for failures. */
+  event(name: string, properties?: TelemetryProperties, level?: 'info' | 'warn' | 'error'): void;
   trace(level: 'debug' | 'info' | 'warn' | 'error', message: string, properties?: TelemetryProperties): void;
 }
 
@@ -40,8 +40,8 @@ export function contextTelemetry(sink: LogSink): Telemetry {
     count(name, properties, value = 1) {
       sink.info(`dvsync.count ${name} ${JSON.stringify({ value, ...clean(properties) })}`);
     },
-    event(name, properties) {
-      sink.info(`dvsync.event ${name} ${JSON.stringify(clean(properties))}`);
+    event(name, properties, level = 'info') {
+      sink[level](`dvsync.event ${name} ${JSON.stringify(clean(properties))}`);
     },
     trace(level, message, properties) {
       const line = `dvsync.trace ${message} ${JSON.stringify(clean(properties))}`;
@@ -53,13 +53,13 @@ export function contextTelemetry(sink: LogSink): Telemetry {
 /** Records everything in memory; for the CLI's dry runs and for tests that assert what was counted. */
 export class MemoryTelemetry implements Telemetry {
   readonly counts: Array<{ name: string; value: number; properties: Record<string, string | number | boolean> }> = [];
-  readonly events: Array<{ name: string; properties: Record<string, string | number | boolean> }> = [];
+  readonly events: Array<{ name: string; level: string; properties: Record<string, string | number | boolean> }> = [];
   readonly traces: Array<{ level: string; message: string; properties: Record<string, string | number | boolean> }> = [];
   count(name: string, properties?: TelemetryProperties, value = 1): void {
     this.counts.push({ name, value, properties: clean(properties) });
   }
-  event(name: string, properties?: TelemetryProperties): void {
-    this.events.push({ name, properties: clean(properties) });
+  event(name: string, properties?: TelemetryProperties, level: 'info' | 'warn' | 'error' = 'info'): void {
+    this.events.push({ name, level, properties: clean(properties) });
   }
   trace(level: 'debug' | 'info' | 'warn' | 'error', message: string, properties?: TelemetryProperties): void {
     this.traces.push({ level, message, properties: clean(properties) });

@@ -14,6 +14,7 @@
 import type { FailureRecord, FailureStorePort } from '../ledger/failures';
 import { MessageTooLargeError } from '../queue/large-messages';
 import type { Telemetry } from '../telemetry/telemetry';
+import { emitOutcome } from '../telemetry/outcomes';
 import { IntakeRejection } from './errors';
 import { enqueueRecords } from './ingest';
 import type { JsonValue } from './json';
@@ -86,12 +87,12 @@ function bodyText(message: unknown): string {
 export async function processInboundMessage(rt: IntakeRuntime, message: unknown, delivery: InboundDelivery, telemetry: Telemetry): Promise<InboundOutcome> {
   try {
     const records = await handleInbound(rt, message);
-    telemetry.count('inbound.accepted', { messageId: delivery.messageId }, records);
+    emitOutcome(telemetry, 'inbound.accepted', { messageId: delivery.messageId, records });
     return { status: 'accepted', records };
   } catch (e) {
     if (!(e instanceof InvalidInboundMessageError)) throw e;
     const route = e.route !== undefined && rt.routes.byName.has(e.route) ? e.route : undefined;
-    telemetry.count('inbound.invalid', { messageId: delivery.messageId, route, reason: e.code, detail: e.message });
+    emitOutcome(telemetry, 'inbound.invalid', { messageId: delivery.messageId, route, reason: e.code, detail: e.message }, 'warn');
     if (!rt.failures) {
       telemetry.trace('error', 'inbound message refused and no failures table is configured (set DVSYNC_STORAGE or AzureWebJobsStorage); the host abandons it until Service Bus dead-letters it', { messageId: delivery.messageId, reason: e.code, detail: e.message });
       throw e;

@@ -16,6 +16,7 @@ import { parseJsonBody } from './parse';
 import type { IntakeRuntime } from './runtime';
 import { toRejection } from './intake';
 import type { Telemetry } from '../telemetry/telemetry';
+import { emitOutcome } from '../telemetry/outcomes';
 
 export function externalRoute(rt: IntakeRuntime, name: string): LoadedRoute {
   const loaded = rt.routes.byName.get(name);
@@ -99,11 +100,11 @@ export async function handleIngest(rt: IntakeRuntime, routeName: string, req: In
   try {
     const bytes = await readCheckedBody(req, rt.auth, rt.settings.intake.maxBodyBytes);
     const accepted = await enqueueRecords(rt, routeName, recordsOf(parseJsonBody(bytes)));
-    telemetry.count('ingest.accepted', { route: routeName }, accepted);
+    emitOutcome(telemetry, 'ingest.accepted', { route: routeName, records: accepted });
     return { status: 202, headers: { 'content-type': 'application/json; charset=utf-8' }, jsonBody: { accepted } };
   } catch (e) {
     const r = toRejection(e, rt.settings.intake.retryAfterSeconds, telemetry);
-    telemetry.count(`ingest.rejected.${r.code}`, { route: routeName, reason: r.message });
+    emitOutcome(telemetry, 'ingest.rejected', { route: routeName, reason: r.code, status: r.status, detail: r.message }, 'warn');
     return rejectionResponse(r);
   }
 }

@@ -8,6 +8,7 @@
  *       a retry re-sends everything and duplicate detection drops what already arrived.
  */
 import type { Telemetry } from '../telemetry/telemetry';
+import { emitOutcome } from '../telemetry/outcomes';
 import { matchRoute } from '../routes/match';
 import { webhookChange } from '../queue/build';
 import { MessageTooLargeError, offloadLargeMessages, StorageUnavailableError } from '../queue/large-messages';
@@ -43,7 +44,7 @@ export async function handleWebhook(rt: IntakeRuntime, req: IntakeHttpRequest, t
     return { status: 202, headers: { 'content-type': 'application/json; charset=utf-8' }, jsonBody: accepted };
   } catch (e) {
     const rejection = toRejection(e, rt.settings.intake.retryAfterSeconds, telemetry);
-    telemetry.count(`webhook.rejected.${rejection.code}`, { reason: rejection.message });
+    emitOutcome(telemetry, 'webhook.rejected', { reason: rejection.code, status: rejection.status, detail: rejection.message }, 'warn');
     if (rejection.status === 503) telemetry.trace('error', 'webhook answered 503', { reason: rejection.message });
     return rejectionResponse(rejection);
   }
@@ -77,7 +78,7 @@ async function routeAndEnqueue(rt: IntakeRuntime, event: ChangeEvent, environmen
   const receivedAt = rt.now();
   const changes: OutgoingChange[] = [];
   const skipped: WebhookAccepted['skipped'] = [];
-  const common = { table: event.table, correlationId: event.correlationId, message: event.message };
+  const common = { table: event.table, correlationId: event.correlationId, message: event.message, environment };
   for (const loaded of rt.routes.routes) {
     const decision = matchRoute(loaded, input);
     if (decision.matched) {
@@ -85,16 +86,16 @@ async function routeAndEnqueue(rt: IntakeRuntime, event: ChangeEvent, environmen
     } else if (loaded.route.source.environment === environment && loaded.route.source.table === event.table) {
       // Only routes that listen to this table explain themselves; the rest are noise.
       skipped.push({ route: loaded.route.name, reason: decision.reason });
-      telemetry.count('webhook.skipped', { ...common, route: loaded.route.name, reason: decision.reason });
+      emitOutcome(telemetry, 'webhook.skipped', { ...common, route: loaded.route.name, reason: decision.reason });
     }
   }
   for (const s of event.skippedColumns) telemetry.trace('warn', 'webhook value not carried', { ...common, reason: `${s.path}: ${s.message}` });
   if (changes.length) {
     const ready = await offloadLargeMessages(changes, rt.settings.storage.largeMessageThresholdBytes, rt.largeMessages);
     await rt.publisher.publish(ready);
-    for (const c of ready) telemetry.count('webhook.routed', { ...common, route: c.body.route, reread: c.body.reread === true, blob: c.body.blobRef !== undefined });
+    for (const c of ready) emitOutcome(telemetry, 'webhook.routed', { ...common, route: c.body.route, messageId: c.messageId, reread: c.body.reread === true, blob: c.body.blobRef !== undefined });
   }
-  if (changes.length === 0) telemetry.count('webhook.unrouted', common);
+  if (changes.length === 0) emitOutcome(telemetry, 'webhook.unrouted', { ...common, reason: skipped.length ? 'no route matched' : 'no route for this table' });
   return {
     received: true,
     table: event.table,

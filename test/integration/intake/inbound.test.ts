@@ -135,7 +135,7 @@ describe('dvsync-inbound through the Functions host', () => {
       expect(await peek('dvsync-inbound', 'deadLetter')).toHaveLength(0);
       expect(await receiveChanges()).toHaveLength(0);
       expect(log.some((l) => l.includes('inbound: message in-bad-record refused (invalid_records)'))).toBe(true);
-      expect(log.some((l) => l.startsWith('[inbound]') && l.includes('dvsync.count inbound.invalid') && l.includes('"reason":"unknown_route"'))).toBe(true);
+      expect(log.some((l) => l.startsWith('[inbound]') && l.includes('dvsync.event inbound.invalid') && l.includes('"reason":"unknown_route"'))).toBe(true);
     });
   });
 
@@ -148,7 +148,7 @@ describe('dvsync-inbound through the Functions host', () => {
         const dead = await until('a dead-lettered message', async () => (await peek('dvsync-inbound', 'deadLetter'))[0]);
         expect(dead.messageId).toBe('in-nowhere');
         expect(dead.deadLetterReason).toBe('MaxDeliveryCountExceeded');
-        expect(log.filter((l) => l.includes('dvsync.count inbound.invalid') && l.includes('"reason":"invalid_records"') && l.includes('no records')).length).toBe(2); // once per delivery
+        expect(log.filter((l) => l.includes('dvsync.event inbound.invalid') && l.includes('"reason":"invalid_records"') && l.includes('no records')).length).toBe(2); // once per delivery
         expect(log.some((l) => l.includes('no failures table is configured'))).toBe(true);
       });
     } finally {
