@@ -18,6 +18,8 @@ export async function handleWebApi(rt: EmulatorRuntime, envName: string, req: Dv
   const limiter = rt.limiters.get(envName)!;
   const scale = rt.options.timeScale;
   const requestId = randomUUID();
+  // The model's duration runs from arrival: the emulator's own processing is part of it, not added to it.
+  const arrived = performance.now();
   rt.counters.requests++;
   const finish = (res: DvResponse, extra: Record<string, string> = {}): DvResponse => {
     res.headers = { ...res.headers, ...extra, 'x-ms-dop-hint': String(rt.options.limits.dopHint), req_id: requestId, 'odata-version': '4.0' };
@@ -78,7 +80,7 @@ export async function handleWebApi(rt: EmulatorRuntime, envName: string, req: Dv
   }
   const costMs = ctx?.costMs ?? 0;
   try {
-    await sleep((rt.costModel.latencyMs + costMs + fault.extraMs) * scale);
+    await sleep(Math.max(0, (rt.costModel.latencyMs + costMs + fault.extraMs) * scale - (performance.now() - arrived)));
   } finally {
     admission.release(costMs);
   }

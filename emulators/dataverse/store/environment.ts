@@ -28,15 +28,19 @@ export interface EnvironmentState {
   keyStatus: Record<string, Record<string, KeyDef['status']>>;
 }
 
-const clone = (r: Row): Row => structuredClone(r);
 
 /** Dataverse's default change retention, `ExpireChangeTrackingInDays` = 7 (dataverse-web-api.md §7). */
 export const DEFAULT_CHANGE_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
 
 /** State columns: an Update that sets only these is a status change, which webhooks see as SetState (dataverse-webhooks.md §4). */
 const STATE_COLUMNS = new Set(['statecode', 'statuscode']);
-/** Dataverse datetimes are UTC to the second: 2024-01-02T03:04:05Z. */
-const isoSeconds = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+/** Dataverse datetimes are UTC to the second: 2024-01-02T03:04:05Z. Memoized: a bulk request stamps thousands of rows with one ctx.now. */
+let lastStamp = { ms: NaN, text: '' };
+function isoSeconds(d: Date): string {
+  const ms = d.getTime();
+  if (ms !== lastStamp.ms) lastStamp = { ms, text: d.toISOString().replace(/\.\d{3}Z$/, 'Z') };
+  return lastStamp.text;
+}
 
 export class Environment {
   private version = 0;
@@ -132,7 +136,7 @@ export class Environment {
     map.set(id, row);
     index.add(row, id);
     ctx.tx?.undo.push(() => { map.delete(id); index.remove(row, id); });
-    this.record(ctx, table, { message, table, id, postImage: clone(row), changedColumns: Object.keys(row), callerColumns: Object.keys(values), versionNumber: version }, 'upsert');
+    this.record(ctx, table, { message, table, id, postImage: row, changedColumns: Object.keys(row), callerColumns: Object.keys(values), versionNumber: version }, 'upsert');
     return row;
   }
 
@@ -146,7 +150,7 @@ export class Environment {
     const key = id.toLowerCase();
     const current = map.get(key);
     if (!current) throw dvErrors.notFoundById(table, id);
-    const pre = clone(current);
+    const pre = current; // stored rows are never mutated (an update stores a new object), so the old one is the pre image
     const version = this.nextVersion(ctx);
     const kept = replace ? Object.fromEntries(Object.entries(current).filter(([c]) => def.columns.get(c)?.readOnly || c === 'ownerid')) : current;
     const next: Row = { ...kept, ...changes, [def.primaryId]: key, modifiedon: isoSeconds(ctx.now), modifiedby: { id: ctx.user.systemUserId, table: 'systemuser' }, versionnumber: version };
@@ -161,7 +165,7 @@ export class Environment {
     const changed = [...sent, 'modifiedon', 'modifiedby', 'versionnumber'];
     // A Web API status change is a PATCH of statecode/statuscode; the platform runs it as SetState.
     const effective = message === 'Update' && sent.length > 0 && sent.every((c) => STATE_COLUMNS.has(c)) ? 'SetState' : message;
-    this.record(ctx, table, { message: effective, table, id: key, preImage: pre, postImage: clone(next), changedColumns: changed, callerColumns: sent, versionNumber: version }, 'upsert');
+    this.record(ctx, table, { message: effective, table, id: key, preImage: pre, postImage: next, changedColumns: changed, callerColumns: sent, versionNumber: version }, 'upsert');
     return next;
   }
 
@@ -184,7 +188,7 @@ export class Environment {
     }
     ctx.tx?.undo.push(() => { map.set(key, current); index.add(current, key); for (const [s, p] of removedLinks) s.add(p); });
     const version = this.nextVersion(ctx);
-    this.record(ctx, table, { message: 'Delete', table, id: key, preImage: clone(current), changedColumns: [], versionNumber: version }, 'delete');
+    this.record(ctx, table, { message: 'Delete', table, id: key, preImage: current, changedColumns: [], versionNumber: version }, 'delete');
     return current;
   }
 
@@ -316,8 +320,17 @@ export class Environment {
     partial: Pick<WriteEvent, 'message' | 'table' | 'id' | 'changedColumns' | 'versionNumber'> & Partial<WriteEvent>,
     change?: ChangeEntry['kind'],
   ): void {
+    // One fixed object shape (no spread): this runs once per written row on the bulk hot path.
     const event: WriteEvent = {
-      ...partial,
+      message: partial.message,
+      table: partial.table,
+      id: partial.id,
+      preImage: partial.preImage,
+      postImage: partial.postImage,
+      changedColumns: partial.changedColumns,
+      callerColumns: partial.callerColumns,
+      relationship: partial.relationship,
+      versionNumber: partial.versionNumber,
       userId: ctx.user.systemUserId,
       callerObjectId: ctx.callerObjectId,
       tag: ctx.tag,
@@ -331,12 +344,12 @@ export class Environment {
       organizationName: this.info.uniqueName,
       businessUnitId: this.info.businessUnitId,
     };
-    const changes = change ? [{ table, entry: { version: partial.versionNumber, id: partial.id, kind: change, at: 0 } }] : [];
+    const entry = change ? { table, entry: { version: partial.versionNumber, id: partial.id, kind: change, at: 0 } } : undefined;
     if (ctx.tx) {
       if (!ctx.quiet) ctx.tx.events.push(event);
-      ctx.tx.changes.push(...changes);
+      if (entry) ctx.tx.changes.push(entry);
     } else {
-      this.publish(ctx.quiet ? [] : [event], changes);
+      this.publish(ctx.quiet ? [] : [event], entry ? [entry] : []);
     }
   }
 
