@@ -33,7 +33,7 @@ export interface WorkerOutcomeFacts {
   messageId: string;
   route?: string;
   targetKey?: string;
-  outcome: { status: 'applied' | 'skipped' | 'failed' | 'rescheduled'; reason?: string; detail?: string; path?: string; notBefore?: string };
+  outcome: { status: 'applied' | 'skipped' | 'failed' | 'rescheduled'; reason?: string; detail?: string; path?: string; notBefore?: string; code?: string; httpStatus?: number };
 }
 
 interface BodyFacts {
@@ -67,7 +67,12 @@ export function recordWorkerOutcomes(telemetry: Telemetry, messages: readonly Wo
       if (!Number.isNaN(since)) dims.latencyMs = Math.max(0, now.getTime() - since);
     }
     if (o.outcome.status === 'rescheduled') dims.notBefore = o.outcome.notBefore;
-    if (o.outcome.status === 'failed') dims.detail = o.outcome.detail;
+    if (o.outcome.status === 'failed') {
+      dims.detail = o.outcome.detail;
+      // The Dataverse error code (0x…), when the engine reports it; else the first code quoted in the detail.
+      dims.code = o.outcome.code ?? /0x[0-9a-fA-F]{8}/.exec(o.outcome.detail ?? '')?.[0];
+      dims.httpStatus = o.outcome.httpStatus;
+    }
     emitOutcome(telemetry, `worker.${o.outcome.status}`, dims, o.outcome.status === 'failed' ? 'warn' : 'info');
     const key = `${route ?? ''}\u0000${o.outcome.status}`;
     totals.set(key, (totals.get(key) ?? 0) + 1);

@@ -52,7 +52,7 @@ describe('recordWorkerOutcomes', () => {
         { index: 0, messageId: 'm1', route: 'accounts', targetKey: "accountnumber='A'", outcome: { status: 'applied', path: 'bulk' } },
         { index: 1, messageId: 'm2', route: 'accounts', outcome: { status: 'skipped', reason: 'stale', detail: 'version 1 ≤ 2' } },
         { index: 2, messageId: 'm3', route: 'contacts', outcome: { status: 'rescheduled', reason: 'throttled', notBefore: '2025-01-01T00:01:00.000Z' } },
-        { index: 3, messageId: 'm4', outcome: { status: 'failed', reason: 'InvalidMessage', detail: 'body is not JSON' } },
+        { index: 3, messageId: 'm4', outcome: { status: 'failed', reason: 'DataverseError', detail: "400 0x80044331: A validation error occurred. The length of the 'name' attribute..." } },
       ],
       new Date('2025-01-01T00:00:07.500Z'),
     );
@@ -65,7 +65,7 @@ describe('recordWorkerOutcomes', () => {
     expect(skipped.properties).toMatchObject({ route: 'accounts', reason: 'stale', correlationId: 'corr-b' });
     expect(skipped.properties.latencyMs).toBeUndefined();
     expect(rescheduled).toMatchObject({ name: 'worker.rescheduled', properties: { route: 'contacts', reason: 'throttled', notBefore: '2025-01-01T00:01:00.000Z' } });
-    expect(failed).toMatchObject({ name: 'worker.failed', level: 'warn', properties: { route: '', table: '', reason: 'InvalidMessage', messageId: 'm4', detail: 'body is not JSON' } });
+    expect(failed).toMatchObject({ name: 'worker.failed', level: 'warn', properties: { route: '', table: '', reason: 'DataverseError', messageId: 'm4', code: '0x80044331' } });
     expect(t.counts).toEqual(
       expect.arrayContaining([
         { name: 'worker.applied', value: 1, properties: { route: 'accounts' } },
