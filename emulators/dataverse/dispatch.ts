@@ -12,8 +12,13 @@ export async function dispatch(req: DvRequest, ctx: RequestContext): Promise<DvR
       const res = await handler(req, ctx);
       if (res) return withODataVersion(res);
     }
-    const first = req.path.split(/[/(]/)[0] ?? '';
-    throw dvErrors.resourceNotFound(first || req.path);
+    const [first, second] = req.path.split('/');
+    const set = (first ?? '').split('(')[0];
+    if (second !== undefined && ctx.env.tableBySet(set)) {
+      const segment = second.split('(')[0];
+      throw new DvError(404, '0x8006088a', `Resource not found for the segment '${segment}'. This emulator does not serve property or related-entity URLs (${set}(<key>)/${segment}); read or write the whole row, or use /$ref for associations.`);
+    }
+    throw dvErrors.resourceNotFound(set || req.path);
   } catch (err) {
     if (err instanceof DvError) return errorResponse(err);
     throw err;

@@ -250,6 +250,15 @@ describe('dynamics-web-api against the emulator: paging and change tracking (§0
     expect(err.message).toContain('does not support FetchXML');
   });
 
+  it('refuses single-property URLs (updateSingleProperty) with 404 naming the segment (not supported by the emulator)', async () => {
+    const id = (await api.create({ collection: 'leads', data: { subject: 'Single' } })) as string;
+    const err = await failure(api.updateSingleProperty({ collection: 'leads', key: id, fieldValuePair: { subject: 'Changed' } }));
+    expect(err.status).toBe(404);
+    expect(err.code).toBe('0x8006088a');
+    expect(err.message).toContain("segment 'subject'");
+    expect((await api.retrieve({ collection: 'leads', key: id, select: ['subject'] })).subject).toBe('Single');
+  });
+
   it('counts with $count and the /$count segment', async () => {
     const counted = await api.retrieveMultiple({ collection: 'leads', count: true, select: ['subject'], filter: "startswith(subject,'Page')" });
     expect(counted.oDataCount).toBe(counted.value.length);
