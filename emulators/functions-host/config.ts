@@ -25,6 +25,8 @@ export interface ServiceBusHostOptions {
   maxAutoLockRenewalDurationMs: number;
   /** How long a session receiver waits for the next message of its session before releasing it. */
   sessionIdleTimeoutMs: number;
+  /** `clientRetryOptions.tryTimeout`: the SDK operation timeout, which also bounds how long acceptNextSession waits. */
+  clientTryTimeoutMs: number;
   prefetchCount: number;
 }
 
@@ -64,6 +66,7 @@ const hostJsonSchema = z.looseObject({
           maxBatchWaitTime: timeSpan.optional(),
           maxAutoLockRenewalDuration: timeSpan.optional(),
           sessionIdleTimeout: timeSpan.optional(),
+          clientRetryOptions: z.looseObject({ tryTimeout: timeSpan.optional() }).optional(),
         })
         .optional(),
     })
@@ -74,7 +77,10 @@ const hostJsonSchema = z.looseObject({
  * Defaults, from the extension source (reference §2.1). Two deliberate local differences:
  * maxBatchWaitTime defaults to 1 s (not 30 s) so a local batch does not sit for half a minute, and
  * sessionIdleTimeout, unset in the host (falls back to the client's 60 s try-timeout), is 1 s here so a
- * quiet session frees its slot quickly.
+ * quiet session frees its slot quickly. A third: clientRetryOptions.tryTimeout defaults to 3 s (SDK: 60 s),
+ * because an acceptNextSession waiting on an empty queue ignores abort until the broker answers it
+ * after that timeout, and that wait bounds how long the local host takes to shut down. Loopback
+ * operations finish in milliseconds, so 3 s (with the SDK's retries) is still generous.
  */
 const defaults = {
   routePrefix: 'api',
@@ -88,6 +94,7 @@ const defaults = {
     maxBatchWaitTime: '00:00:01',
     maxAutoLockRenewalDuration: '00:05:00',
     sessionIdleTimeout: '00:00:01',
+    clientTryTimeout: '00:00:03',
   },
 };
 
@@ -111,6 +118,7 @@ export function parseHostJson(raw: unknown, source: string): HostConfig {
       maxBatchWaitTimeMs: parseTimeSpanMs(sb.maxBatchWaitTime, at('maxBatchWaitTime')),
       maxAutoLockRenewalDurationMs: parseTimeSpanMs(sb.maxAutoLockRenewalDuration, at('maxAutoLockRenewalDuration')),
       sessionIdleTimeoutMs: parseTimeSpanMs(sb.sessionIdleTimeout, at('sessionIdleTimeout')),
+      clientTryTimeoutMs: parseTimeSpanMs(sb.clientRetryOptions?.tryTimeout ?? defaults.serviceBus.clientTryTimeout, at('clientRetryOptions.tryTimeout')),
     },
   };
 }

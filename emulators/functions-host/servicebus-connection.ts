@@ -6,7 +6,8 @@
 import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
 import { ServiceBusClient } from '@azure/service-bus';
 
-export function serviceBusClientFor(connection: string, settings: Record<string, string>, functionName: string): ServiceBusClient {
+export function serviceBusClientFor(connection: string, settings: Record<string, string>, functionName: string, tryTimeoutMs: number): ServiceBusClient {
+  const options = { retryOptions: { timeoutInMs: tryTimeoutMs } };
   const connectionString = settings[connection] ?? settings[`AzureWebJobs${connection}`];
   if (connectionString) {
     if (!/Endpoint=sb:\/\//i.test(connectionString)) {
@@ -15,7 +16,7 @@ export function serviceBusClientFor(connection: string, settings: Record<string,
           `(expected "Endpoint=sb://…;SharedAccessKeyName=…;SharedAccessKey=…").`,
       );
     }
-    return new ServiceBusClient(connectionString);
+    return new ServiceBusClient(connectionString, options);
   }
   const namespace = settings[`${connection}__fullyQualifiedNamespace`];
   if (namespace) {
@@ -23,7 +24,7 @@ export function serviceBusClientFor(connection: string, settings: Record<string,
       settings[`${connection}__credential`]?.toLowerCase() === 'managedidentity'
         ? new ManagedIdentityCredential(settings[`${connection}__clientId`] ? { clientId: settings[`${connection}__clientId`] } : {})
         : new DefaultAzureCredential();
-    return new ServiceBusClient(namespace, credential);
+    return new ServiceBusClient(namespace, credential, options);
   }
   throw new Error(
     `Function "${functionName}": connection "${connection}" is not configured. Set app setting "${connection}" to a ` +

@@ -69,7 +69,7 @@ export function createServiceBusTriggerHost(
   function clientFor(f: ServiceBusFunction): SdkClient {
     let client = clients.get(f.options.connection);
     if (!client) {
-      client = serviceBusClientFor(f.options.connection, settings, f.name);
+      client = serviceBusClientFor(f.options.connection, settings, f.name, hostOptions.clientTryTimeoutMs);
       clients.set(f.options.connection, client);
     }
     return client;
@@ -201,6 +201,9 @@ export function createServiceBusTriggerHost(
     },
     async stop() {
       abort.abort();
+      // A pending acceptNextSession ignores the abort signal, and once its connection is closed it
+      // only gives up after the SDK's own 60 s link timeout; left open, the broker answers it within
+      // the client try-timeout (clientTryTimeoutMs). So: wait for the loops first, then close.
       await Promise.all(loops);
       await Promise.all([...receivers].map((r) => r.close().catch(() => undefined)));
       receivers.clear();
