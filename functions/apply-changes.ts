@@ -7,6 +7,8 @@ import type { InvocationContext } from '@azure/functions';
 import { serviceBusQueueFunction } from './definition';
 import type { IncomingMessage } from '../shared/engine/plan';
 import { createWorkerEngine } from '../shared/engine/runtime';
+import { contextTelemetry } from '../shared/telemetry/telemetry';
+import { recordWorkerOutcomes } from '../shared/telemetry/outcomes';
 
 const QUEUE = process.env.DVSYNC_CHANGES_QUEUE || 'dvsync-changes';
 
@@ -33,9 +35,11 @@ export function toIncomingMessages(bodies: unknown[], meta: Record<string, unkno
 export async function applyChangesHandler(messages: unknown, context: InvocationContext): Promise<void> {
   const bodies = Array.isArray(messages) ? messages : [messages];
   const engine = await createWorkerEngine();
-  const result = await engine.applyChanges(toIncomingMessages(bodies, context.triggerMetadata as Record<string, unknown> | undefined));
+  const incoming = toIncomingMessages(bodies, context.triggerMetadata as Record<string, unknown> | undefined);
+  const result = await engine.applyChanges(incoming);
+  // One structured outcome line per message (route, reason, latency) for Application Insights; see shared/telemetry/README.md.
+  recordWorkerOutcomes(contextTelemetry(context), incoming, result.outcomes);
   context.log(`apply-changes: ${bodies.length} messages → applied ${result.counts.applied}, skipped ${result.counts.skipped}, failed ${result.counts.failed}, rescheduled ${result.counts.rescheduled}`);
-  for (const o of result.outcomes) if (o.outcome.status === 'failed') context.warn(`apply-changes: ${o.messageId} (${o.route ?? '?'} ${o.targetKey ?? ''}) failed: ${o.outcome.reason}: ${o.outcome.detail}`);
 }
 
 export const applyChanges = serviceBusQueueFunction('apply-changes', {
