@@ -5,6 +5,7 @@
  * written fresh for each delivery.
  */
 import rhea = require('rhea');
+import { binaryAt, sectionCodeAt, sectionValueStart, valueEnd } from './amqp-bytes';
 
 // rhea ships its codec on the container; the typings do not describe these internals.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -21,6 +22,7 @@ const MESSAGE_ANNOTATIONS = 0x72;
 const PROPERTIES = 0x73;
 const APPLICATION_PROPERTIES = 0x74;
 const DATA = 0x75;
+const EMPTY = Buffer.alloc(0);
 
 /** Message format the SDK uses for `sendMessages(array)` and batches: a run of data sections, one encoded message each. */
 export const BATCH_FORMAT = 0x80013700;
@@ -34,6 +36,8 @@ export interface BareMessage {
   applicationProperties: Buffer | undefined;
   /** Body sections and footer, raw. */
   body: Buffer;
+  /** Encoded pieces reused by every delivery; cleared whenever the sections above change. */
+  encoded?: { senderAnnotations: Buffer; senderAnnotationCount: number; tail: Buffer };
   /** Decoded view, for reading message-id, group-id, expiry. */
   decoded: {
     durable?: boolean;
@@ -46,20 +50,6 @@ export interface BareMessage {
   };
 }
 
-function sectionCode(section: Typed): number {
-  const d = section.descriptor?.value;
-  if (typeof d === 'number') return d;
-  if (Buffer.isBuffer(d)) return Number(d.readBigUInt64BE(0));
-  const symbolic: Record<string, number> = {
-    'amqp:header:list': HEADER,
-    'amqp:delivery-annotations:map': DELIVERY_ANNOTATIONS,
-    'amqp:message-annotations:map': MESSAGE_ANNOTATIONS,
-    'amqp:properties:list': PROPERTIES,
-    'amqp:application-properties:map': APPLICATION_PROPERTIES,
-  };
-  return symbolic[String(d)] ?? DATA;
-}
-
 /** A typed AMQP map as key → typed value (keys unwrapped to strings). */
 export function typedMapEntries(map: Typed): Map<string, Typed> {
   const out = new Map<string, Typed>();
@@ -68,48 +58,52 @@ export function typedMapEntries(map: Typed): Map<string, Typed> {
   return out;
 }
 
-/** Splits an encoded message into its sections. Throws on bytes that are not an AMQP message. */
+/**
+ * Splits an encoded message into its sections, walking them by their encoded sizes: only the header,
+ * properties and message annotations are decoded; the body stays opaque bytes. The message is
+ * copied once, and every stored section is a view of that copy. Throws on bytes that are not an
+ * AMQP message.
+ */
 export function parseBareMessage(raw: Buffer): BareMessage {
-  const reader = new types.Reader(raw);
+  const bytes = Buffer.from(raw);
   const bare: BareMessage = {
     header: {},
     annotations: new Map(),
     properties: undefined,
     applicationProperties: undefined,
-    body: Buffer.alloc(0),
+    body: EMPTY,
     decoded: {},
   };
   let bodyStart = -1;
-  while (reader.remaining()) {
-    const start = reader.position as number;
-    const section: Typed = reader.read();
-    const code = sectionCode(section);
+  for (let start = 0; start < bytes.length; ) {
+    const code = sectionCodeAt(bytes, start);
+    const end = valueEnd(bytes, start);
+    const section = bytes.subarray(start, end);
     if (code === HEADER || code === PROPERTIES) {
-      // Decode only the small sections we read; the body stays opaque bytes.
-      const bytes = raw.subarray(start, reader.position);
-      Object.assign(bare.decoded, amqpMessage.decode(bytes));
-      if (code === PROPERTIES) bare.properties = Buffer.from(bytes);
+      Object.assign(bare.decoded, amqpMessage.decode(section));
+      if (code === PROPERTIES) bare.properties = section;
       else bare.header = { durable: bare.decoded.durable, priority: bare.decoded.priority, ttl: bare.decoded.ttl };
     } else if (code === MESSAGE_ANNOTATIONS) {
-      bare.annotations = typedMapEntries(section); // a described section is the map itself, descriptor attached
+      bare.annotations = typedMapEntries(new types.Reader(section).read()); // the described section is the map, descriptor attached
     } else if (code === APPLICATION_PROPERTIES) {
-      bare.applicationProperties = Buffer.from(raw.subarray(start, reader.position));
+      bare.applicationProperties = section;
     } else if (code !== DELIVERY_ANNOTATIONS && bodyStart < 0) {
       bodyStart = start;
     }
+    start = end;
   }
-  bare.body = bodyStart < 0 ? Buffer.alloc(0) : Buffer.from(raw.subarray(bodyStart));
+  if (bodyStart >= 0) bare.body = bytes.subarray(bodyStart);
   return bare;
 }
 
-/** Splits a batch-format payload into the encoded messages it carries. */
+/** Splits a batch-format payload into the encoded messages it carries (views of `raw`). */
 export function splitBatch(raw: Buffer): Buffer[] {
-  const reader = new types.Reader(raw);
   const out: Buffer[] = [];
-  while (reader.remaining()) {
-    const section: Typed = reader.read();
-    if (sectionCode(section) !== DATA) continue; // the batch envelope's own header/annotations
-    out.push(Buffer.from(section.value as Buffer));
+  for (let start = 0; start < raw.length; ) {
+    const end = valueEnd(raw, start);
+    // The batch envelope's own header/annotations are skipped; each data section is one message.
+    if (sectionCodeAt(raw, start) === DATA) out.push(binaryAt(raw, sectionValueStart(raw, start)));
+    start = end;
   }
   return out;
 }
@@ -127,28 +121,6 @@ export function writeApplicationProperties(props: Map<string, Typed | unknown>):
   const writer = new types.Writer();
   writer.write(types.described_nc(types.wrap_ulong(APPLICATION_PROPERTIES), types.wrap_map(obj)));
   return writer.toBuffer();
-}
-
-/** Encodes header + message annotations + the stored bare sections into one transfer payload. */
-export function encodeDelivery(
-  bare: BareMessage,
-  header: { deliveryCount: number; firstAcquirer: boolean },
-  annotations: Map<string, Typed>,
-): Buffer {
-  const writer = new types.Writer();
-  writer.write(
-    amqpMessage
-      .header({ ...bare.header, delivery_count: header.deliveryCount, first_acquirer: header.firstAcquirer })
-      .described(),
-  );
-  const annotationObj: Record<string, unknown> = {};
-  for (const [k, v] of annotations) annotationObj[k] = v;
-  writer.write(types.described_nc(types.wrap_ulong(MESSAGE_ANNOTATIONS), types.wrap_symbolic_map(annotationObj)));
-  const parts = [writer.toBuffer()];
-  if (bare.properties) parts.push(bare.properties);
-  if (bare.applicationProperties) parts.push(bare.applicationProperties);
-  parts.push(bare.body);
-  return Buffer.concat(parts);
 }
 
 export const typed = {
@@ -171,11 +143,13 @@ export function uuidString(bytes: Buffer): string {
  * first three fields are little-endian (bytes 0-3, 4-5, 6-7 reversed).
  */
 export function lockTokenFromDeliveryTag(tag: Buffer): string {
-  const b = Buffer.from(tag);
-  b.subarray(0, 4).reverse();
-  b.subarray(4, 6).reverse();
-  b.subarray(6, 8).reverse();
-  return uuidString(b);
+  const h = tag.toString('hex');
+  return (
+    h.slice(6, 8) + h.slice(4, 6) + h.slice(2, 4) + h.slice(0, 2) + '-' +
+    h.slice(10, 12) + h.slice(8, 10) + '-' +
+    h.slice(14, 16) + h.slice(12, 14) + '-' +
+    h.slice(16, 20) + '-' + h.slice(20, 32)
+  );
 }
 
 const TICKS_AT_UNIX_EPOCH = 621355968000000000n;

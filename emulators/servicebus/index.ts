@@ -79,7 +79,9 @@ export async function startServiceBusEmulator(options: ServiceBusEmulatorOptions
     queues: settings,
     close: async () => {
       broker.close();
-      for (const s of sockets) s.destroy();
+      // rhea learns of a dead socket only from 'end' or 'error'; a plain destroy() emits neither, and
+      // the connection would keep its heartbeat timer (half the client's idle timeout) alive forever.
+      for (const s of sockets) s.destroy(new Error('The Service Bus emulator is shutting down.'));
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };

@@ -60,11 +60,17 @@ function outcomeOf(event: string, delivery: any): Outcome {
   return { kind: 'abandon', properties: state.message_annotations };
 }
 
+/** Settled states are immutable once built, so one of each serves every disposition. */
+const SETTLED = {
+  complete: amqpMessage.accepted().described(),
+  deadLetter: amqpMessage.rejected({}).described(),
+  abandon: amqpMessage.modified({ undeliverable_here: false }).described(),
+  defer: amqpMessage.modified({ undeliverable_here: true }).described(),
+};
+
 /** The state we settle with after applying an outcome: the outcome itself, without an error. */
 function settledState(outcome: Outcome): unknown {
-  if (outcome.kind === 'complete') return amqpMessage.accepted().described();
-  if (outcome.kind === 'deadLetter') return amqpMessage.rejected({}).described();
-  return amqpMessage.modified({ undeliverable_here: outcome.kind === 'defer' }).described();
+  return SETTLED[outcome.kind];
 }
 
 export function attachBroker(container: Container, broker: Broker, port: () => number): void {

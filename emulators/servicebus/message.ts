@@ -1,15 +1,8 @@
 /** A message as a queue stores it, and how it is rendered for each delivery or peek. */
 import { randomUUID } from 'crypto';
-import {
-  amqpMessage,
-  types,
-  BareMessage,
-  encodeDelivery,
-  readApplicationProperties,
-  typed,
-  Typed,
-  writeApplicationProperties,
-} from './codec';
+import { sectionValueStart, valueEnd } from './amqp-bytes';
+import { BareMessage, readApplicationProperties, Typed, writeApplicationProperties } from './codec';
+import { encodeDelivery } from './delivery';
 
 export type MessageState = 'active' | 'deferred' | 'scheduled';
 const STATE_CODE: Record<MessageState, number> = { active: 0, deferred: 1, scheduled: 2 };
@@ -46,22 +39,40 @@ export function stampMessageId(bare: BareMessage): string {
   const existing = messageIdOf(bare);
   if (existing !== undefined) return existing;
   const id = randomUUID().replace(/-/g, '');
-  const props = { ...((amqpMessage.decode(bare.properties ?? Buffer.alloc(0)) as Record<string, unknown>) ?? {}), message_id: id };
-  // Re-encoding properties is safe: the list's fields have fixed AMQP types.
-  const encoded: Buffer = amqpMessage.encode(props);
-  bare.properties = sliceSection(encoded, 0x73);
+  bare.properties = propertiesWithMessageId(bare.properties, id);
+  bare.encoded = undefined;
   bare.decoded.message_id = id;
   return id;
 }
 
-function sliceSection(encoded: Buffer, code: number): Buffer | undefined {
-  const reader = new types.Reader(encoded);
-  while (reader.remaining()) {
-    const start = reader.position;
-    const s = reader.read();
-    if (Number(s.descriptor?.value) === code) return Buffer.from(encoded.subarray(start, reader.position));
+/**
+ * The properties section with `id` (a string) as its first field, message-id: the other fields keep
+ * their bytes. `properties` is absent or has a null/missing message-id (the caller checked).
+ */
+function propertiesWithMessageId(properties: Buffer | undefined, id: string): Buffer {
+  const idBytes = Buffer.from(id, 'utf8');
+  let prefix: Buffer = Buffer.from([0x00, 0x53, 0x73]);
+  let rest: Buffer = Buffer.alloc(0);
+  let count = 0;
+  if (properties) {
+    const listAt = sectionValueStart(properties, 0);
+    prefix = properties.subarray(0, listAt);
+    const code = properties[listAt];
+    const first = code === 0xc0 ? listAt + 3 : code === 0xd0 ? listAt + 9 : -1;
+    count = code === 0xc0 ? properties[listAt + 2] : code === 0xd0 ? properties.readUInt32BE(listAt + 5) : 0;
+    if (count > 0) rest = properties.subarray(valueEnd(properties, first), valueEnd(properties, listAt));
   }
-  return undefined;
+  const size = 4 + 2 + idBytes.length + rest.length;
+  const out = Buffer.allocUnsafe(prefix.length + 5 + size);
+  let o = prefix.copy(out, 0);
+  out[o++] = 0xd0; // list32: size, count, then the fields
+  o = out.writeUInt32BE(size, o);
+  o = out.writeUInt32BE(Math.max(count, 1), o);
+  out[o++] = 0xa1; // str8-utf8 (a 32-character id)
+  out[o++] = idBytes.length;
+  o += idBytes.copy(out, o);
+  rest.copy(out, o);
+  return out;
 }
 
 /** Rewrites application properties at the typed level, so untouched values keep their AMQP types. */
@@ -70,18 +81,18 @@ export function updateApplicationProperties(msg: StoredMessage, changes: Record<
   const props = readApplicationProperties(msg.bare.applicationProperties) as Map<string, Typed | unknown>;
   for (const [k, v] of Object.entries(changes)) if (v !== undefined) props.set(k, v);
   msg.bare.applicationProperties = writeApplicationProperties(props);
+  msg.bare.encoded = undefined;
   const view = (msg.bare.decoded.application_properties ??= {});
   Object.assign(view, changes);
 }
 
 /** The bytes of one delivery (or one peek / receive-by-sequence-number result). */
 export function renderMessage(msg: StoredMessage, firstAcquirer: boolean): Buffer {
-  const annotations = new Map<string, Typed>(msg.bare.annotations);
-  annotations.set('x-opt-sequence-number', typed.long(msg.seq));
-  annotations.set('x-opt-enqueue-sequence-number', typed.long(msg.seq));
-  annotations.set('x-opt-enqueued-time', typed.timestamp(msg.enqueuedAt));
-  if (msg.lockedUntil !== undefined) annotations.set('x-opt-locked-until', typed.timestamp(msg.lockedUntil));
-  if (msg.state !== 'active') annotations.set('x-opt-message-state', typed.int(STATE_CODE[msg.state]));
-  if (msg.deadLetterSource) annotations.set('x-opt-deadletter-source', typed.string(msg.deadLetterSource));
-  return encodeDelivery(msg.bare, { deliveryCount: msg.deliveryCount, firstAcquirer }, annotations);
+  return encodeDelivery(msg.bare, { deliveryCount: msg.deliveryCount, firstAcquirer }, {
+    seq: msg.seq,
+    enqueuedAt: msg.enqueuedAt,
+    lockedUntil: msg.lockedUntil,
+    stateCode: msg.state === 'active' ? undefined : STATE_CODE[msg.state],
+    deadLetterSource: msg.deadLetterSource,
+  });
 }

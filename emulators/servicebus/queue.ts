@@ -1,24 +1,28 @@
 /**
  * The queue model: ready lists per session (`''` when sessionless) in sequence order, peek-locks
- * with expiry timers, deferral, scheduling, duplicate detection, TTL and dead-lettering.
+ * with expiry deadlines, deferral, scheduling, duplicate detection, TTL and dead-lettering.
  * Session ownership lives in sessions.ts; this file only asks it whether a session lock is held.
  */
 import { randomBytes } from 'crypto';
-
-/** Delivery tags: a random per-process prefix plus a counter (cheaper than 16 random bytes per delivery). */
-const TAG_PREFIX = randomBytes(8);
-let tagCounter = 0n;
-function nextTag(): Buffer {
-  const tag = Buffer.allocUnsafe(16);
-  TAG_PREFIX.copy(tag, 0);
-  tag.writeBigUInt64BE(++tagCounter, 8);
-  return tag;
-}
 import { BareMessage, lockTokenFromDeliveryTag, uuidString } from './codec';
 import { QueueSettings } from './config';
+import { Deadlines } from './deadlines';
+import { ReadyList } from './ready-list';
 import { AmqpError, errors } from './errors';
 import { messageIdOf, stampMessageId, StoredMessage, updateApplicationProperties } from './message';
 import { SessionTable } from './sessions';
+
+/** Delivery tags: a random per-process prefix plus a counter (cheaper than 16 random bytes per delivery). */
+const TAG_PREFIX = randomBytes(8);
+let tagCounter = 0;
+function nextTag(): Buffer {
+  const tag = Buffer.allocUnsafe(16);
+  TAG_PREFIX.copy(tag, 0);
+  const n = ++tagCounter;
+  tag.writeUInt32BE(Math.floor(n / 0x100000000), 8);
+  tag.writeUInt32BE(n >>> 0, 12);
+  return tag;
+}
 
 /** A receiving link as the queue sees it. */
 export interface Consumer {
@@ -41,7 +45,8 @@ export type Outcome =
 
 interface Lock {
   msg: StoredMessage;
-  timer?: NodeJS.Timeout;
+  /** The lock's own deadline; undefined for session messages, which live and die with the session lock. */
+  expiresAt?: number;
 }
 
 export const SESSIONLESS = '';
@@ -51,8 +56,11 @@ export class Queue {
   readonly consumers = new Set<Consumer>();
   private seq = 0;
   private readonly all = new Map<number, StoredMessage>();
-  private readonly ready = new Map<string, StoredMessage[]>();
+  private readonly ready = new Map<string, ReadyList<StoredMessage>>();
   private readonly locks = new Map<string, Lock>();
+  private readonly lockDeadlines = new Deadlines<string>((token, deadline) => this.lockExpired(token, deadline));
+  /** Stored messages with a finite expiry: the background sweep has nothing to do while this is 0. */
+  private expiring = 0;
   private readonly dedupe = new Map<string, number>();
   private readonly scheduled = new Map<number, NodeJS.Timeout>();
   private dispatchPending = false;
@@ -101,7 +109,8 @@ export class Queue {
       if (!timer) continue;
       clearTimeout(timer);
       this.scheduled.delete(seq);
-      this.all.delete(seq);
+      const msg = this.all.get(seq);
+      if (msg) this.forget(msg);
     }
   }
 
@@ -122,6 +131,7 @@ export class Queue {
     msg.expiresAt = msg.enqueuedAt + ttl;
     // The service reports the effective time-to-live (the queue default when the sender set none).
     if (Number.isFinite(ttl) && ttl <= 0xffffffff) bare.header.ttl = ttl;
+    if (Number.isFinite(msg.expiresAt)) this.expiring++;
     this.all.set(msg.seq, msg);
     if (scheduledAt !== undefined) {
       const timer = setTimeout(() => this.activateScheduled(msg), scheduledAt - now);
@@ -152,18 +162,8 @@ export class Queue {
     const key = msg.sessionId ?? SESSIONLESS;
     const keyForQueue = this.settings.requiresSession ? key : SESSIONLESS;
     let list = this.ready.get(keyForQueue);
-    if (!list) this.ready.set(keyForQueue, (list = []));
-    if (list.length === 0 || list[list.length - 1].seq < msg.seq) list.push(msg);
-    else {
-      let lo = 0;
-      let hi = list.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (list[mid].seq < msg.seq) lo = mid + 1;
-        else hi = mid;
-      }
-      list.splice(lo, 0, msg);
-    }
+    if (!list) this.ready.set(keyForQueue, (list = new ReadyList()));
+    list.insert(msg);
     if (this.settings.requiresSession) this.sessions.messageAvailable(keyForQueue);
     this.scheduleDispatch();
   }
@@ -177,7 +177,7 @@ export class Queue {
   sessionsWithMessages(): string[] {
     return [...this.ready.entries()]
       .filter(([, list]) => list.length > 0)
-      .sort((a, b) => a[1][0].seq - b[1][0].seq)
+      .sort((a, b) => (a[1].first() as StoredMessage).seq - (b[1].first() as StoredMessage).seq)
       .map(([k]) => k);
   }
 
@@ -209,8 +209,8 @@ export class Queue {
 
   private takeNext(key: string, now: number): StoredMessage | undefined {
     const list = this.ready.get(key);
-    while (list && list.length > 0) {
-      const msg = list.shift() as StoredMessage;
+    if (!list) return undefined;
+    for (let msg = list.shift(); msg !== undefined; msg = list.shift()) {
       if (msg.expiresAt <= now) {
         this.expire(msg);
         continue;
@@ -222,7 +222,7 @@ export class Queue {
 
   private deliverTo(consumer: Consumer, msg: StoredMessage, now: number): void {
     if (consumer.receiveAndDelete) {
-      this.all.delete(msg.seq);
+      this.forget(msg);
       consumer.deliver(msg, undefined);
       return;
     }
@@ -238,22 +238,21 @@ export class Queue {
     if (this.settings.requiresSession && msg.sessionId !== undefined) {
       msg.lockedUntil = this.sessions.lockedUntil(msg.sessionId) ?? now + this.settings.lockDurationMs;
     } else {
-      msg.lockedUntil = now + this.settings.lockDurationMs;
-      lock.timer = setTimeout(() => this.lockExpired(token), this.settings.lockDurationMs);
-      lock.timer.unref();
+      msg.lockedUntil = lock.expiresAt = now + this.settings.lockDurationMs;
+      this.lockDeadlines.add(token, lock.expiresAt);
     }
     this.locks.set(token, lock);
   }
 
-  private lockExpired(token: string): void {
+  /** A lock deadline passed; entries left behind by a renewal or settlement no longer match and are ignored. */
+  private lockExpired(token: string, deadline: number): void {
     const lock = this.locks.get(token);
-    if (!lock) return;
+    if (!lock || lock.expiresAt !== deadline) return;
     this.unlock(token, lock);
     this.redeliverLater(lock.msg);
   }
 
   private unlock(token: string, lock: Lock): void {
-    if (lock.timer) clearTimeout(lock.timer);
     this.locks.delete(token);
     lock.msg.lockToken = undefined;
     lock.msg.lockedUntil = undefined;
@@ -280,7 +279,7 @@ export class Queue {
     this.unlock(token, lock);
     switch (outcome.kind) {
       case 'complete':
-        this.all.delete(msg.seq);
+        this.forget(msg);
         break;
       case 'abandon':
         updateApplicationProperties(msg, outcome.properties ?? {});
@@ -301,12 +300,10 @@ export class Queue {
 
   renewLock(token: string, now = Date.now()): number | AmqpError {
     const lock = this.locks.get(token);
-    if (!lock || !lock.timer) return errors.messageLockLost();
-    clearTimeout(lock.timer);
-    lock.msg.lockedUntil = now + this.settings.lockDurationMs;
-    lock.timer = setTimeout(() => this.lockExpired(token), this.settings.lockDurationMs);
-    lock.timer.unref();
-    return lock.msg.lockedUntil;
+    if (!lock || lock.expiresAt === undefined) return errors.messageLockLost();
+    lock.msg.lockedUntil = lock.expiresAt = now + this.settings.lockDurationMs;
+    this.lockDeadlines.add(token, lock.expiresAt);
+    return lock.expiresAt;
   }
 
   /** Returns every message locked under a session to the queue (session closed or its lock expired). */
@@ -323,7 +320,7 @@ export class Queue {
   }
 
   deadLetter(msg: StoredMessage, reason: string | undefined, description: string | undefined): void {
-    this.all.delete(msg.seq);
+    this.forget(msg);
     this.removeFromReady(msg);
     if (!this.dlq) return; // a dead-letter queue has no dead-letter queue of its own
     const props: Record<string, unknown> = {};
@@ -336,24 +333,26 @@ export class Queue {
     this.dlq.adoptDeadLetter(msg);
   }
 
+  /** Drops a message from the store (settled, expired, moved to the DLQ, received-and-deleted). */
+  private forget(msg: StoredMessage): void {
+    if (this.all.delete(msg.seq) && Number.isFinite(msg.expiresAt)) this.expiring--;
+  }
+
   private removeFromReady(msg: StoredMessage): void {
     const list = this.ready.get(this.settings.requiresSession ? (msg.sessionId ?? SESSIONLESS) : SESSIONLESS);
-    const i = list ? list.indexOf(msg) : -1;
-    if (list && i >= 0) list.splice(i, 1);
+    list?.remove(msg);
   }
 
   private expire(msg: StoredMessage): void {
     if (this.settings.deadLetterOnExpiry) this.deadLetter(msg, 'TTLExpiredException', 'The message expired and was dead lettered.');
-    else this.all.delete(msg.seq);
+    else this.forget(msg);
   }
 
   /** Moves expired ready messages out (the service purges in the background, not only on receive). */
   sweepExpired(now = Date.now()): void {
+    if (this.expiring === 0) return;
     for (const list of this.ready.values()) {
-      for (const msg of list.filter((m) => m.expiresAt <= now)) {
-        this.removeFromReady(msg);
-        this.expire(msg);
-      }
+      for (const msg of list.removeWhere((m) => m.expiresAt <= now)) this.expire(msg);
     }
   }
 
@@ -382,7 +381,7 @@ export class Queue {
     }
     return found.map((msg) => {
       if (receiveAndDelete) {
-        this.all.delete(msg.seq);
+        this.forget(msg);
         return { msg };
       }
       const token = randomBytes(16);
@@ -405,7 +404,7 @@ export class Queue {
 
   close(): void {
     this.closed = true;
-    for (const lock of this.locks.values()) if (lock.timer) clearTimeout(lock.timer);
+    this.lockDeadlines.close();
     for (const timer of this.scheduled.values()) clearTimeout(timer);
     this.sessions.close();
     this.dlq?.close();

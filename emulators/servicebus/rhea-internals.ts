@@ -45,9 +45,11 @@ export function rawBytesOf(message: unknown): Buffer | undefined {
 /**
  * Settles a delivery we sent and frees its slot. In rcv-settle-mode second the client never
  * echoes a final settle, so rhea would keep the slot in its 2048-entry per-session buffer forever
- * and stall the link after 2048 deliveries.
+ * and stall the link after 2048 deliveries. `state` is required: Service Bus always settles with the
+ * outcome, and a disposition without one reaches rhea clients as a null state ("unrecognised outcome: null").
  */
-export function settleOutgoing(delivery: AnyDelivery, state?: unknown): void {
+export function settleOutgoing(delivery: AnyDelivery, state: unknown): void {
+  if (state === undefined || state === null) throw new TypeError('settleOutgoing: a settled disposition needs an outcome state (accepted, rejected, modified or released).');
   delivery.update(true, state);
   delivery.remote_settled = true;
 }

@@ -2,15 +2,14 @@ import {
   amqpMessage,
   BATCH_FORMAT,
   dotnetTicks,
-  encodeDelivery,
   lockTokenFromDeliveryTag,
   parseBareMessage,
   readApplicationProperties,
   splitBatch,
-  typed,
   types,
   uuidString,
 } from '../../../emulators/servicebus/codec';
+import { encodeDelivery } from '../../../emulators/servicebus/delivery';
 
 test('lock tokens from delivery tags use .NET Guid byte order (first three fields reversed)', () => {
   const tag = Buffer.from('00112233445566778899aabbccddeeff', 'hex');
@@ -34,7 +33,7 @@ test('stored sections keep their AMQP types: a long above 2^53 and a uint surviv
   });
   const bare = parseBareMessage(raw);
   expect(bare.decoded.group_id).toBe('g');
-  const out = encodeDelivery(bare, { deliveryCount: 3, firstAcquirer: false }, new Map([['x-opt-sequence-number', typed.long(9)]]));
+  const out = encodeDelivery(bare, { deliveryCount: 3, firstAcquirer: false }, { seq: 9, enqueuedAt: 1_700_000_000_000 });
   const props = readApplicationProperties(parseBareMessage(out).applicationProperties);
   expect((props.get('big')!.value as Buffer).equals(big)).toBe(true);
   expect((props.get('small')!.type as { name: string }).name).toBe('SmallUint');

@@ -61,16 +61,24 @@ test('settleOutgoing frees the delivery slot even though the client never settle
   });
   const settledByUs = new Promise<void>((r) =>
     server.on('accepted', (ctx: any) => {
-      settleOutgoing(ctx.delivery);
+      settleOutgoing(ctx.delivery, amqpMessage.accepted().described());
       r();
     }),
   );
   // rcv-settle-mode second: the client waits for our settlement and never echoes a final settle.
-  connect().open_receiver({ source: 'q', autoaccept: false, rcv_settle_mode: 1 }).on('message', (ctx: any) => ctx.delivery.update(false, amqpMessage.accepted().described()));
+  const receiver = connect().open_receiver({ source: 'q', autoaccept: false, rcv_settle_mode: 1 });
+  receiver.on('message', (ctx: any) => ctx.delivery.update(false, amqpMessage.accepted().described()));
+  const clientSaw = new Promise<any>((r) => receiver.on('settled', (ctx: any) => r(ctx.delivery.remote_state)));
   await settledByUs;
+  // The client sees our settlement carry the outcome (a stateless one decodes as a bare null).
+  expect((await clientSaw)?.constructor?.composite_type).toBe('accepted');
   const capacity = link.session.outgoing.deliveries.capacity;
   await new Promise((r) => setTimeout(r, 50));
   expect(link.session.outgoing.available()).toBe(capacity);
+});
+
+test('settleOutgoing refuses to settle without an outcome state', () => {
+  expect(() => settleOutgoing({ update: () => undefined }, undefined)).toThrow(/needs an outcome state/);
 });
 
 test('unsentDeliveries counts queued transfers rhea has not written (link.credit only drops on write)', async () => {
