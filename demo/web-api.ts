@@ -118,6 +118,10 @@ export class EmulatorOperator {
     return (await call('GET', new URL('counters', this.operatorUrl).toString(), {})).json;
   }
 
+  async config(): Promise<Row> {
+    return (await call('GET', new URL('config', this.operatorUrl).toString(), {})).json;
+  }
+
   async configure(patch: Row): Promise<Row> {
     return (await call('PATCH', new URL('config', this.operatorUrl).toString(), {}, patch)).json;
   }
