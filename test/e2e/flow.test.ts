@@ -4,6 +4,7 @@
  * apply-changes worker → the emulated target (ledger in Azurite). Routes: demo/routes.json plus a scoped
  * route, so the demo's sample routes are what is tested.
  */
+import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Route } from '../../shared/routes/schema';
@@ -119,4 +120,35 @@ test('two-way routes: the engine tags its writes and each echo is skipped with t
   expect((await targetAccount(id))?.telephone1).toBe('222');
   expect(deliveriesFor(e2e, 'target', targetId).map((d) => d.message)).toEqual(['Update']);
   expect(await e2e.failures()).toEqual([]);
+});
+
+describe('npm run demo (dvsync demo)', () => {
+  const cli = join(__dirname, '..', '..', 'dist', 'cli', 'dvsync.js');
+  const runCli = (args: string[]) =>
+    new Promise<{ code: number | null; out: string }>((resolve) => {
+      const child = spawn(process.execPath, [cli, 'demo', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (d) => (out += d));
+      child.stderr.on('data', (d) => (out += d));
+      child.once('exit', (code) => resolve({ code, out }));
+    });
+
+  test('against the running stack, every step of the story holds and nothing fails', async () => {
+    const settings = e2e.stack.functionsHost.settings;
+    const { code, out } = await runCli(['--dataverse-url', e2e.stack.dataverse!.url(), '--storage', settings.AzureWebJobsStorage, '--servicebus', settings.ServiceBusConnection]);
+    expect(out).toMatch(/Demo complete: (\d+)\/\1 checks held/);
+    expect(out).toContain('✓ "[internal] Test" never arrives');
+    expect(out).toContain("✓ Fabrikam's phone edited in target flows back to source, and stops there");
+    expect(out).not.toContain('✗');
+    expect(code).toBe(0);
+  }, 60_000);
+
+  test('without a stack it says what to start and exits 1; a bad flag exits 2', async () => {
+    const unreachable = await runCli(['--dataverse-url', 'http://127.0.0.1:9', '--step-timeout', '1']);
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.out).toMatch(/cannot reach the emulated environments .* at http:\/\/127\.0\.0\.1:9.*\n.*npm start/);
+    const bad = await runCli(['--step-timeout', 'soon']);
+    expect(bad.code).toBe(2);
+    expect(bad.out).toContain('--step-timeout "soon" must be a number of seconds');
+  });
 });

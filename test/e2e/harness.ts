@@ -15,10 +15,7 @@ import { FailureStore, type FailureRecord } from '../../shared/ledger/failures';
 import { queueDepth } from '../../demo/queue-depth';
 import { EmulatorOperator, EnvironmentUser, type Row } from '../../demo/web-api';
 
-/**
- * Closing the stack can wait for the Functions host's idle session receivers: a pending acceptNextSession
- * ends only when the broker's session wait (60 s) runs out. Reported to the Functions host owner.
- */
+/** Bound on closing the stack (the Functions host waits for in-flight invocations before it stops). */
 export const CLOSE_TIMEOUT_MS = 90_000;
 
 export const ALL_PORTS_FREE = { functions: 0, serviceBus: 0, dataverse: 0, azuriteTable: 0, azuriteBlob: 0 };
