@@ -12,6 +12,8 @@ import { binaryAt, sectionCodeAt, sectionValueStart, valueEnd } from './amqp-byt
 export const types: any = (rhea as any).types;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const amqpMessage: any = (rhea as any).message;
+/** rhea's decoder as loaded, before installRawCapture wraps it: our own section decoding needs no raw bytes kept. */
+const decodeSections: (bytes: Buffer) => Record<string, unknown> = amqpMessage.decode;
 
 /** An AMQP-typed value as rhea's codec represents it. */
 export type Typed = { type: unknown; value: unknown; descriptor?: { value: unknown } };
@@ -80,7 +82,7 @@ export function parseBareMessage(raw: Buffer): BareMessage {
     const end = valueEnd(bytes, start);
     const section = bytes.subarray(start, end);
     if (code === HEADER || code === PROPERTIES) {
-      Object.assign(bare.decoded, amqpMessage.decode(section));
+      Object.assign(bare.decoded, decodeSections(section));
       if (code === PROPERTIES) bare.properties = section;
       else bare.header = { durable: bare.decoded.durable, priority: bare.decoded.priority, ttl: bare.decoded.ttl };
     } else if (code === MESSAGE_ANNOTATIONS) {

@@ -40,6 +40,28 @@ export function connectionStringFor(port: number): string {
   return `Endpoint=sb://localhost:${port};SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=SAS_KEY_VALUE;UseDevelopmentEmulator=true`;
 }
 
+/**
+ * rhea writes every frame with its own `socket.write`; with TCP_NODELAY each becomes a syscall and a
+ * packet of its own (500 deliveries = 500 packets the client reads one by one). Corking from the
+ * first write of a tick until the next tick sends all of a tick's frames in one writev.
+ */
+function coalesceWrites(socket: Socket): void {
+  const write = socket.write;
+  let corked = false;
+  const uncork = () => {
+    corked = false;
+    socket.uncork();
+  };
+  socket.write = function (this: Socket, ...args: unknown[]) {
+    if (!corked) {
+      corked = true;
+      socket.cork();
+      process.nextTick(uncork);
+    }
+    return (write as (...a: unknown[]) => boolean).apply(this, args);
+  } as Socket['write'];
+}
+
 export async function startServiceBusEmulator(options: ServiceBusEmulatorOptions = {}): Promise<ServiceBusEmulator> {
   const settings = options.queues
     ? resolveQueues(options.queues, 'startServiceBusEmulator({ queues })')
@@ -59,6 +81,7 @@ export async function startServiceBusEmulator(options: ServiceBusEmulatorOptions
     ...(options.idleTimeoutMs ? { idle_time_out: options.idleTimeoutMs } : {}),
   } as never) as unknown as Server;
   server.on('connection', (socket: Socket) => {
+    coalesceWrites(socket);
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
