@@ -38,6 +38,25 @@ afterAll(async () => {
   await e2e?.close();
 }, CLOSE_TIMEOUT_MS);
 
+test('the stack registered the webhook in source like a registration tool: WebhookKey endpoint, async post-operation steps, filtering attributes, images', async () => {
+  const admin = e2e.userAt('source', 'e2e-admin');
+  const [endpoint] = await admin.list("serviceendpoints?$select=serviceendpointid,name,url,contract,authtype,isauthvalueset&$filter=contract eq 8");
+  expect(endpoint).toMatchObject({ name: 'dvsync local webhook', url: e2e.stack.webhooks!.webhookUrl, authtype: 4, isauthvalueset: true });
+  const steps = await admin.list(`sdkmessageprocessingsteps?$select=name,stage,mode,filteringattributes&$filter=_eventhandler_value eq ${String(endpoint.serviceendpointid)}`);
+  const byName = Object.fromEntries(steps.map((s) => [s.name, s]));
+  expect(Object.keys(byName).sort()).toEqual(
+    ['Create', 'Update', 'Delete'].flatMap((m) => [`dvsync local webhook: ${m} of account`, `dvsync local webhook: ${m} of contact`, `dvsync local webhook: ${m} of opportunity`]).sort(),
+  );
+  for (const s of steps) expect(s).toMatchObject({ stage: 40, mode: 1 });
+  expect(byName['dvsync local webhook: Update of account'].filteringattributes).toBe('accountnumber,address1_city,creditonhold,emailaddress1,industrycode,name,telephone1');
+  expect(byName['dvsync local webhook: Update of opportunity'].filteringattributes ?? null).toBeNull(); // the scoped route listens to every update
+  const images = await admin.list("sdkmessageprocessingstepimages?$select=entityalias,imagetype,messagepropertyname,attributes&$filter=entityalias eq 'PostImage'");
+  expect(images.map((i) => i.attributes)).toContain('accountid,accountnumber,address1_city,creditonhold,description,emailaddress1,industrycode,name,telephone1');
+  // The target environment gets only the reverse route's step.
+  const targetSteps = await e2e.userAt('target', 'e2e-admin').list("sdkmessageprocessingsteps?$select=name&$filter=startswith(name,'dvsync local webhook')");
+  expect(targetSteps.map((s) => s.name)).toEqual(['dvsync local webhook: Update of account']);
+});
+
 const targetAccount = (sourceId: string) => e2e.target.getByKey('accounts', { dvs_externalid: sourceId });
 
 test('Create, Update and Delete of a source account arrive at the target, keyed by the source id', async () => {
