@@ -18,7 +18,7 @@ export class EmulatorProcess {
   private constructor(private readonly child: ChildProcess, readonly port: number, private readonly dir: string) {}
 
   static async start(timeScale: number): Promise<EmulatorProcess> {
-    const child = spawn(process.execPath, [CLI, 'emulator', 'dataverse', '--port', '0', '--time-scale', String(timeScale)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [...process.execArgv, CLI, 'emulator', 'dataverse', '--port', '0', '--time-scale', String(timeScale)], { stdio: ['ignore', 'pipe', 'inherit'] });
     const port = await new Promise<number>((resolve, reject) => {
       let out = '';
       child.stdout?.on('data', (d: Buffer) => {

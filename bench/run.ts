@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { startAzurite } from '../emulators/azurite';
+import { AzuriteProcess } from './azurite';
 import { runConditionBench } from './conditions';
 import { ceilingRecordsPerSecond } from './ceiling';
 import { EmulatorProcess, type Counters } from './emulator';
@@ -115,7 +115,7 @@ async function main(): Promise<void> {
   log(`Emulator: default limits (6,000 requests and 1,200,000 ms execution per user per 300 s, 52 concurrent, x-ms-dop-hint 4) and default cost model, timeScale ${args.timeScale}.`);
   log(`Machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}. Rates are in model time (real seconds ÷ ${args.timeScale}), comparable with real Dataverse.`);
   const emulator = await EmulatorProcess.start(args.timeScale);
-  const azurite = await startAzurite({ tablePort: 0, blobPort: 0 });
+  const azurite = await AzuriteProcess.start();
   const results: StrategyResult[] = [];
   let overhead;
   try {

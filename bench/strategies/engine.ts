@@ -9,8 +9,8 @@ import { WriteEngine } from '../../shared/engine/engine';
 import type { IncomingMessage } from '../../shared/engine/plan';
 import { RecordLedger } from '../../shared/ledger/record-ledger';
 import { FailureStore } from '../../shared/ledger/failures';
-import { mapBounded } from '../../shared/ledger/bounded';
 import { applyChunk, InMemoryRescheduler, type ChunkTally } from '../../shared/import/apply';
+import { runKeyOrdered } from './ordered';
 import { BENCH_ROUTES, toChangeMessage, type BenchRecord } from '../workload';
 
 export interface EngineRunOptions {
@@ -34,11 +34,14 @@ export async function runEngine(records: readonly BenchRecord[], o: EngineRunOpt
     { dataverse: new DataverseWriteAdapter(() => pool), ledger: new RecordLedger({ connectionString: o.storage, table: o.ledgerTable }), failures: new FailureStore({ connectionString: o.storage, table: `${o.ledgerTable}f` }), rescheduler: held },
   );
   const base = Date.now();
-  const calls: IncomingMessage[][] = [];
+  const calls: Array<{ records: readonly BenchRecord[]; messages: IncomingMessage[] }> = [];
   for (let i = 0; i < records.length; i += o.messagesPerCall) {
-    calls.push(records.slice(i, i + o.messagesPerCall).map((r) => ({ body: JSON.stringify(toChangeMessage(r, base)), messageId: `bench:${r.seq}` })));
+    const slice = records.slice(i, i + o.messagesPerCall);
+    calls.push({ records: slice, messages: slice.map((r) => ({ body: JSON.stringify(toChangeMessage(r, base)), messageId: `bench:${r.seq}` })) });
   }
-  const tallies = await mapBounded(calls, o.callsInFlight, (messages) => applyChunk(engine, held, messages, { retries: 5, retryDelayMs: 1000 }));
+  // Rows a call writes and the parents it binds to: a later call touching one waits for it (session order).
+  const keysOf = (call: { records: readonly BenchRecord[] }) => call.records.map((r) => (r.kind === 'account' ? `a/${r.number}` : `a/${r.account}`));
+  const tallies = await runKeyOrdered(calls, keysOf, o.callsInFlight, (call) => applyChunk(engine, held, call.messages, { retries: 5, retryDelayMs: 1000 }));
   const total: ChunkTally = { applied: 0, skippedUnchanged: 0, alreadyApplied: 0, superseded: 0, failed: 0, failures: [] };
   for (const t of tallies) {
     total.applied += t.applied;

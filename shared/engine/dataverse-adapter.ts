@@ -64,6 +64,11 @@ export class DataverseWriteAdapter implements DataverseWritePort {
     }, { ...this.run });
   }
 
+  /** Every user's current lane limit: how many requests the pool keeps in flight. */
+  parallelism(environment: string): number {
+    return this.pools(environment).lanes.reduce((n, lane) => n + lane.effectiveLimit(), 0);
+  }
+
   writeOne(environment: string, w: TargetWrite): Promise<void> {
     return this.pools(environment).run(async (client) => {
       if (w.kind === 'delete') await client.delete(w.entitySet, w.key);

@@ -17,6 +17,7 @@ import { judge, planBatch, type Decision, type IncomingMessage, type PlannedOp }
 import type { BlobReadPort, DataverseWritePort, ReschedulePort, ScheduledChange, SourceReadPort, TargetWrite } from './ports';
 import { nextMessageId, RETRIES_PROPERTY, retryDelayMs } from './reschedule';
 import { resolveMessages, type Unresolved } from './resolve';
+import { LedgerBatcher } from './ledger-batcher';
 
 export interface EnginePorts {
   dataverse: DataverseWritePort;
@@ -61,6 +62,8 @@ export class WriteEngine {
   private readonly ranks: Map<string, number>;
   private readonly entitySets = new Map<string, string>();
   readonly writer: GroupWriter;
+  /** Concurrent calls share ledger reads and writes (group commit). */
+  private readonly ledger: LedgerBatcher;
 
   constructor(options: EngineOptions, private readonly ports: EnginePorts) {
     this.opts = resolveOptions(options);
@@ -91,6 +94,7 @@ export class WriteEngine {
         }
       }
     }
+    this.ledger = new LedgerBatcher(ports.ledger);
     this.writer = new GroupWriter(ports.dataverse, new CapabilityRegistry(this.opts.capabilities), new BatchSizer(this.opts.batchSize.min), this.opts);
   }
 
@@ -111,7 +115,7 @@ export class WriteEngine {
 
     let entries;
     try {
-      entries = await this.ports.ledger.read(stage.ops.map((o) => o.ledgerKey));
+      entries = await this.ledger.read(stage.ops.map((o) => o.ledgerKey));
     } catch (err) {
       throw new BatchTransientError(`Reading the record ledger failed (${(err as Error).message}); the batch will be redelivered.`, { cause: err });
     }
@@ -143,7 +147,7 @@ export class WriteEngine {
 
   private async persist(ctx: RunContext): Promise<void> {
     try {
-      await this.ports.ledger.write(ctx.ledgerWrites);
+      await this.ledger.write(ctx.ledgerWrites);
     } catch (err) {
       // Dataverse already has the writes; redelivery re-applies them idempotently (see README).
       throw new BatchTransientError(`Writing the record ledger failed after Dataverse confirmed the writes (${(err as Error).message}); the batch will be redelivered and re-applied idempotently.`, { cause: err });

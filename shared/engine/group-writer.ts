@@ -7,6 +7,7 @@ import { mapBounded } from '../ledger/bounded';
 import { BatchSizer, CapabilityRegistry, type WritePath } from './capabilities';
 import { classifyWriteError, type WriteErrorKind } from './errors';
 import type { ResolvedOptions } from './options';
+import { bindUrl } from './keys';
 import type { BulkMessage, DataverseWritePort, TargetWrite } from './ports';
 
 export interface WriteItem {
@@ -50,19 +51,49 @@ export class GroupWriter {
     return results;
   }
 
+  /**
+   * Chunks in order, up to the environment's parallelism in flight. A chunk waits for every earlier,
+   * still running chunk that writes one of its rows or a row it binds to (same-table parents), so
+   * parents stay ahead of children and no two requests in flight touch the same target row.
+   */
   private async writeAll(env: string, table: string, kind: TargetWrite['kind'], items: readonly WriteItem[], results: Map<number, ItemResult>, state: EnvironmentState): Promise<void> {
+    const running = new Set<Promise<void>>();
+    const rowsInFlight = new Map<string, Promise<void>>();
+    let failure: { error: unknown } | undefined;
     let i = 0;
-    while (i < items.length) {
+    while (i < items.length && !failure) {
       const path = this.caps.paths(env, table, kind)[0];
       if (path === 'single') {
+        await Promise.all(running);
+        if (failure) break;
         await mapBounded(items.slice(i), this.opts.singleConcurrency, (item) => this.attempt(env, table, kind, 'single', [item], results, state, 0));
         return;
       }
       const size = this.sizer.current(this.sizeId(env, table, path), this.startSize(env, table, path));
       const chunk = items.slice(i, i + size);
       i += chunk.length;
-      await this.attempt(env, table, kind, path, chunk, results, state, 0);
+      const limit = Math.max(1, this.port.parallelism?.(env) ?? this.opts.chunksInFlight);
+      while (running.size >= limit) await Promise.race(running);
+      const before = new Set<Promise<void>>();
+      for (const c of chunk) for (const row of touchedRows(c.write)) {
+        const p = rowsInFlight.get(row);
+        if (p) before.add(p);
+      }
+      if (before.size > 0) await Promise.all(before);
+      const rows = chunk.map((c) => rowOf(c.write));
+      const p: Promise<void> = this.attempt(env, table, kind, path, chunk, results, state, 0)
+        .catch((error: unknown) => {
+          failure ??= { error };
+        })
+        .finally(() => {
+          running.delete(p);
+          for (const row of rows) if (rowsInFlight.get(row) === p) rowsInFlight.delete(row);
+        });
+      running.add(p);
+      for (const row of rows) rowsInFlight.set(row, p);
     }
+    await Promise.all(running);
+    if (failure) throw failure.error;
   }
 
   private sizeId(env: string, table: string, path: WritePath): string {
@@ -141,4 +172,16 @@ export class GroupWriter {
       }
     }
   }
+}
+
+/** The row a write addresses, in `@odata.bind` form so it compares with the binds of other writes. */
+function rowOf(w: TargetWrite): string {
+  return bindUrl(w.entitySet, w.key);
+}
+
+/** The row itself and every row it binds to. */
+function touchedRows(w: TargetWrite): string[] {
+  const out = [rowOf(w)];
+  for (const [k, v] of Object.entries(w.body)) if (typeof v === 'string' && k.endsWith('@odata.bind')) out.push(v);
+  return out;
 }

@@ -1,8 +1,9 @@
 /** Column hashes for skip-unchanged: short, stable, and equal for equal JSON values. */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 export function valueHash(value: unknown): string {
-  return createHash('sha256').update(JSON.stringify(value ?? null)).digest('base64url').slice(0, 16);
+  // One-shot hash: same digest as createHash().update().digest(), without the stream object per value.
+  return hash('sha256', JSON.stringify(value ?? null), 'base64url').slice(0, 16);
 }
 
 export function hashBody(body: Record<string, unknown>): Record<string, string> {

@@ -35,6 +35,8 @@ export interface EngineOptions {
   slowRequestMs?: number;
   /** Parallel requests for the single-request path. */
   singleConcurrency?: number;
+  /** Bulk / change-set chunks of one group in flight when the Dataverse port cannot tell its parallelism. */
+  chunksInFlight?: number;
   now?: () => Date;
   sleep?: (ms: number) => Promise<void>;
 }
@@ -49,6 +51,7 @@ export interface ResolvedOptions {
   transientDelayMs: number;
   slowRequestMs: number;
   singleConcurrency: number;
+  chunksInFlight: number;
   now: () => Date;
   sleep: (ms: number) => Promise<void>;
 }
@@ -61,6 +64,8 @@ export const DEFAULTS = {
   transientDelayMs: 1000,
   slowRequestMs: 60_000,
   singleConcurrency: 8,
+  /** Microsoft's usual x-ms-dop-hint for one application user. */
+  chunksInFlight: 4,
   /** Longest 429/backoff wait a request sleeps before its changes are rescheduled (message lock is 1 min). */
   throttleBudgetMs: 30_000,
 } as const;
@@ -81,6 +86,7 @@ export function resolveOptions(o: EngineOptions): ResolvedOptions {
     transientDelayMs: nonNegative('transientDelayMs', o.transientDelayMs ?? DEFAULTS.transientDelayMs),
     slowRequestMs: positiveInt('slowRequestMs', o.slowRequestMs ?? DEFAULTS.slowRequestMs),
     singleConcurrency: positiveInt('singleConcurrency', o.singleConcurrency ?? DEFAULTS.singleConcurrency),
+    chunksInFlight: positiveInt('chunksInFlight', o.chunksInFlight ?? DEFAULTS.chunksInFlight),
     now: o.now ?? (() => new Date()),
     sleep: o.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
   };

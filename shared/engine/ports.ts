@@ -36,6 +36,8 @@ export interface DataverseWritePort {
   writeChangeSet(environment: string, writes: readonly TargetWrite[]): Promise<void>;
   /** One plain request. */
   writeOne(environment: string, write: TargetWrite): Promise<void>;
+  /** Requests the environment takes in flight right now (all users' lanes); else the chunksInFlight option. */
+  parallelism?(environment: string): number;
 }
 
 /** A change to re-enqueue later (same body and session; a new message id). */
