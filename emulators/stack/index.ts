@@ -136,7 +136,7 @@ export async function startStack(options: StackOptions): Promise<StackHandle> {
     summary.push(`Functions:   ${functionsHost.url}/api/`);
     summary.push(...functionsHost.describe().map((line) => `  ${line}`));
     summary.push('Settings a client (or `func start` against these emulators) would use:');
-    for (const key of ['AzureWebJobsStorage', 'ServiceBusConnection', 'DVSYNC_DATAVERSE_EMULATOR_URL', 'DVSYNC_LOCAL_FUNCTION_KEY', 'DVSYNC_LOCAL_MASTER_KEY']) {
+    for (const key of ['AzureWebJobsStorage', 'ServiceBusConnection', 'DVSYNC_DATAVERSE_EMULATOR_URL', 'DVSYNC_ENVIRONMENTS', 'DVSYNC_ROUTES_FILE', 'DVSYNC_LOCAL_FUNCTION_KEY', 'DVSYNC_LOCAL_MASTER_KEY']) {
       if (functionsHost.settings[key]) summary.push(`  ${key}=${functionsHost.settings[key]}`);
     }
     if (started.dataverse && dataverse) {
