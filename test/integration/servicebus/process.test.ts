@@ -58,6 +58,13 @@ test('the emulator heartbeats idle connections, so a client idle timeout never f
   await emulator.close();
 });
 
+/**
+ * "Promptly" means without waiting on anything a client could hold open: the SDK's 60 s idle
+ * heartbeat, a 60 s acceptNextSession wait, lock timers. The bound sits far below those and far
+ * above any scheduling delay on a busy 2-core machine, so it cannot flake and still catches a hang.
+ */
+const PROMPTLY_MS = 15_000;
+
 test('close() ends open client connections promptly and frees the port', async () => {
   const emulator = await startServiceBusEmulator({ port: 0 });
   const connection = rhea.create_container({ id: 'close-client' }).connect({ port: emulator.port, host: '127.0.0.1', reconnect: false } as never);
@@ -66,8 +73,66 @@ test('close() ends open client connections promptly and frees the port', async (
   const started = Date.now();
   await emulator.close();
   await disconnected;
-  expect(Date.now() - started).toBeLessThan(1000);
+  expect(Date.now() - started).toBeLessThan(PROMPTLY_MS);
   const again = await startServiceBusEmulator({ port: emulator.port });
   expect(again.port).toBe(emulator.port);
   await again.close();
+});
+
+test('close() under load: receivers attached, messages in flight and a session wait pending; it resolves promptly and frees the port', async () => {
+  const emulator = await startServiceBusEmulator({ port: 0, queues: [{ name: 'busy' }, { name: 'sessions', requiresSession: true }] });
+  const client = new ServiceBusClient(emulator.connectionString, { retryOptions: { maxRetries: 0, timeoutInMs: 60_000 } });
+  const sender = client.createSender('busy');
+  let batch = await sender.createMessageBatch();
+  for (let i = 0; i < 3000; i++) {
+    if (!batch.tryAddMessage({ body: { i } })) {
+      await sender.sendMessages(batch);
+      batch = await sender.createMessageBatch();
+      batch.tryAddMessage({ body: { i } });
+    }
+  }
+  await sender.sendMessages(batch);
+  // A streaming receiver that never settles (locks held, deliveries in flight), a second one
+  // mid-receiveMessages, and an acceptNextSession that would wait 60 s for a session.
+  let received = 0;
+  let releaseHandlers: () => void = () => undefined;
+  const handlersHeld = new Promise<void>((r) => (releaseHandlers = r));
+  const streaming = client.createReceiver('busy', { maxAutoLockRenewalDurationInMs: 0 });
+  let subscription: { close(): Promise<void> } | undefined;
+  const stopRetrying = new AbortController();
+  const firstDelivery = new Promise<void>((resolve) => {
+    subscription = streaming.subscribe(
+      {
+        processMessage: async () => {
+          received++;
+          resolve();
+          await handlersHeld;
+        },
+        processError: async () => undefined,
+      },
+      { maxConcurrentCalls: 100, autoCompleteMessages: false, abortSignal: stopRetrying.signal },
+    );
+  });
+  const batchReceive = client.createReceiver('busy', { maxAutoLockRenewalDurationInMs: 0 }).receiveMessages(500, { maxWaitTimeInMs: 60_000 }).catch(() => []);
+  const sessionWait = client.acceptNextSession('sessions').then(
+    () => 'accepted',
+    () => 'failed',
+  );
+  await firstDelivery;
+  expect(received).toBeGreaterThan(0);
+
+  const started = Date.now();
+  await emulator.close();
+  expect(Date.now() - started).toBeLessThan(PROMPTLY_MS);
+  // The session wait ends with the connection instead of running out its 60 s.
+  expect(await sessionWait).toBe('failed');
+  await batchReceive;
+  const again = await startServiceBusEmulator({ port: emulator.port });
+  expect(again.port).toBe(emulator.port);
+  await again.close();
+  // The SDK retries a detached subscription forever (its back-off timer only stops on abort).
+  stopRetrying.abort();
+  releaseHandlers();
+  await subscription?.close();
+  await client.close();
 });
