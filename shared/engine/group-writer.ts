@@ -6,7 +6,7 @@
 import { mapBounded } from '../ledger/bounded';
 import { BatchSizer, CapabilityRegistry, type WritePath } from './capabilities';
 import { classifyWriteError, type WriteErrorKind } from './errors';
-import type { ResolvedOptions } from './options';
+import { DEFAULTS, type ResolvedOptions } from './options';
 import { bindUrl } from './keys';
 import type { BulkMessage, DataverseWritePort, TargetWrite } from './ports';
 
@@ -62,6 +62,10 @@ export class GroupWriter {
     let failure: { error: unknown } | undefined;
     let i = 0;
     while (i < items.length && !failure) {
+      // Wait for a slot first: path and size then reflect what the finished chunks taught.
+      const limit = Math.max(1, this.opts.chunksInFlight ?? this.port.parallelism?.(env) ?? DEFAULTS.chunksInFlight);
+      while (running.size >= limit) await Promise.race(running);
+      if (failure) break;
       const path = this.caps.paths(env, table, kind)[0];
       if (path === 'single') {
         await Promise.all(running);
@@ -72,8 +76,6 @@ export class GroupWriter {
       const size = this.sizer.current(this.sizeId(env, table, path), this.startSize(env, table, path));
       const chunk = items.slice(i, i + size);
       i += chunk.length;
-      const limit = Math.max(1, this.port.parallelism?.(env) ?? this.opts.chunksInFlight);
-      while (running.size >= limit) await Promise.race(running);
       const before = new Set<Promise<void>>();
       for (const c of chunk) for (const row of touchedRows(c.write)) {
         const p = rowsInFlight.get(row);

@@ -35,7 +35,7 @@ export interface EngineOptions {
   slowRequestMs?: number;
   /** Parallel requests for the single-request path. */
   singleConcurrency?: number;
-  /** Bulk / change-set chunks of one group in flight when the Dataverse port cannot tell its parallelism. */
+  /** Bulk / change-set chunks of one group in flight; default: the Dataverse port's parallelism (every user's lane limit), else 4. */
   chunksInFlight?: number;
   now?: () => Date;
   sleep?: (ms: number) => Promise<void>;
@@ -51,7 +51,8 @@ export interface ResolvedOptions {
   transientDelayMs: number;
   slowRequestMs: number;
   singleConcurrency: number;
-  chunksInFlight: number;
+  /** Undefined: follow the Dataverse port's parallelism. */
+  chunksInFlight?: number;
   now: () => Date;
   sleep: (ms: number) => Promise<void>;
 }
@@ -64,7 +65,7 @@ export const DEFAULTS = {
   transientDelayMs: 1000,
   slowRequestMs: 60_000,
   singleConcurrency: 8,
-  /** Microsoft's usual x-ms-dop-hint for one application user. */
+  /** Chunks in flight when the Dataverse port cannot tell its parallelism: Microsoft's usual x-ms-dop-hint for one user. */
   chunksInFlight: 4,
   /** Longest 429/backoff wait a request sleeps before its changes are rescheduled (message lock is 1 min). */
   throttleBudgetMs: 30_000,
@@ -86,7 +87,7 @@ export function resolveOptions(o: EngineOptions): ResolvedOptions {
     transientDelayMs: nonNegative('transientDelayMs', o.transientDelayMs ?? DEFAULTS.transientDelayMs),
     slowRequestMs: positiveInt('slowRequestMs', o.slowRequestMs ?? DEFAULTS.slowRequestMs),
     singleConcurrency: positiveInt('singleConcurrency', o.singleConcurrency ?? DEFAULTS.singleConcurrency),
-    chunksInFlight: positiveInt('chunksInFlight', o.chunksInFlight ?? DEFAULTS.chunksInFlight),
+    chunksInFlight: o.chunksInFlight === undefined ? undefined : positiveInt('chunksInFlight', o.chunksInFlight),
     now: o.now ?? (() => new Date()),
     sleep: o.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
   };

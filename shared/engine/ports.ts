@@ -36,7 +36,7 @@ export interface DataverseWritePort {
   writeChangeSet(environment: string, writes: readonly TargetWrite[]): Promise<void>;
   /** One plain request. */
   writeOne(environment: string, write: TargetWrite): Promise<void>;
-  /** Requests the environment takes in flight right now (all users' lanes); else the chunksInFlight option. */
+  /** Requests the environment takes in flight right now (all users' lanes); the engine option chunksInFlight overrides it. */
   parallelism?(environment: string): number;
 }
 

@@ -49,7 +49,8 @@ describe('write paths', () => {
   });
 
   it('shrinks the bulk batch under execution-time pressure (slow requests) and grows it back after clean ones', async () => {
-    const r = rig(world, [accountRoute()], { engine: { batchSize: { bulk: 8 }, slowRequestMs: 250 } });
+    // One chunk at a time, so each request sees the size the previous one left (the sizer is what is tested here).
+    const r = rig(world, [accountRoute()], { engine: { batchSize: { bulk: 8 }, slowRequestMs: 250, chunksInFlight: 1 } });
     const batch = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => r.msg('accounts', { num: `${prefix}${i}`, name: 'x' }, 1));
     const requestsFor = async (run: () => Promise<unknown>): Promise<number> => {
       const before = (await counters(world.dv)).requests;

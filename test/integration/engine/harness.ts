@@ -131,6 +131,8 @@ export interface RigOptions {
   /** The adapter's in-request transient retries (throttle run loop). */
   retry?: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
   users?: string[];
+  /** Wrap the Dataverse port (e.g. to record which requests were in flight together). */
+  dataverse?: (real: DataverseWriteAdapter) => EnginePorts['dataverse'];
   /** Replace the ledger port (e.g. to make one write fail on a closed port). */
   ledger?: (real: RecordLedger) => RecordLedgerPort;
   /** Share the pools (and so the throttle lanes) of another rig. */
@@ -148,8 +150,9 @@ export function rig(world: World, routes: Route[], o: RigOptions = {}): Rig {
     if (!p) pools.set(env, (p = createEnvironmentPool(env, environmentConfig(world.dv, env, o.users))));
     return p;
   };
+  const wrapDataverse = o.dataverse ?? ((real: DataverseWriteAdapter) => real);
   const ports: EnginePorts = {
-    dataverse: new DataverseWriteAdapter(poolOf, { budgetMs: o.budgetMs ?? 5_000, ...(o.retry ? { retry: o.retry } : {}) }),
+    dataverse: wrapDataverse(new DataverseWriteAdapter(poolOf, { budgetMs: o.budgetMs ?? 5_000, ...(o.retry ? { retry: o.retry } : {}) })),
     sources: new DataverseSourceReader(poolOf, { budgetMs: o.budgetMs ?? 5_000 }),
     blobs: BlobMessageReader.fromConnectionString(world.azurite.connectionString),
     ledger: o.ledger ? o.ledger(ledger) : ledger,
