@@ -42,16 +42,58 @@ export function rawBytesOf(message: unknown): Buffer | undefined {
   return message && typeof message === 'object' ? (message as any)[RAW] : undefined;
 }
 
+/** rhea's frame definitions (not re-exported by its index). */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const frames: { disposition(fields: Record<string, unknown>): unknown } = require('rhea/lib/frames');
+
+const unsettledWrites = new Map<unknown, AnyDelivery[]>();
+
 /**
- * Settles a delivery we sent and frees its slot. In rcv-settle-mode second the client never
- * echoes a final settle, so rhea would keep the slot in its 2048-entry per-session buffer forever
- * and stall the link after 2048 deliveries. `state` is required: Service Bus always settles with the
- * outcome, and a disposition without one reaches rhea clients as a null state ("unrecognised outcome: null").
+ * Settles a delivery we sent, with its outcome, and frees its slot. Two rhea 3.0.5 behaviours are
+ * worked around here:
+ * - In rcv-settle-mode second the client never echoes a final settle, so rhea would keep the slot
+ *   in its 2048-entry per-session buffer forever and stall the link after 2048 deliveries.
+ * - rhea's own disposition writer merges a delivery with the adjacent next one whatever the next
+ *   one's outcome, so `accepted` for one and `rejected{message-lock-lost}` for the next, settled in
+ *   the same tick, would both reach the client as accepted. We write the dispositions ourselves at
+ *   the end of the tick: ranges of adjacent ids that share one state object.
+ * `state` is required: Service Bus always settles with the outcome, and a disposition without one
+ * reaches rhea clients as a null state ("unrecognised outcome: null").
  */
 export function settleOutgoing(delivery: AnyDelivery, state: unknown): void {
   if (state === undefined || state === null) throw new TypeError('settleOutgoing: a settled disposition needs an outcome state (accepted, rejected, modified or released).');
-  delivery.update(true, state);
+  delivery.settled = true;
+  delivery.state = state;
   delivery.remote_settled = true;
+  const session = delivery.link.session;
+  let list = unsettledWrites.get(session);
+  if (!list) {
+    if (unsettledWrites.size === 0) process.nextTick(writeDispositions);
+    unsettledWrites.set(session, (list = []));
+  }
+  list.push(delivery);
+}
+
+function writeDispositions(): void {
+  for (const [session, list] of unsettledWrites) {
+    const s = session as AnyLink;
+    if (!s.connection.is_open() || !s.is_open()) continue; // nobody is left to tell
+    list.sort((a, b) => a.id - b.id);
+    let first = list[0];
+    let last = first;
+    const emit = () => s.output(frames.disposition({ role: false, first: first.id, last: last.id, settled: true, state: first.state }));
+    for (let i = 1; i < list.length; i++) {
+      const d = list[i];
+      if (d.id === last.id + 1 && d.state === first.state) {
+        last = d;
+        continue;
+      }
+      emit();
+      first = last = d;
+    }
+    emit();
+  }
+  unsettledWrites.clear();
 }
 
 /** Deliveries queued on this link that rhea has not yet written (rhea only decrements credit on write). */

@@ -77,6 +77,33 @@ test('settleOutgoing frees the delivery slot even though the client never settle
   expect(link.session.outgoing.available()).toBe(capacity);
 });
 
+test('settleOutgoing keeps each outcome when adjacent deliveries are settled differently in one tick', async () => {
+  server.on('sender_open', (ctx: any) => {
+    ctx.sender.send({ body: 'a' });
+    ctx.sender.send({ body: 'b' });
+  });
+  let settledByServer = 0;
+  server.on('accepted', (ctx: any) => {
+    // rhea's own writer would send both as one accepted range, hiding the second one's error.
+    settleOutgoing(ctx.delivery, settledByServer++ === 0 ? amqpMessage.accepted().described() : amqpMessage.rejected({ error: { condition: 'com.microsoft:message-lock-lost', description: 'gone' } }).described());
+  });
+  const receiver = connect().open_receiver({ source: 'q', autoaccept: false, rcv_settle_mode: 1 });
+  const deliveries: any[] = [];
+  receiver.on('message', (ctx: any) => {
+    deliveries.push(ctx.delivery);
+    if (deliveries.length === 2) for (const d of deliveries) d.update(false, amqpMessage.accepted().described());
+  });
+  const outcomes: string[] = [];
+  await new Promise<void>((r) =>
+    receiver.on('settled', (ctx: any) => {
+      const st = ctx.delivery.remote_state;
+      outcomes[deliveries.indexOf(ctx.delivery)] = `${st?.constructor?.composite_type}${st?.error ? `:${st.error.condition}` : ''}`;
+      if (outcomes.filter(Boolean).length === 2) r();
+    }),
+  );
+  expect(outcomes).toEqual(['accepted', 'rejected:com.microsoft:message-lock-lost']);
+});
+
 test('settleOutgoing refuses to settle without an outcome state', () => {
   expect(() => settleOutgoing({ update: () => undefined }, undefined)).toThrow(/needs an outcome state/);
 });
