@@ -2,7 +2,7 @@
 import { FunctionFailure } from '../errors';
 import { makeInteger, type Value } from '../values';
 import { dbl, int, optStr, str } from './args';
-import { addMonths, addTicks, fields, formatTimeSpan, fromFields, fromUtcMs, requireTimestamp, toMs, type DateTimeValue } from './datetime-core';
+import { addMonths, addTicks, fields, formatTimeSpan, fromFields, fromUtcMs, parseTimestamp, requireTimestamp, toMs, type DateTimeValue } from './datetime-core';
 import { formatDate, isDayFirst, parseWithFormat } from './datetime-format';
 import { resolveTimeZone, wallToUtc, zoneOffsetMinutes } from './timezones';
 import { fn, type FunctionContext, type FunctionTable } from './types';
@@ -57,6 +57,19 @@ function fromZone(d: DateTimeValue, zone: string): DateTimeValue {
   return fromUtcMs(wallToUtc(zone, ms), 'utc', BigInt(sub));
 }
 
+/** Long-date shapes tried after the numeric ones when parseDateTime has no format ('20 octobre 2010', 'martes 20 octubre 2020'). */
+const NAMED_DATE_PATTERNS = ['D', 'F', 'f', 'M', 'Y', 'd MMMM yyyy', 'dddd d MMMM yyyy', "d 'de' MMMM 'de' yyyy", "dddd, d 'de' MMMM 'de' yyyy", 'MMMM d, yyyy', 'd MMM yyyy', 'MMM d, yyyy', 'd. MMMM yyyy'];
+
+function parseAnyCultureFormat(text: string, locale: string | undefined, fnName: string): DateTimeValue {
+  const numeric = parseTimestamp(text, isDayFirst(locale));
+  if (numeric) return numeric;
+  for (const pattern of NAMED_DATE_PATTERNS) {
+    const d = parseWithFormat(text, pattern, locale);
+    if (d) return d;
+  }
+  return requireTimestamp(text, fnName, isDayFirst(locale));
+}
+
 export const dateTimeFunctions: FunctionTable = {
   adddays: adder('addDays', TICKS.day),
   addhours: adder('addHours', TICKS.hour),
@@ -80,7 +93,7 @@ export const dateTimeFunctions: FunctionTable = {
     const text = str(ctx.name, args, 0);
     const locale = optStr(ctx.name, args, 1);
     const format = optStr(ctx.name, args, 2);
-    const d = format ? parseWithFormat(text, format, locale) : requireTimestamp(text, ctx.name, isDayFirst(locale));
+    const d = format ? parseWithFormat(text, format, locale) : parseAnyCultureFormat(text, locale, ctx.name);
     if (!d) throw new FunctionFailure(`The function 'parseDateTime' could not read '${text}' with the format '${format}'.`);
     return formatDate(d, 'o');
   }),
