@@ -5,6 +5,7 @@
  * up to maxAutoLockRenewalDuration; batches are not renewed (as in the host). Session functions
  * hold up to maxConcurrentSessions sessions, each processed one message (or batch) at a time.
  */
+import { setMaxListeners } from 'node:events';
 import type { ServiceBusQueueFunctionOptions } from '@azure/functions';
 import type { ServiceBusReceivedMessage, ServiceBusReceiver, ServiceBusClient as SdkClient } from '@azure/service-bus';
 import type { ServiceBusHostOptions } from './config';
@@ -64,6 +65,8 @@ export function createServiceBusTriggerHost(
   const receivers = new Set<ServiceBusReceiver>();
   const loops: Promise<void>[] = [];
   const abort = new AbortController();
+  // Every session slot's receive call listens on this one signal; more than Node's default 10 is expected.
+  setMaxListeners(0, abort.signal);
   const closers: (() => Promise<void>)[] = [];
 
   function clientFor(f: ServiceBusFunction): SdkClient {
