@@ -27,12 +27,14 @@ export interface ServiceBusBenchResult {
   messagesPerSecond: number;
   sendPerSecond: number;
   receiveCompletePerSecond: number;
+  /** Emulator process CPU (user + system) per message during the round, in µs; undefined off Linux. */
+  brokerCpuMicrosPerMessage?: number;
 }
 
 export interface ServiceBusBenchSummary {
   label: string;
   rounds: ServiceBusBenchResult[];
-  median: { messagesPerSecond: number; sendPerSecond: number; receiveCompletePerSecond: number };
+  median: { messagesPerSecond: number; sendPerSecond: number; receiveCompletePerSecond: number; brokerCpuMicrosPerMessage?: number };
 }
 
 /** How to start one emulator process: argv after `node`, and extra environment. */
@@ -46,6 +48,8 @@ const currentBroker: BrokerCommand = { label: 'current', args: [CLI, 'emulator',
 
 interface BrokerProcess {
   connectionString: string;
+  /** CPU time the process has used so far, in ms (Linux /proc; undefined elsewhere). */
+  cpuMs(): number | undefined;
   stop(): Promise<void>;
 }
 
@@ -64,6 +68,7 @@ async function startBroker(cmd: BrokerCommand): Promise<BrokerProcess> {
   });
   return {
     connectionString,
+    cpuMs: () => processCpuMs(child.pid),
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();
@@ -71,6 +76,17 @@ async function startBroker(cmd: BrokerCommand): Promise<BrokerProcess> {
         child.kill('SIGTERM');
       }),
   };
+}
+
+/** utime + stime of a process from /proc/<pid>/stat (fields 14 and 15, in clock ticks of 10 ms). */
+function processCpuMs(pid: number | undefined): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
 }
 
 /** One measured round against an emulator at `connectionString` (queue `bench`, auto-created). */
@@ -128,6 +144,9 @@ function summarize(label: string, rounds: ServiceBusBenchResult[]): ServiceBusBe
       messagesPerSecond: median(rounds.map((r) => r.messagesPerSecond)),
       sendPerSecond: median(rounds.map((r) => r.sendPerSecond)),
       receiveCompletePerSecond: median(rounds.map((r) => r.receiveCompletePerSecond)),
+      brokerCpuMicrosPerMessage: rounds.every((r) => r.brokerCpuMicrosPerMessage !== undefined)
+        ? median(rounds.map((r) => r.brokerCpuMicrosPerMessage as number))
+        : undefined,
     },
   };
 }
@@ -177,7 +196,11 @@ export async function runServiceBusBench(count = 10_000, rounds = 3, baselineRev
       for (const cmd of order) {
         const broker = await startBroker(cmd);
         try {
-          results.get(cmd.label)?.push(await runRound(broker.connectionString, count));
+          const cpuBefore = broker.cpuMs();
+          const result = await runRound(broker.connectionString, count);
+          const cpuAfter = broker.cpuMs();
+          if (cpuBefore !== undefined && cpuAfter !== undefined) result.brokerCpuMicrosPerMessage = Math.round(((cpuAfter - cpuBefore) * 1000) / count);
+          results.get(cmd.label)?.push(result);
         } finally {
           await broker.stop();
         }
@@ -210,10 +233,10 @@ function parseArgs(argv: string[]): { count: number; rounds: number; baselineRev
 }
 
 function table(summaries: ServiceBusBenchSummary[]): string {
-  const lines = ['emulator                 | end-to-end msg/s | send msg/s | receive+complete msg/s | rounds (end-to-end)'];
+  const lines = ['emulator                 | end-to-end msg/s | send msg/s | receive+complete msg/s | emulator CPU µs/msg | rounds (end-to-end)'];
   for (const s of summaries) {
     lines.push(
-      `${s.label.padEnd(24)} | ${String(s.median.messagesPerSecond).padStart(16)} | ${String(s.median.sendPerSecond).padStart(10)} | ${String(s.median.receiveCompletePerSecond).padStart(22)} | ${s.rounds.map((r) => r.messagesPerSecond).join(', ')}`,
+      `${s.label.padEnd(24)} | ${String(s.median.messagesPerSecond).padStart(16)} | ${String(s.median.sendPerSecond).padStart(10)} | ${String(s.median.receiveCompletePerSecond).padStart(22)} | ${String(s.median.brokerCpuMicrosPerMessage ?? 'n/a').padStart(19)} | ${s.rounds.map((r) => r.messagesPerSecond).join(', ')}`,
     );
   }
   return lines.join('\n');
