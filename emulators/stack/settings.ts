@@ -98,7 +98,10 @@ export function emulatorSettings(started: StartedEmulators): Record<string, stri
 
 /** The settings the Functions host runs with (see the precedence at the top of this file). */
 export function hostSettings(started: StartedEmulators, configured: Record<string, string>): Record<string, string> {
-  const merged = { ...emulatorSettings(started), ...configured };
+  const fromEmulators = emulatorSettings(started);
+  const merged = { ...fromEmulators, ...configured };
+  // An empty value (as in local.settings.sample.json) means "not configured": the emulator's value stays.
+  for (const [key, value] of Object.entries(fromEmulators)) if (configured[key]?.trim() === '') merged[key] = value;
   if (started.azurite && isStoragePlaceholder(configured[STORAGE_SETTING])) merged[STORAGE_SETTING] = started.azurite.connectionString;
   if (started.serviceBus && isServiceBusPlaceholder(configured[SERVICE_BUS_SETTING])) merged[SERVICE_BUS_SETTING] = started.serviceBus.connectionString;
   return merged;

@@ -43,3 +43,9 @@ test('ports come from flags over environment variables over defaults', () => {
   expect(() => parseStackArgs(['--bogus'], {})).toThrow(/unknown option "--bogus"/);
   expect(() => parseStackArgs([], { DVSYNC_DATAVERSE_PORT: 'x' })).toThrow(/environment variable DVSYNC_DATAVERSE_PORT/);
 });
+
+test('an empty value in local.settings.json means "not configured": the emulator-provided value stays', () => {
+  const started = { dataverse: { url: 'http://127.0.0.1:7072/api/data/v9.2/', appSettings: { DVSYNC_ROUTES_FILE: '/app/demo/routes.json' } } };
+  expect(hostSettings(started, { DVSYNC_ROUTES_FILE: '' }).DVSYNC_ROUTES_FILE).toBe('/app/demo/routes.json');
+  expect(hostSettings(started, { DVSYNC_ROUTES_FILE: 'my-routes.json' }).DVSYNC_ROUTES_FILE).toBe('my-routes.json');
+});
