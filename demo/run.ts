@@ -98,7 +98,7 @@ export async function runDemo(o: DemoOptions): Promise<boolean> {
     show(final);
     const failed = results.filter((r) => !r.ok).length;
     o.out(`${o.live ? '\n' : ''}\n${failed === 0 ? 'Demo complete' : 'Demo finished with problems'}: ${results.length - failed}/${results.length} checks held in ${((Date.now() - started) / 1000).toFixed(1)} s; ` + `${final.failures?.length ?? 'n/a'} failures recorded, queue ${final.queue ?? 'n/a'}.\n`);
-    if (failed > 0) o.out('See the npm start window for the intake\'s decisions (dvsync.count webhook.skipped … reason) and the worker\'s outcomes.\n');
+    if (failed > 0) o.out('See the npm start window for the intake\'s decisions (dvsync.event webhook.skipped … reason) and the worker\'s outcomes.\n');
     return failed === 0;
   } catch (err) {
     if (!(err instanceof DemoApiError)) throw err;
