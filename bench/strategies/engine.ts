@@ -7,7 +7,7 @@ import { createEnvironmentPool } from '../../shared/throttle/environment';
 import { DataverseWriteAdapter } from '../../shared/engine/dataverse-adapter';
 import { WriteEngine } from '../../shared/engine/engine';
 import type { IncomingMessage } from '../../shared/engine/plan';
-import { RecordLedger } from '../../shared/ledger/record-ledger';
+import { ShardedLedger } from '../sharded-ledger';
 import { FailureStore } from '../../shared/ledger/failures';
 import { applyChunk, InMemoryRescheduler, type ChunkTally } from '../../shared/import/apply';
 import { runKeyOrdered } from './ordered';
@@ -31,7 +31,7 @@ export async function runEngine(records: readonly BenchRecord[], o: EngineRunOpt
   const held = new InMemoryRescheduler();
   const engine = new WriteEngine(
     { routes: BENCH_ROUTES, retry: { baseDelayMs: 2000, maxDelayMs: 60_000, maxAttempts: 8 } },
-    { dataverse: new DataverseWriteAdapter(() => pool), ledger: new RecordLedger({ connectionString: o.storage, table: o.ledgerTable }), failures: new FailureStore({ connectionString: o.storage, table: `${o.ledgerTable}f` }), rescheduler: held },
+    { dataverse: new DataverseWriteAdapter(() => pool), ledger: new ShardedLedger(o.storage, o.ledgerTable, 16), failures: new FailureStore({ connectionString: o.storage, table: `${o.ledgerTable}f` }), rescheduler: held },
   );
   const base = Date.now();
   const calls: Array<{ records: readonly BenchRecord[]; messages: IncomingMessage[] }> = [];
