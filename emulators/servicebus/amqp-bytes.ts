@@ -96,3 +96,61 @@ export function writeInt64(buf: Buffer, value: number, offset: number): number {
   buf.writeUInt32BE(v - hi * 0x100000000, offset + 4);
   return offset + 8;
 }
+
+/** Returned by `readScalar` for a type it does not read (the caller falls back to a full decoder). */
+export const UNREAD = Symbol('unread');
+
+/** Reads null, boolean, ubyte, uint or string at `pos`; anything else is UNREAD. */
+export function readScalar(buf: Buffer, pos: number): boolean | number | string | undefined | typeof UNREAD {
+  switch (buf[pos]) {
+    case 0x40:
+      return undefined;
+    case 0x41:
+      return true;
+    case 0x42:
+      return false;
+    case 0x56:
+      return buf[pos + 1] !== 0;
+    case 0x50:
+    case 0x52:
+      return buf[pos + 1];
+    case 0x43:
+      return 0;
+    case 0x70:
+      return buf.readUInt32BE(pos + 1);
+    case 0xa1:
+      return buf.toString('utf8', pos + 2, pos + 2 + buf[pos + 1]);
+    case 0xb1:
+      return buf.toString('utf8', pos + 5, pos + 5 + buf.readUInt32BE(pos + 1));
+    default:
+      return UNREAD;
+  }
+}
+
+/**
+ * Reads the fields named in `wanted` (list index → name) from the described list section at `pos`
+ * into `into`, skipping null ones. Returns false, leaving `into` untouched, when the section is not a
+ * list or a wanted field has a type `readScalar` does not read.
+ */
+export function readListFields(buf: Buffer, pos: number, wanted: readonly (string | undefined)[], into: Record<string, unknown>): boolean {
+  const listAt = sectionValueStart(buf, pos);
+  const code = buf[listAt];
+  let count: number;
+  let at: number;
+  if (code === 0x45) (count = 0), (at = listAt + 1);
+  else if (code === 0xc0) (count = buf[listAt + 2]), (at = listAt + 3);
+  else if (code === 0xd0) (count = buf.readUInt32BE(listAt + 5)), (at = listAt + 9);
+  else return false;
+  const found: [string, unknown][] = [];
+  for (let i = 0; i < count && i < wanted.length; i++) {
+    const name = wanted[i];
+    if (name !== undefined) {
+      const v = readScalar(buf, at);
+      if (v === UNREAD) return false;
+      if (v !== undefined) found.push([name, v]);
+    }
+    at = valueEnd(buf, at);
+  }
+  for (const [name, v] of found) into[name] = v;
+  return true;
+}

@@ -5,7 +5,7 @@
  * written fresh for each delivery.
  */
 import rhea = require('rhea');
-import { binaryAt, sectionCodeAt, sectionValueStart, valueEnd } from './amqp-bytes';
+import { binaryAt, readListFields, sectionCodeAt, sectionValueStart, valueEnd } from './amqp-bytes';
 
 // rhea ships its codec on the container; the typings do not describe these internals.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -25,6 +25,9 @@ const PROPERTIES = 0x73;
 const APPLICATION_PROPERTIES = 0x74;
 const DATA = 0x75;
 const EMPTY = Buffer.alloc(0);
+/** Header and properties list fields the emulator reads, by list index (AMQP 1.0 §3.2.1, §3.2.4). */
+const HEADER_FIELDS = ['durable', 'priority', 'ttl'] as const;
+const PROPERTIES_FIELDS = ['message_id', undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined, 'group_id'] as const;
 
 /** Message format the SDK uses for `sendMessages(array)` and batches: a run of data sections, one encoded message each. */
 export const BATCH_FORMAT = 0x80013700;
@@ -82,7 +85,8 @@ export function parseBareMessage(raw: Buffer): BareMessage {
     const end = valueEnd(bytes, start);
     const section = bytes.subarray(start, end);
     if (code === HEADER || code === PROPERTIES) {
-      Object.assign(bare.decoded, decodeSections(section));
+      // The fields we read, straight from the bytes; rhea's full decoder for unusual types (e.g. a uuid message-id).
+      if (!readListFields(section, 0, code === HEADER ? HEADER_FIELDS : PROPERTIES_FIELDS, bare.decoded)) Object.assign(bare.decoded, decodeSections(section));
       if (code === PROPERTIES) bare.properties = section;
       else bare.header = { durable: bare.decoded.durable, priority: bare.decoded.priority, ttl: bare.decoded.ttl };
     } else if (code === MESSAGE_ANNOTATIONS) {

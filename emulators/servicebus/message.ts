@@ -1,5 +1,5 @@
 /** A message as a queue stores it, and how it is rendered for each delivery or peek. */
-import { randomUUID } from 'crypto';
+import { randomBytes } from 'crypto';
 import { sectionValueStart, valueEnd } from './amqp-bytes';
 import { BareMessage, readApplicationProperties, Typed, writeApplicationProperties } from './codec';
 import { encodeDelivery } from './delivery';
@@ -34,11 +34,15 @@ export function messageIdOf(bare: BareMessage): string | undefined {
   return Buffer.isBuffer(id) ? id.toString('hex') : String(id);
 }
 
+/** Stamped ids: 16 random hex digits per process, then a counter (32 hex digits, like a uuid without dashes). */
+const ID_PREFIX = randomBytes(8).toString('hex');
+let idCounter = 0;
+
 /** Adds a message-id to the stored properties when the sender left it out. */
 export function stampMessageId(bare: BareMessage): string {
   const existing = messageIdOf(bare);
   if (existing !== undefined) return existing;
-  const id = randomUUID().replace(/-/g, '');
+  const id = ID_PREFIX + (++idCounter).toString(16).padStart(16, '0');
   bare.properties = propertiesWithMessageId(bare.properties, id);
   bare.encoded = undefined;
   bare.decoded.message_id = id;

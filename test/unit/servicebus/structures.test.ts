@@ -70,3 +70,19 @@ test('valueEnd walks encoded values and says where truncated bytes end', () => {
   expect(() => valueEnd(encoded.subarray(0, encoded.length - 2), lastStart)).toThrow(/claims \d+ bytes, but only \d+ remain/);
   expect(() => valueEnd(Buffer.from([0x01]), 0)).toThrow(/not an AMQP type constructor/);
 });
+
+test('the intake reads header and properties fields as rhea decodes them, falling back to rhea for other id types', () => {
+  const cases = [
+    { durable: true, priority: 7, ttl: 5000, message_id: 'm-1', group_id: 'session-ä', body: 'a' },
+    { ttl: 0, message_id: 'x'.repeat(300), subject: 's', body: 'b' },
+    { message_id: types.wrap_ulong(42), body: 'c' },
+    { message_id: types.wrap_uuid(Buffer.alloc(16, 7)), group_id: 'g', body: 'd' },
+    { body: 'e' },
+  ];
+  for (const c of cases) {
+    const encoded: Buffer = amqpMessage.encode(c);
+    const full = amqpMessage.decode(encoded);
+    const { decoded } = parseBareMessage(encoded);
+    for (const key of ['durable', 'priority', 'ttl', 'message_id', 'group_id'] as const) expect(decoded[key]).toEqual(full[key]);
+  }
+});
