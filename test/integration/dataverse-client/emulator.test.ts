@@ -165,8 +165,10 @@ describe('Dataverse client against the emulator', () => {
   });
 
   it('a 429 with Retry-After is absorbed by the throttle lane: it pauses, then the call succeeds', async () => {
+    // Model seconds at timeScale 0.001: a 2 s storm, and a Retry-After (2.5 s) that outlasts it, so exactly the
+    // first call is refused however slow a loaded CI machine is, and the lane's single pause ends the storm.
     const lane = new ThrottleLane('target/app-user-2');
-    const res = await fetch(`${dv.operatorUrl}config`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ faults: { throttleStormSeconds: 50, throttleStormRetryAfterSeconds: 20 } }) });
+    const res = await fetch(`${dv.operatorUrl}config`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ faults: { throttleStormSeconds: 2000, throttleStormRetryAfterSeconds: 2500 } }) });
     expect(res.status).toBe(200);
     const statuses: number[] = [];
     const probe = new DataverseClient({
