@@ -12,6 +12,10 @@ export class ExactDecimal {
   constructor(readonly text: string) {
     if (!DECIMAL.test(text)) throw new DataverseError({ kind: 'validation', message: `${JSON.stringify(text)} is not a JSON number; an exact money/decimal value must be decimal digits such as "1234567890123.4567".` });
   }
+  /** String(x) and template literals give the exact digits. */
+  toString(): string {
+    return this.text;
+  }
   /** For anything that serialises without toWireJson (logs): the nearest number. */
   toJSON(): number {
     return Number(this.text);

@@ -1,9 +1,12 @@
 /** Column hashes for skip-unchanged: short, stable, and equal for equal JSON values. */
 import { hash } from 'node:crypto';
+import { ExactDecimal } from '../dataverse/wire-json';
 
 export function valueHash(value: unknown): string {
+  // An exact amount hashes on its digits as the JSON number literal it is sent as (its toJSON would round).
   // One-shot hash: same digest as createHash().update().digest(), without the stream object per value.
-  return hash('sha256', JSON.stringify(value ?? null), 'base64url').slice(0, 16);
+  const json = value instanceof ExactDecimal ? value.text : JSON.stringify(value ?? null);
+  return hash('sha256', json, 'base64url').slice(0, 16);
 }
 
 export function hashBody(body: Record<string, unknown>): Record<string, string> {

@@ -4,6 +4,7 @@
  */
 import type { ChangeMessage } from '../model/change-message';
 import type { SourceValue } from '../model/source-value';
+import { ExactDecimal } from '../dataverse/wire-json';
 import type { Lookup, Route } from '../routes/schema';
 import { MappingError } from './errors';
 import { bindUrl, formatKey, UNADDRESSABLE_KEY_CHARS } from './keys';
@@ -45,7 +46,7 @@ export function mapChange(route: Route, msg: ChangeMessage, entitySetOf: EntityS
   const mapped = mapColumns(route, msg);
   const key: Record<string, KeyValue> = {};
   for (const column of t.key) {
-    const v = mapped[column];
+    const v = keyValue(route, column, mapped[column]);
     if (v === undefined || v === null || v === '') {
       const from = describeSource(t.columns[column]);
       throw new MappingError(route.name, column, `key column has no value (${from}; got ${v === undefined ? 'nothing' : JSON.stringify(v)}). Every change needs all key columns [${t.key.join(', ')}] to address the target row.`);
@@ -67,6 +68,20 @@ export function mapChange(route: Route, msg: ChangeMessage, entitySetOf: EntityS
   const binds = t.lookups.flatMap((lookup, i) => mapLookup(route, lookup, i, msg, entitySetOf));
   const kind = t.mode === 'createOnly' ? 'create' : t.mode === 'updateOnly' ? 'update' : 'upsert';
   return { type: 'write', write: { ...base, kind, deactivate: false, columns, binds } };
+}
+
+/** An exact amount used as a key: a number when a double holds it exactly, else refused (a rounded key addresses another row). */
+function keyValue(route: Route, column: string, v: PlainValue | undefined): Exclude<PlainValue, ExactDecimal> | undefined {
+  if (!(v instanceof ExactDecimal)) return v;
+  const n = Number(v.text);
+  if (Number.isFinite(n) && sameDecimal(String(n), v.text)) return n;
+  throw new MappingError(route.name, column, `key value ${v.text} has more digits than a key can carry exactly (nearest double ${n}); use a text or whole-number key column.`);
+}
+
+/** Equal plain decimal texts ("1.50" = "1.5"); exponent forms are compared as they are written. */
+function sameDecimal(a: string, b: string): boolean {
+  const norm = (s: string): string => (/[eE]/.test(s) || !s.includes('.') ? s : s.replace(/0+$/, '').replace(/\.$/, ''));
+  return norm(a) === norm(b);
 }
 
 /** Target column → value; undefined when the source column is absent from the change (left untouched). */
@@ -104,11 +119,12 @@ function toPlain(route: Route, column: string, from: string, v: SourceValue): Pl
     case 'choices':
       return v.values.join(','); // the Web API writes multi-select choices as "1,2,3"
     case 'money':
-      return v.value;
+      // `exact` is the source's own text when a double would round it (webhook lossless parser).
+      return v.exact !== undefined ? new ExactDecimal(v.exact) : v.value;
     case 'datetime':
       return v.iso;
     case 'decimal':
-      return Number(v.value);
+      return new ExactDecimal(v.value);
     case 'collection':
       throw new MappingError(route.name, column, `source column "${from}" is a collection (${v.table}, ${v.rows.length} rows); collections cannot be mapped to a column.`);
   }

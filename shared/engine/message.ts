@@ -2,6 +2,9 @@
 import { z } from 'zod';
 import { CHANGE_MESSAGE_VERSION, type ChangeMessage } from '../model/change-message';
 
+/** The text of a JSON number: what ExactDecimal (shared/dataverse/wire-json.ts) writes digit for digit. */
+const JSON_NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/;
+
 const sourceValue: z.ZodType = z.lazy(() =>
   z.union([
     z.string(),
@@ -11,9 +14,9 @@ const sourceValue: z.ZodType = z.lazy(() =>
     z.object({ $type: z.literal('reference'), table: z.string(), id: z.string(), name: z.string().nullable().optional(), keys: z.record(z.string(), z.union([z.string(), z.number()])).optional() }),
     z.object({ $type: z.literal('choice'), value: z.number(), label: z.string().optional() }),
     z.object({ $type: z.literal('choices'), values: z.array(z.number()), labels: z.array(z.string()).optional() }),
-    z.object({ $type: z.literal('money'), value: z.number() }),
+    z.object({ $type: z.literal('money'), value: z.number(), exact: z.string().regex(JSON_NUMBER, 'exact must be the amount as decimal digits such as "123456789012345.6789"').optional() }),
     z.object({ $type: z.literal('datetime'), iso: z.string() }),
-    z.object({ $type: z.literal('decimal'), value: z.string() }),
+    z.object({ $type: z.literal('decimal'), value: z.string().regex(JSON_NUMBER, 'a decimal value must be decimal digits such as "1234567.8901"') }),
     z.object({ $type: z.literal('collection'), table: z.string(), rows: z.array(z.record(z.string(), sourceValue)) }),
   ]),
 );
@@ -35,6 +38,7 @@ const changeMessageSchema = z.object({
       initiatingUserId: z.string().optional(),
       tag: z.string().optional(),
       depth: z.number().optional(),
+      changedAt: z.string().optional(),
       importId: z.string().optional(),
       line: z.number().optional(),
     })
