@@ -96,14 +96,28 @@ export function createServiceBusTriggerHost(
     }
     // Without auto-completion there is no settlement at all: the lock expires and the broker redelivers.
     if (!t.autoComplete) return;
-    for (const message of messages) {
-      try {
-        if (failed) await receiver.abandonMessage(message);
-        else await receiver.completeMessage(message);
-      } catch (err) {
-        log(`[${t.name}] could not ${failed ? 'abandon' : 'complete'} message ${String(message.messageId)}: ${(err as Error).message}`);
+    await settleInOrder(receiver, async () => {
+      for (const message of messages) {
+        try {
+          if (failed) await receiver.abandonMessage(message);
+          else await receiver.completeMessage(message);
+        } catch (err) {
+          log(`[${t.name}] could not ${failed ? 'abandon' : 'complete'} message ${String(message.messageId)}: ${(err as Error).message}`);
+        }
       }
-    }
+    });
+  }
+
+  /**
+   * One settlement at a time per receiver. rhea (under the SDK) merges the dispositions of adjacent
+   * deliveries sent in the same tick into one range with the first one's outcome, so a complete and an
+   * abandon from two concurrent invocations could both reach the broker as "complete": a lost message.
+   */
+  const settling = new WeakMap<ServiceBusReceiver, Promise<void>>();
+  function settleInOrder(receiver: ServiceBusReceiver, settle: () => Promise<void>): Promise<void> {
+    const next = (settling.get(receiver) ?? Promise.resolve()).then(settle);
+    settling.set(receiver, next);
+    return next;
   }
 
   function receiverOptions(t: Trigger) {

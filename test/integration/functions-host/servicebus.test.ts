@@ -25,6 +25,7 @@ beforeAll(async () => {
       { name: 'batched', maxDeliveryCount: 5 },
       { name: 'ordered', requiresSession: true, maxDeliveryCount: 5 },
       { name: 'slow', maxDeliveryCount: 5, lockDuration: 'PT1S' },
+      { name: 'mixed', maxDeliveryCount: 5, lockDuration: 'PT30S' },
     ],
   });
   client = new ServiceBusClient(emulator.connectionString);
@@ -198,4 +199,31 @@ test('the lock is renewed while a single-dispatch handler runs longer than the q
   expect(deliveries).toEqual([1]);
   expect(await drain('slow')).toHaveLength(0);
   expect(await drain('slow', 'deadLetter')).toHaveLength(0);
+});
+
+test('concurrent invocations that succeed and fail settle independently: every failure comes back, no success does', async () => {
+  // Adjacent deliveries settled in the same tick would be merged by rhea into one outcome; the host
+  // serialises settlements per receiver so an abandon is never sent as a complete.
+  const seen = new Map<string, number>();
+  // All first attempts of a wave finish in the same tick, so their settlements are sent together.
+  let openGate: () => void = () => undefined;
+  const gate = new Promise<void>((resolve) => (openGate = resolve));
+  const fn = serviceBusQueueFunction('mixedOutcomes', {
+    connection: 'ServiceBusConnection',
+    queueName: 'mixed',
+    handler: async (msg: unknown) => {
+      const n = Number((msg as { n: number }).n);
+      seen.set(String(n), (seen.get(String(n)) ?? 0) + 1);
+      if (seen.size >= 16) openGate();
+      await gate;
+      if (n % 2 === 1 && seen.get(String(n)) === 1) throw new Error('odd numbers fail once');
+    },
+  });
+  await client.createSender('mixed').sendMessages(Array.from({ length: 40 }, (_, n) => ({ body: { n }, messageId: `m-${n}` })));
+  await withHost([fn], { extensions: { serviceBus: { maxConcurrentCalls: 16 } } }, async () => {
+    await waitFor(() => [...Array(40).keys()].every((n) => (seen.get(String(n)) ?? 0) >= (n % 2 === 1 ? 2 : 1)), 20_000, 'every odd message retried once');
+  });
+  for (let n = 0; n < 40; n++) expect({ n, calls: seen.get(String(n)) }).toEqual({ n, calls: n % 2 === 1 ? 2 : 1 });
+  expect(await drain('mixed')).toHaveLength(0);
+  expect(await drain('mixed', 'deadLetter')).toHaveLength(0);
 });
