@@ -9,6 +9,7 @@ import type { IncomingMessage } from '../shared/engine/plan';
 import { createWorkerEngine } from '../shared/engine/runtime';
 import { contextTelemetry } from '../shared/telemetry/telemetry';
 import { recordWorkerOutcomes } from '../shared/telemetry/outcomes';
+import { runWithTelemetry } from '../shared/telemetry/scope';
 
 const QUEUE = process.env.DVSYNC_CHANGES_QUEUE || 'dvsync-changes';
 
@@ -36,9 +37,11 @@ export async function applyChangesHandler(messages: unknown, context: Invocation
   const bodies = Array.isArray(messages) ? messages : [messages];
   const engine = await createWorkerEngine();
   const incoming = toIncomingMessages(bodies, context.triggerMetadata as Record<string, unknown> | undefined);
-  const result = await engine.applyChanges(incoming);
+  const telemetry = contextTelemetry(context);
+  // Throttle events (dataverse.throttled) raised while this batch's requests run are logged on this invocation.
+  const result = await runWithTelemetry(telemetry, () => engine.applyChanges(incoming));
   // One structured outcome line per message (route, reason, latency) for Application Insights; see shared/telemetry/README.md.
-  recordWorkerOutcomes(contextTelemetry(context), incoming, result.outcomes);
+  recordWorkerOutcomes(telemetry, incoming, result.outcomes);
   context.log(`apply-changes: ${bodies.length} messages → applied ${result.counts.applied}, skipped ${result.counts.skipped}, failed ${result.counts.failed}, rescheduled ${result.counts.rescheduled}`);
 }
 

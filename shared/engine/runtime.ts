@@ -7,6 +7,7 @@
  */
 import { loadSettings, SettingsError, type Env } from '../config/settings';
 import type { DataverseClient } from '../dataverse/client';
+import type { ResponseMeta } from '../dataverse/meta';
 import { FailureStore } from '../ledger/failures';
 import { RecordLedger } from '../ledger/record-ledger';
 import { storageConnectionString } from '../ledger/tables';
@@ -15,6 +16,9 @@ import { compileCondition } from '../routes/conditions';
 import { loadRoutes } from '../routes/load';
 import { createEnvironmentPool } from '../throttle/environment';
 import type { UserPool } from '../throttle/pool';
+import { throttleTelemetry } from '../telemetry/outcomes';
+import { invocationTelemetry } from '../telemetry/scope';
+import type { Telemetry } from '../telemetry/telemetry';
 import { BlobMessageReader } from './blob-reader';
 import { DataverseSourceReader, DataverseWriteAdapter } from './dataverse-adapter';
 import { WriteEngine } from './engine';
@@ -23,16 +27,25 @@ import { ServiceBusRescheduler } from './servicebus-rescheduler';
 
 let engine: Promise<WriteEngine> | undefined;
 
+export interface WorkerWiring {
+  /**
+   * Where throttle events (`dataverse.throttled`) go. Default: the sink of the current invocation
+   * (`runWithTelemetry` in functions/apply-changes.ts), since the engine outlives every invocation.
+   */
+  telemetry?: Telemetry;
+}
+
 /** The process-wide engine (a configuration error is thrown to every caller and retried on the next). */
-export function createWorkerEngine(settings: Env = process.env): Promise<WriteEngine> {
-  engine ??= Promise.resolve().then(() => buildWorkerEngine(settings)).catch((err) => {
+export function createWorkerEngine(settings: Env = process.env, wiring: WorkerWiring = {}): Promise<WriteEngine> {
+  engine ??= Promise.resolve().then(() => buildWorkerEngine(settings, wiring)).catch((err) => {
     engine = undefined;
     throw err;
   });
   return engine;
 }
 
-export function buildWorkerEngine(env: Env): WriteEngine {
+export function buildWorkerEngine(env: Env, wiring: WorkerWiring = {}): WriteEngine {
+  const telemetry = wiring.telemetry ?? invocationTelemetry();
   const settings = loadSettings(env);
   const routes = loadRoutes(settings.routes, compileCondition).routes.map((r) => r.route);
   const environments = settings.environments;
@@ -45,7 +58,16 @@ export function buildWorkerEngine(env: Env): WriteEngine {
     const config = environments[name];
     if (!config) throw new EngineConfigError(`Environment "${name}" is not in DVSYNC_ENVIRONMENTS (known: ${Object.keys(environments).join(', ')}).`);
     let pool = pools.get(name);
-    if (!pool) pools.set(name, (pool = createEnvironmentPool(name, config, { settings: env, client: { writeTag: settings.intake.writeTag } })));
+    if (!pool) {
+      const throttled = new Map<string, (meta: ResponseMeta) => void>();
+      // Lane ids are `<environment>/<user label>`; the event names the user by its label.
+      const onResponse = (laneId: string, meta: ResponseMeta): void => {
+        let observe = throttled.get(laneId);
+        if (!observe) throttled.set(laneId, (observe = throttleTelemetry(telemetry, name, laneId.slice(name.length + 1))));
+        observe(meta);
+      };
+      pools.set(name, (pool = createEnvironmentPool(name, config, { settings: env, client: { writeTag: settings.intake.writeTag }, onResponse })));
+    }
     return pool;
   };
   const storage = storageConnectionString(env as NodeJS.ProcessEnv);

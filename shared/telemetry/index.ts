@@ -1,2 +1,3 @@
 export * from './telemetry';
 export * from './outcomes';
+export * from './scope';

@@ -2,6 +2,7 @@
  * Wiring for one configured environment: one DataverseClient + ThrottleLane per application user,
  * the client's response metadata feeding its lane, all in a UserPool.
  */
+import type { ResponseMeta } from '../dataverse/meta';
 import { credentialLabel, createTokenProvider, type TokenProvider } from '../dataverse/auth';
 import { DataverseClient } from '../dataverse/client';
 import type { DataverseClientOptions } from '../dataverse/options';
@@ -19,6 +20,8 @@ export interface EnvironmentPoolOptions {
   clock?: Clock;
   /** Token provider override per credential index (tests, custom credentials). */
   tokens?: (index: number) => TokenProvider | undefined;
+  /** Sees every response after the lane did (telemetry); lane id = `<environment>/<user label>`. */
+  onResponse?: (laneId: string, meta: ResponseMeta) => void;
 }
 
 export function createEnvironmentPool(environmentName: string, env: EnvironmentConfig, options: EnvironmentPoolOptions = {}): UserPool<DataverseClient> {
@@ -29,7 +32,10 @@ export function createEnvironmentPool(environmentName: string, env: EnvironmentC
       ...options.client,
       baseUrl: webApiBase(env),
       tokens: options.tokens?.(index) ?? createTokenProvider(credential, env.url, options.settings ?? process.env),
-      onResponse: (meta) => lane.observe(meta),
+      onResponse: (meta) => {
+        lane.observe(meta);
+        options.onResponse?.(lane.id, meta);
+      },
     });
     return { lane, client };
   });
