@@ -12,3 +12,4 @@ export * from './query';
 export * from './retry';
 export * from './wire-json';
 export { Transport, type HttpRequest, type HttpResponse } from './transport';
+export * from './source-row';

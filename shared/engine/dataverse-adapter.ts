@@ -9,6 +9,7 @@ import type { DataverseClient } from '../dataverse/client';
 import { DataverseError } from '../dataverse/errors';
 import type { BatchOperation } from '../dataverse/batch';
 import { recordPath } from '../dataverse/keys';
+import { LOOKUP_LOGICAL_NAME, webApiSourceRow } from '../dataverse/source-row';
 import type { UserPool } from '../throttle/pool';
 import type { RetryPolicy } from '../dataverse/retry';
 import type { RunOptions } from '../throttle/run';
@@ -77,10 +78,6 @@ export class DataverseWriteAdapter implements DataverseWritePort {
   }
 }
 
-/** Lookup columns come back as `_<column>_value` with the referenced table in this annotation. */
-const LOOKUP_TABLE = 'Microsoft.Dynamics.CRM.lookuplogicalname';
-const LOOKUP_VALUE = /^_(.+)_value$/;
-
 /**
  * Re-reads source rows (messages marked `reread`) through the same pools: the table's entity set from
  * its metadata, the row by id with lookup annotations, converted to the ChangeMessage value shape.
@@ -96,30 +93,13 @@ export class DataverseSourceReader implements SourceReadPort {
     return this.pools(environment).run(async (client) => {
       const info = await client.getTableInfo(table);
       try {
-        const response = await client.request({ method: 'GET', url: recordPath(info.entitySet, id), headers: { Prefer: `odata.include-annotations="${LOOKUP_TABLE}"` } });
-        return toSourceRow((response.json ?? {}) as Record<string, unknown>);
+        const response = await client.request({ method: 'GET', url: recordPath(info.entitySet, id), headers: { Prefer: `odata.include-annotations="${LOOKUP_LOGICAL_NAME}"` } });
+        // Without the annotation the referenced table is unknown: leave the lookup untouched rather than guess.
+        return webApiSourceRow((response.json ?? {}) as Record<string, unknown>, { unannotatedLookup: 'omit' });
       } catch (err) {
         if (err instanceof DataverseError && err.kind === 'notFound') return undefined;
         throw err;
       }
     }, { ...this.run });
   }
-}
-
-/** A Web API row → source values: plain columns as they are, `_x_value` lookups → references named `x`. */
-export function toSourceRow(row: Record<string, unknown>): SourceRow {
-  const out: SourceRow = {};
-  for (const [name, value] of Object.entries(row)) {
-    if (name.includes('@')) continue;
-    const lookup = LOOKUP_VALUE.exec(name);
-    if (lookup) {
-      const table = row[`${name}@${LOOKUP_TABLE}`];
-      // Without the annotation the referenced table is unknown: leave the column out (untouched) rather than guess.
-      if (value === null) out[lookup[1]] = null;
-      else if (typeof value === 'string' && typeof table === 'string') out[lookup[1]] = { $type: 'reference', table, id: value };
-      continue;
-    }
-    if (value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') out[name] = value;
-  }
-  return out;
 }

@@ -1,17 +1,10 @@
 /**
- * A Web API row from a change-tracking page → the SourceRow the webhook intake would have produced,
- * so every producer feeds the one mapping in the engine:
- * - annotations (`x@OData…`, `@odata.etag`) are dropped;
- * - a lookup `_x_value` becomes column `x`: a reference `{table, id}` when the row carries
- *   `_x_value@Microsoft.Dynamics.CRM.lookuplogicalname`, else the bare GUID (enough for single-table lookups);
- * - primitives stay primitives (choices are integers, money a number, dates ISO text: the engine
- *   turns the webhook's typed values into exactly these plain values);
- * - nested objects/arrays (expanded rows) are skipped: change tracking refuses $expand anyway.
+ * A Web API row from a change-tracking page → the SourceRow the webhook intake would have produced
+ * (shared/dataverse/source-row.ts); a lookup without the lookuplogicalname annotation stays a bare GUID
+ * (enough for single-table lookups).
  */
 import type { SourceRow } from '../model/source-value';
-
-const LOOKUP = /^_(.+)_value$/;
-const LOGICAL_NAME = '@Microsoft.Dynamics.CRM.lookuplogicalname';
+import { webApiSourceRow } from '../dataverse/source-row';
 
 export class SyncRowError extends Error {
   override name = 'SyncRowError';
@@ -19,18 +12,7 @@ export class SyncRowError extends Error {
 }
 
 export function toSourceRow(row: Record<string, unknown>): SourceRow {
-  const out: SourceRow = {};
-  for (const [name, value] of Object.entries(row)) {
-    if (name.includes('@')) continue;
-    const lookup = LOOKUP.exec(name);
-    if (lookup) {
-      const table = row[`${name}${LOGICAL_NAME}`];
-      out[lookup[1]] = value === null || value === undefined ? null : typeof table === 'string' ? { $type: 'reference', table, id: String(value) } : String(value);
-      continue;
-    }
-    if (value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') out[name] = value;
-  }
-  return out;
+  return webApiSourceRow(row, { unannotatedLookup: 'guid' });
 }
 
 const ETAG = /^W\/"(\d+)"$/;
