@@ -41,6 +41,7 @@ export class ThrottleLane {
   private brake: { factor: number; at: number } | undefined;
   private readonly waiters: Waiter[] = [];
   private cancelResumeTimer: (() => void) | undefined;
+  private readonly capacityListeners: Array<() => void> = [];
 
   constructor(
     readonly id: string,
@@ -124,6 +125,20 @@ export class ThrottleLane {
     });
   }
 
+  /** A slot now if one is free and nobody is queued on this lane; else undefined (never waits). */
+  tryAcquire(): Permit | undefined {
+    return this.waiters.length === 0 && this.canStart() ? this.grant() : undefined;
+  }
+
+  /** Calls `listener` whenever a slot is free after this lane's own waiters were served (a release, a pause ending). */
+  onCapacity(listener: () => void): () => void {
+    this.capacityListeners.push(listener);
+    return () => {
+      const at = this.capacityListeners.indexOf(listener);
+      if (at >= 0) this.capacityListeners.splice(at, 1);
+    };
+  }
+
   /** Runs `fn` in a slot of this lane with retries inside the budget (see runOnLanes). */
   run<T>(fn: (signal?: AbortSignal) => Promise<T>, options?: RunOptions): Promise<T> {
     return runOnLanes(() => this, (_lane, signal) => fn(signal), this.clock, options);
@@ -195,6 +210,10 @@ export class ThrottleLane {
     while (this.waiters.length > 0 && this.canStart()) {
       const waiter = this.waiters[0];
       waiter.grant(this.grant());
+    }
+    for (const listener of [...this.capacityListeners]) {
+      if (!this.canStart()) break;
+      listener();
     }
   }
 }

@@ -4,18 +4,26 @@
  * users (service-protection limits are per user). Each lane pairs with the client of its user.
  */
 import type { Clock } from './clock';
-import type { ThrottleLane } from './lane';
+import { RescheduleError } from './errors';
+import type { Permit, ThrottleLane } from './lane';
 import { runOnLanes, type RunOptions } from './run';
+
+interface PoolWaiter {
+  grant(lane: ThrottleLane, permit: Permit): void;
+}
 
 export class UserPool<C = unknown> {
   private readonly members: ReadonlyArray<{ lane: ThrottleLane; client: C }>;
   private turn = 0;
+  /** Requests waiting for a slot on any user, served in arrival order by whichever lane frees first. */
+  private readonly waiters: PoolWaiter[] = [];
 
   constructor(members: ReadonlyArray<{ lane: ThrottleLane; client: C }>, private readonly clock: Clock = members[0]?.lane.clock) {
     if (members.length === 0) throw new TypeError('A user pool needs at least one application user (lane).');
     const ids = new Set(members.map((m) => m.lane.id));
     if (ids.size !== members.length) throw new TypeError('Every application user of a pool needs its own lane id.');
     this.members = members;
+    for (const m of members) m.lane.onCapacity(() => this.serve());
   }
 
   get lanes(): ThrottleLane[] {
@@ -35,7 +43,67 @@ export class UserPool<C = unknown> {
 
   /** Runs `fn` on the best user, retrying on another user after a 429 while the budget allows. */
   run<T>(fn: (client: C, lane: ThrottleLane, signal?: AbortSignal) => Promise<T>, options?: RunOptions): Promise<T> {
-    return runOnLanes(() => this.pick(), (lane, signal) => fn(this.clientOf(lane), lane, signal), this.clock, options);
+    return runOnLanes(() => this.pick(), (lane, signal) => fn(this.clientOf(lane), lane, signal), this.clock, options, (signal, deadline) => this.acquire(signal, deadline));
+  }
+
+  /**
+   * A slot on the user with the most headroom now; when every user is busy or paused, the first slot any
+   * of them frees (not a queue on one user picked up front while another goes idle). Rejects with the
+   * signal's reason on abort, or a RescheduleError when `deadline` passes first.
+   */
+  acquire(signal?: AbortSignal, deadline?: number): Promise<{ lane: ThrottleLane; permit: Permit }> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    const now = this.waiters.length === 0 ? this.tryAny() : undefined;
+    if (now) return Promise.resolve(now);
+    return new Promise((resolve, reject) => {
+      let cancelDeadline: (() => void) | undefined;
+      const cleanup = (): void => {
+        signal?.removeEventListener('abort', onAbort);
+        cancelDeadline?.();
+        const at = this.waiters.indexOf(waiter);
+        if (at >= 0) this.waiters.splice(at, 1);
+      };
+      const waiter: PoolWaiter = {
+        grant: (lane, permit) => {
+          cleanup();
+          resolve({ lane, permit });
+        },
+      };
+      const onAbort = (): void => {
+        cleanup();
+        reject(signal?.reason);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      if (deadline !== undefined) {
+        cancelDeadline = this.clock.setTimer(() => {
+          cleanup();
+          const at = this.clock.now();
+          const resumes = Math.min(...this.members.map((m) => m.lane.pausedUntil()));
+          reject(new RescheduleError(new Date(Math.max(resumes, at + 1000)), at, `no application user had a free slot before the deadline (${this.members.length} users)`, { laneId: this.pick().id }));
+        }, deadline - this.clock.now());
+      }
+      this.waiters.push(waiter);
+      this.serve();
+    });
+  }
+
+  /** Hands free slots to waiting requests, oldest first. */
+  private serve(): void {
+    while (this.waiters.length > 0) {
+      const slot = this.tryAny();
+      if (!slot) return;
+      this.waiters[0].grant(slot.lane, slot.permit);
+    }
+  }
+
+  /** A free slot on the open lane with the most headroom, trying the others if it is taken. */
+  private tryAny(): { lane: ThrottleLane; permit: Permit } | undefined {
+    const first = this.pickMember().lane;
+    for (const lane of [first, ...this.members.map((m) => m.lane).filter((l) => l !== first)]) {
+      const permit = lane.tryAcquire();
+      if (permit) return { lane, permit };
+    }
+    return undefined;
   }
 
   private pickMember(): { lane: ThrottleLane; client: C } {

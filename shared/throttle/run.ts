@@ -7,7 +7,10 @@ import { DataverseError } from '../dataverse/errors';
 import { DEFAULT_RETRY_POLICY, retryDelayMs, type RetryPolicy } from '../dataverse/retry';
 import { sleep, type Clock } from './clock';
 import { RescheduleError } from './errors';
-import type { ThrottleLane } from './lane';
+import type { Permit, ThrottleLane } from './lane';
+
+/** Takes a slot on some lane (the user pool: whichever lane frees first); default: `pick()`'s lane. */
+export type SlotAcquirer = (signal?: AbortSignal, deadline?: number) => Promise<{ lane: ThrottleLane; permit: Permit }>;
 
 /** Whether an error is the server telling this lane to back off. */
 export function isThrottle(error: unknown): error is DataverseError {
@@ -25,18 +28,24 @@ export interface RunOptions {
   random?: () => number;
 }
 
-export async function runOnLanes<T>(pick: () => ThrottleLane, fn: (lane: ThrottleLane, signal?: AbortSignal) => Promise<T>, clock: Clock, options: RunOptions = {}): Promise<T> {
+export async function runOnLanes<T>(
+  pick: () => ThrottleLane,
+  fn: (lane: ThrottleLane, signal?: AbortSignal) => Promise<T>,
+  clock: Clock,
+  options: RunOptions = {},
+  acquire?: SlotAcquirer,
+): Promise<T> {
   const policy = options.retry ?? DEFAULT_RETRY_POLICY;
   const deadlines = [options.deadline, options.budgetMs === undefined ? undefined : clock.now() + options.budgetMs].filter((d): d is number => d !== undefined);
   const deadline = deadlines.length ? Math.min(...deadlines) : undefined;
   let failures = 0;
   for (;;) {
-    const lane = pick();
+    const picked = pick();
     const now = clock.now();
-    if (deadline !== undefined && lane.pausedUntil() > deadline) {
-      throw new RescheduleError(new Date(lane.pausedUntil()), now, `lane ${lane.id} is paused by the server (429 Retry-After)`, { laneId: lane.id });
+    if (deadline !== undefined && picked.pausedUntil() > deadline) {
+      throw new RescheduleError(new Date(picked.pausedUntil()), now, `lane ${picked.id} is paused by the server (429 Retry-After)`, { laneId: picked.id });
     }
-    const permit = await lane.acquire(options.signal, deadline);
+    const { lane, permit } = acquire ? await acquire(options.signal, deadline) : { lane: picked, permit: await picked.acquire(options.signal, deadline) };
     let error: unknown;
     try {
       return await fn(lane, options.signal);
