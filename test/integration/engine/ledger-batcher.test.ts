@@ -5,7 +5,7 @@
  */
 import { LedgerBatcher } from '../../../shared/engine/ledger-batcher';
 import { RecordLedger } from '../../../shared/ledger/record-ledger';
-import { ledgerId, type LedgerKey, type LedgerWrite } from '../../../shared/ledger/types';
+import { ledgerId, type LedgerEntry, type LedgerKey, type LedgerWrite, type RecordLedgerPort } from '../../../shared/ledger/types';
 import { startAzurite, type TestAzurite } from '../../helpers/azurite';
 import { closedPort, uniqueName } from './harness';
 
@@ -60,4 +60,74 @@ describe('LedgerBatcher', () => {
     await expect(batched.write([entry(3, 1)])).rejects.toThrow();
     await expect(batched.read([key(3)])).rejects.toThrow();
   });
+
+  it('runs bounded rounds side by side and never two writes of one row at once', async () => {
+    const watched = new WatchedLedger(new RecordLedger({ connectionString: azurite.connectionString, table: uniqueName('rounds') }));
+    const batched = new LedgerBatcher(watched, { roundsInFlight: 2, keysPerRound: 30 });
+    // 10 callers of 30 rows, one caller per round; callers 2k and 2k+1 write the same rows (version = caller).
+    const rows = (c: number) => Array.from({ length: 30 }, (_, i) => Math.floor(c / 2) * 30 + i);
+    await Promise.all(Array.from({ length: 10 }, (_, c) => batched.write(rows(c).map((n) => entry(n, c)))));
+    expect(watched.maxWritesInFlight).toBe(2);
+    expect(Math.max(...watched.writeSizes)).toBe(30);
+    expect(watched.overlappingRows).toEqual([]);
+    // Every row ends at the later caller's version: per-row order kept across rounds.
+    const stored = await batched.read(Array.from({ length: 150 }, (_, n) => key(n)));
+    expect(stored.size).toBe(150);
+    for (let n = 0; n < 150; n++) expect(stored.get(ledgerId(key(n)))?.version).toBe(String(Math.floor(n / 30) * 2 + 1));
+
+    watched.readSizes = [];
+    watched.maxReadsInFlight = 0;
+    // Reads: 8 callers of 20 keys (rows 0-159, 150 stored), 2 rounds of ≤ 30 keys in flight, each caller its own rows.
+    const answers = await Promise.all(Array.from({ length: 8 }, (_, c) => batched.read(Array.from({ length: 20 }, (_, i) => key(c * 20 + i)))));
+    expect(watched.maxReadsInFlight).toBe(2);
+    expect(Math.max(...watched.readSizes)).toBeLessThanOrEqual(30);
+    expect(answers.map((m) => m.size)).toEqual([20, 20, 20, 20, 20, 20, 20, 10]);
+    expect([...answers[3].keys()]).toEqual(Array.from({ length: 20 }, (_, i) => ledgerId(key(60 + i))));
+  });
+
+  it('refuses options that are not positive integers', () => {
+    const inner = new RecordLedger({ connectionString: azurite.connectionString, table: uniqueName('opts') });
+    expect(() => new LedgerBatcher(inner, { roundsInFlight: 0 })).toThrow('LedgerBatcher option roundsInFlight must be an integer ≥ 1; got 0.');
+    expect(() => new LedgerBatcher(inner, { keysPerRound: 1.5 })).toThrow('LedgerBatcher option keysPerRound must be an integer ≥ 1; got 1.5.');
+  });
 });
+
+/** The real ledger, observed: rounds in flight, their sizes, and rows written by two rounds at once. */
+class WatchedLedger implements RecordLedgerPort {
+  readsInFlight = 0;
+  maxReadsInFlight = 0;
+  writesInFlight = 0;
+  maxWritesInFlight = 0;
+  readSizes: number[] = [];
+  writeSizes: number[] = [];
+  overlappingRows: string[] = [];
+  private readonly rowsBeingWritten = new Set<string>();
+
+  constructor(private readonly inner: RecordLedgerPort) {}
+
+  async read(keys: readonly LedgerKey[]): Promise<Map<string, LedgerEntry>> {
+    this.readSizes.push(keys.length);
+    this.maxReadsInFlight = Math.max(this.maxReadsInFlight, ++this.readsInFlight);
+    try {
+      return await this.inner.read(keys);
+    } finally {
+      this.readsInFlight--;
+    }
+  }
+
+  async write(entries: readonly LedgerWrite[]): Promise<void> {
+    this.writeSizes.push(entries.length);
+    this.maxWritesInFlight = Math.max(this.maxWritesInFlight, ++this.writesInFlight);
+    const ids = entries.map(ledgerId);
+    for (const id of ids) {
+      if (this.rowsBeingWritten.has(id)) this.overlappingRows.push(id);
+      this.rowsBeingWritten.add(id);
+    }
+    try {
+      await this.inner.write(entries);
+    } finally {
+      for (const id of ids) this.rowsBeingWritten.delete(id);
+      this.writesInFlight--;
+    }
+  }
+}
