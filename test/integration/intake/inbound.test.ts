@@ -3,6 +3,7 @@
  * ends) and Azurite (the failures table): valid records are forwarded as ChangeMessages; a refused message is
  * recorded with its reason and completed; without a failures table it is redelivered and dead-lettered.
  */
+import type { ServiceBusQueueFunctionOptions } from '@azure/functions';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -141,7 +142,7 @@ describe('dvsync-inbound through the Functions host', () => {
 
   it('without a failures table a refused message is redelivered and dead-lettered; the log says why', async () => {
     const runtime = createIntakeRuntime(loadConfiguration(settings()), { failures: null });
-    const noStorage = serviceBusQueueFunction('inbound', { ...(inbound.options as object), handler: createInboundHandler(async () => runtime) } as typeof inbound.options);
+    const noStorage = serviceBusQueueFunction('inbound', { ...(inbound.options as ServiceBusQueueFunctionOptions), handler: createInboundHandler(async () => runtime) });
     try {
       await withHost(noStorage as typeof inbound, async (_host, log) => {
         await client.createSender('dvsync-inbound').sendMessages({ messageId: 'in-nowhere', body: { route: 'erp-customers', records: [] } });

@@ -57,7 +57,7 @@ async function drainSession(): Promise<Array<{ body: unknown; messageId: unknown
   const out = await receiver.receiveMessages(50, { maxWaitTimeInMs: 500 });
   for (const m of out) await receiver.completeMessage(m);
   await receiver.close();
-  return out;
+  return out.map((m) => ({ body: m.body, messageId: m.messageId, applicationProperties: m.applicationProperties as Record<string, unknown> | undefined }));
 }
 
 describe('failures', () => {

@@ -32,10 +32,10 @@ describe('emulator options: change-tracking retention and strict batch line endi
   it('strict line endings from the start option refuse bare LF (400 0x80048d19), and PATCH /_emulator/config turns them off (§4.1)', async () => {
     const refused = await postBatch(dv.url(), LF_BATCH(dv.url()));
     expect(refused.status).toBe(400);
-    expect((await refused.json()).error.code).toBe('0x80048d19');
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('0x80048d19');
     const patched = await patchConfig(dv, { batchStrictLineEndings: false });
     expect(patched.status).toBe(200);
-    expect((await patched.json()).batchStrictLineEndings).toBe(false);
+    expect(((await patched.json()) as { batchStrictLineEndings: boolean }).batchStrictLineEndings).toBe(false);
     expect((await postBatch(dv.url(), LF_BATCH(dv.url()))).status).toBe(200);
   });
 
@@ -61,7 +61,7 @@ describe('emulator options: change-tracking retention and strict batch line endi
   it('rejects an invalid option value with what was wrong', async () => {
     const bad = await patchConfig(dv, { changeTrackingRetentionMs: -1 });
     expect(bad.status).toBe(400);
-    expect((await bad.json()).error.message).toContain('changeTrackingRetentionMs');
+    expect(((await bad.json()) as { error: { message: string } }).error.message).toContain('changeTrackingRetentionMs');
   });
 });
 

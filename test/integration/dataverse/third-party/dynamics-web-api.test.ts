@@ -7,6 +7,10 @@
 import { DynamicsWebApi } from 'dynamics-web-api';
 import { startDataverseEmulator, type DataverseEmulator } from '../../../../emulators/dataverse';
 
+/** Rows as the library returns them: the columns plus annotations (`@odata.etag`, `_x_value_Formatted`, …). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Row = Record<string, any>;
+
 let dv: DataverseEmulator;
 let api: DynamicsWebApi;
 let strictApi: DynamicsWebApi;
@@ -35,22 +39,22 @@ const failure = async (p: Promise<unknown>): Promise<RequestError> => {
 
 describe('dynamics-web-api against the emulator: single rows', () => {
   it('creates without a body (GUID from OData-EntityId) and with return=representation (§0 Create)', async () => {
-    const id = await api.create({ collection: 'accounts', data: { name: 'DWA plain' } });
+    const id = await api.create<Row, string>({ collection: 'accounts', data: { name: 'DWA plain' } });
     expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
 
-    const rep = await api.create({ collection: 'accounts', data: { name: 'DWA rep', numberofemployees: 12 }, returnRepresentation: true, select: ['name', 'numberofemployees'] });
+    const rep = await api.create<Row>({ collection: 'accounts', data: { name: 'DWA rep', numberofemployees: 12 }, returnRepresentation: true, select: ['name', 'numberofemployees'] });
     expect(rep.name).toBe('DWA rep');
     expect(rep.numberofemployees).toBe(12);
     expect(rep['@odata.etag']).toMatch(/^W\/"\d+"$/);
     expect(rep.accountid).toMatch(/^[0-9a-f-]{36}$/);
     expect(rep.oDataContext).toContain('$metadata#accounts(name,numberofemployees,accountid)/$entity');
 
-    const read = await api.retrieve({ collection: 'accounts', key: id as string, select: ['name'] });
+    const read = await api.retrieve({ collection: 'accounts', key: id, select: ['name'] });
     expect(read).toMatchObject({ name: 'DWA plain', accountid: id });
   });
 
   it('retrieves by alternate key, with formatted values when asked (§1.3, §9)', async () => {
-    await api.create({ collection: 'accounts', data: { name: 'Keyed', accountnumber: 'DWA-K1', numberofemployees: 1500, creditonhold: true } });
+    await api.create<Row>({ collection: 'accounts', data: { name: 'Keyed', accountnumber: 'DWA-K1', numberofemployees: 1500, creditonhold: true } });
     const row = await api.retrieve({
       collection: 'accounts',
       key: "accountnumber='DWA-K1'",
@@ -63,37 +67,37 @@ describe('dynamics-web-api against the emulator: single rows', () => {
   });
 
   it('upserts by alternate key: create then update, 204 without a GUID, so the library resolves undefined (§1.1, §12)', async () => {
-    const created = await api.upsert({ collection: 'accounts', key: "accountnumber='DWA-U1'", data: { name: 'Upsert v1' } });
+    const created = await api.upsert<Row>({ collection: 'accounts', key: "accountnumber='DWA-U1'", data: { name: 'Upsert v1' } });
     expect(created).toBeUndefined();
-    const updated = await api.upsert({ collection: 'accounts', key: "accountnumber='DWA-U1'", data: { name: 'Upsert v2' } });
+    const updated = await api.upsert<Row>({ collection: 'accounts', key: "accountnumber='DWA-U1'", data: { name: 'Upsert v2' } });
     expect(updated).toBeUndefined();
     const rows = await api.retrieveMultiple({ collection: 'accounts', filter: "accountnumber eq 'DWA-U1'", select: ['name'] });
     expect(rows.value.map((r) => r.name)).toEqual(['Upsert v2']);
   });
 
   it('upsert with return=representation answers 201 on create and 200 on update with the row (§1.1)', async () => {
-    const first = await api.upsert({ collection: 'accounts', key: "accountnumber='DWA-U2'", data: { name: 'Rep v1' }, returnRepresentation: true, select: ['name', 'accountnumber'] });
+    const first = await api.upsert<Row>({ collection: 'accounts', key: "accountnumber='DWA-U2'", data: { name: 'Rep v1' }, returnRepresentation: true, select: ['name', 'accountnumber'] });
     expect(first).toMatchObject({ name: 'Rep v1', accountnumber: 'DWA-U2' });
-    const second = await api.upsert({ collection: 'accounts', key: "accountnumber='DWA-U2'", data: { name: 'Rep v2' }, returnRepresentation: true, select: ['name'] });
+    const second = await api.upsert<Row>({ collection: 'accounts', key: "accountnumber='DWA-U2'", data: { name: 'Rep v2' }, returnRepresentation: true, select: ['name'] });
     expect(second.name).toBe('Rep v2');
     expect(second.accountid).toBe(first.accountid);
     expect(second['@odata.etag']).not.toBe(first['@odata.etag']);
   });
 
   it('If-None-Match: * is create-only: 412 0x80040237 on an existing row (null from the legacy wrapper) (§1.1)', async () => {
-    await api.upsert({ collection: 'accounts', key: "accountnumber='DWA-U3'", data: { name: 'Exists' } });
-    await expect(api.upsert({ collection: 'accounts', key: "accountnumber='DWA-U3'", data: { name: 'Again' }, ifnonematch: '*' })).resolves.toBeNull();
-    const err = await failure(strictApi.upsert({ collection: 'accounts', key: "accountnumber='DWA-U3'", data: { name: 'Again' }, ifnonematch: '*' }));
+    await api.upsert<Row>({ collection: 'accounts', key: "accountnumber='DWA-U3'", data: { name: 'Exists' } });
+    await expect(api.upsert<Row>({ collection: 'accounts', key: "accountnumber='DWA-U3'", data: { name: 'Again' }, ifnonematch: '*' })).resolves.toBeNull();
+    const err = await failure(strictApi.upsert<Row>({ collection: 'accounts', key: "accountnumber='DWA-U3'", data: { name: 'Again' }, ifnonematch: '*' }));
     expect(err.status).toBe(412);
     expect(err.code).toBe('0x80040237');
     expect(err.message).toBe('A record with matching key values already exists.');
-    const fresh = await api.upsert({ collection: 'accounts', key: "accountnumber='DWA-U4'", data: { name: 'New' }, ifnonematch: '*', returnRepresentation: true, select: ['name'] });
+    const fresh = await api.upsert<Row>({ collection: 'accounts', key: "accountnumber='DWA-U4'", data: { name: 'New' }, ifnonematch: '*', returnRepresentation: true, select: ['name'] });
     expect(fresh.name).toBe('New');
   });
 
   it('If-Match: * is update-only: 404 0x80060891 for a missing alternate key (§1.1)', async () => {
-    await expect(api.upsert({ collection: 'accounts', key: "accountnumber='DWA-none'", data: { name: 'x' }, ifmatch: '*' })).resolves.toBeNull();
-    const err = await failure(strictApi.upsert({ collection: 'accounts', key: "accountnumber='DWA-none'", data: { name: 'x' }, ifmatch: '*' }));
+    await expect(api.upsert<Row>({ collection: 'accounts', key: "accountnumber='DWA-none'", data: { name: 'x' }, ifmatch: '*' })).resolves.toBeNull();
+    const err = await failure(strictApi.upsert<Row>({ collection: 'accounts', key: "accountnumber='DWA-none'", data: { name: 'x' }, ifmatch: '*' }));
     expect(err.status).toBe(404);
     expect(err.code).toBe('0x80060891');
     expect(err.message).toBe('A record with the specified key values does not exist in account entity');
@@ -102,7 +106,7 @@ describe('dynamics-web-api against the emulator: single rows', () => {
   });
 
   it('update sends If-Match: * (404 0x80040217 for a missing id), honours an etag (412 0x80060882 when stale), deletes (§1.1, §8)', async () => {
-    const rep = await api.create({ collection: 'accounts', data: { name: 'To update' }, returnRepresentation: true, select: ['name'] });
+    const rep = await api.create<Row>({ collection: 'accounts', data: { name: 'To update' }, returnRepresentation: true, select: ['name'] });
     const id: string = rep.accountid;
     await api.update({ collection: 'accounts', key: id, data: { telephone1: '555-0100' } });
     const after = await api.retrieve({ collection: 'accounts', key: id, select: ['name', 'telephone1'] });
@@ -126,8 +130,8 @@ describe('dynamics-web-api against the emulator: single rows', () => {
   });
 
   it('sets lookups with @odata.bind by GUID and by alternate key, and clears them with null (§3)', async () => {
-    const accountId = (await api.create({ collection: 'accounts', data: { name: 'Parent', accountnumber: 'DWA-P1' } })) as string;
-    const contact = await api.create({
+    const accountId = await api.create<Row, string>({ collection: 'accounts', data: { name: 'Parent', accountnumber: 'DWA-P1' } });
+    const contact = await api.create<Row>({
       collection: 'contacts',
       data: { lastname: 'Bound', 'parentcustomerid_account@odata.bind': `accounts(${accountId})` },
       returnRepresentation: true,
@@ -139,7 +143,7 @@ describe('dynamics-web-api against the emulator: single rows', () => {
     expect(contact._parentcustomerid_value_NavigationProperty).toBe('parentcustomerid_account');
     expect(contact._parentcustomerid_value_Formatted).toBe('Parent');
 
-    const byKey = await api.create({
+    const byKey = await api.create<Row>({
       collection: 'contacts',
       data: { lastname: 'ByKey', 'parentcustomerid_account@odata.bind': "/accounts(accountnumber='DWA-P1')" },
       returnRepresentation: true,
@@ -151,7 +155,7 @@ describe('dynamics-web-api against the emulator: single rows', () => {
     const cleared = await api.retrieve({ collection: 'contacts', key: byKey.contactid, select: ['_parentcustomerid_value'] });
     expect(cleared._parentcustomerid_value).toBeNull();
 
-    const missing = await failure(api.create({ collection: 'contacts', data: { lastname: 'x', 'parentcustomerid_account@odata.bind': "/accounts(accountnumber='DWA-nobody')" } }));
+    const missing = await failure(api.create<Row>({ collection: 'contacts', data: { lastname: 'x', 'parentcustomerid_account@odata.bind': "/accounts(accountnumber='DWA-nobody')" } }));
     expect(missing.status).toBe(404);
     expect(missing.code).toBe('0x80060891');
   });
@@ -234,7 +238,7 @@ describe('dynamics-web-api against the emulator: paging and change tracking (§0
     const [changed, deleted] = [initial.value[0].leadid, initial.value[1].leadid];
     await api.update({ collection: 'leads', key: changed, data: { subject: 'Changed' } });
     await api.deleteRecord({ collection: 'leads', key: deleted });
-    const added = await api.create({ collection: 'leads', data: { subject: 'Added' } });
+    const added = await api.create<Row>({ collection: 'leads', data: { subject: 'Added' } });
 
     const delta = await api.retrieveMultiple({ collection: 'leads', select: ['subject'] }, initial.oDataDeltaLink);
     expect(delta.value.filter((r) => r.subject !== undefined).map((r) => [r.leadid, r.subject])).toEqual([[changed, 'Changed'], [added, 'Added']]);
@@ -251,7 +255,7 @@ describe('dynamics-web-api against the emulator: paging and change tracking (§0
   });
 
   it('refuses single-property URLs (updateSingleProperty) with 404 naming the segment (not supported by the emulator)', async () => {
-    const id = (await api.create({ collection: 'leads', data: { subject: 'Single' } })) as string;
+    const id = await api.create<Row, string>({ collection: 'leads', data: { subject: 'Single' } });
     const err = await failure(api.updateSingleProperty({ collection: 'leads', key: id, fieldValuePair: { subject: 'Changed' } }));
     expect(err.status).toBe(404);
     expect(err.code).toBe('0x8006088a');
