@@ -11,16 +11,13 @@ import { systemClock, type Clock } from './clock';
 import { DATAVERSE_MAX_CONCURRENCY, parseLaneOptions, type LaneOptions } from './options';
 import { RescheduleError } from './errors';
 import { runOnLanes, type RunOptions } from './run';
+import { enqueueWaiter, type QueuedWaiter } from './wait-queue';
 
 export interface Permit {
   /** Idempotent. */
   release(): void;
 }
 
-interface Waiter {
-  grant(permit: Permit): void;
-  fail(error: unknown): void;
-}
 
 export interface LaneSnapshot {
   id: string;
@@ -39,7 +36,7 @@ export class ThrottleLane {
   private inFlight = 0;
   private pausedUntilMs = 0;
   private brake: { factor: number; at: number } | undefined;
-  private readonly waiters: Waiter[] = [];
+  private readonly waiters: QueuedWaiter<Permit>[] = [];
   private cancelResumeTimer: (() => void) | undefined;
   private readonly capacityListeners: Array<() => void> = [];
 
@@ -93,36 +90,18 @@ export class ThrottleLane {
   acquire(signal?: AbortSignal, deadline?: number): Promise<Permit> {
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (this.waiters.length === 0 && this.canStart()) return Promise.resolve(this.grant());
-    return new Promise<Permit>((resolve, reject) => {
-      let cancelDeadline: (() => void) | undefined;
-      const cleanup = (): void => {
-        signal?.removeEventListener('abort', onAbort);
-        cancelDeadline?.();
-        const at = this.waiters.indexOf(waiter);
-        if (at >= 0) this.waiters.splice(at, 1);
-      };
-      const waiter: Waiter = {
-        grant: (permit) => {
-          cleanup();
-          resolve(permit);
-        },
-        fail: (error) => {
-          cleanup();
-          reject(error);
-        },
-      };
-      const onAbort = (): void => waiter.fail(signal?.reason);
-      signal?.addEventListener('abort', onAbort, { once: true });
-      if (deadline !== undefined) {
-        cancelDeadline = this.clock.setTimer(() => {
-          const now = this.clock.now();
-          const notBefore = Math.max(this.pausedUntilMs, now + 1000);
-          waiter.fail(new RescheduleError(new Date(notBefore), now, `lane ${this.id} had no free slot before the deadline`, { laneId: this.id }));
-        }, deadline - this.clock.now());
-      }
-      this.waiters.push(waiter);
-      this.pump();
+    const waiting = enqueueWaiter(this.waiters, {
+      signal,
+      deadline,
+      clock: this.clock,
+      onDeadline: () => {
+        const now = this.clock.now();
+        const notBefore = Math.max(this.pausedUntilMs, now + 1000);
+        return new RescheduleError(new Date(notBefore), now, `lane ${this.id} had no free slot before the deadline`, { laneId: this.id });
+      },
     });
+    this.pump();
+    return waiting;
   }
 
   /** A slot now if one is free and nobody is queued on this lane; else undefined (never waits). */

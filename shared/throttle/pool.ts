@@ -7,16 +7,15 @@ import type { Clock } from './clock';
 import { RescheduleError } from './errors';
 import type { Permit, ThrottleLane } from './lane';
 import { runOnLanes, type RunOptions } from './run';
+import { enqueueWaiter, type QueuedWaiter } from './wait-queue';
 
-interface PoolWaiter {
-  grant(lane: ThrottleLane, permit: Permit): void;
-}
+type Slot = { lane: ThrottleLane; permit: Permit };
 
 export class UserPool<C = unknown> {
   private readonly members: ReadonlyArray<{ lane: ThrottleLane; client: C }>;
   private turn = 0;
   /** Requests waiting for a slot on any user, served in arrival order by whichever lane frees first. */
-  private readonly waiters: PoolWaiter[] = [];
+  private readonly waiters: QueuedWaiter<Slot>[] = [];
 
   constructor(members: ReadonlyArray<{ lane: ThrottleLane; client: C }>, private readonly clock: Clock = members[0]?.lane.clock) {
     if (members.length === 0) throw new TypeError('A user pool needs at least one application user (lane).');
@@ -51,40 +50,22 @@ export class UserPool<C = unknown> {
    * of them frees (not a queue on one user picked up front while another goes idle). Rejects with the
    * signal's reason on abort, or a RescheduleError when `deadline` passes first.
    */
-  acquire(signal?: AbortSignal, deadline?: number): Promise<{ lane: ThrottleLane; permit: Permit }> {
+  acquire(signal?: AbortSignal, deadline?: number): Promise<Slot> {
     if (signal?.aborted) return Promise.reject(signal.reason);
     const now = this.waiters.length === 0 ? this.tryAny() : undefined;
     if (now) return Promise.resolve(now);
-    return new Promise((resolve, reject) => {
-      let cancelDeadline: (() => void) | undefined;
-      const cleanup = (): void => {
-        signal?.removeEventListener('abort', onAbort);
-        cancelDeadline?.();
-        const at = this.waiters.indexOf(waiter);
-        if (at >= 0) this.waiters.splice(at, 1);
-      };
-      const waiter: PoolWaiter = {
-        grant: (lane, permit) => {
-          cleanup();
-          resolve({ lane, permit });
-        },
-      };
-      const onAbort = (): void => {
-        cleanup();
-        reject(signal?.reason);
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      if (deadline !== undefined) {
-        cancelDeadline = this.clock.setTimer(() => {
-          cleanup();
-          const at = this.clock.now();
-          const resumes = Math.min(...this.members.map((m) => m.lane.pausedUntil()));
-          reject(new RescheduleError(new Date(Math.max(resumes, at + 1000)), at, `no application user had a free slot before the deadline (${this.members.length} users)`, { laneId: this.pick().id }));
-        }, deadline - this.clock.now());
-      }
-      this.waiters.push(waiter);
-      this.serve();
+    const waiting = enqueueWaiter(this.waiters, {
+      signal,
+      deadline,
+      clock: this.clock,
+      onDeadline: () => {
+        const at = this.clock.now();
+        const resumes = Math.min(...this.members.map((m) => m.lane.pausedUntil()));
+        return new RescheduleError(new Date(Math.max(resumes, at + 1000)), at, `no application user had a free slot before the deadline (${this.members.length} users)`, { laneId: this.pick().id });
+      },
     });
+    this.serve();
+    return waiting;
   }
 
   /** Hands free slots to waiting requests, oldest first. */
@@ -92,7 +73,7 @@ export class UserPool<C = unknown> {
     while (this.waiters.length > 0) {
       const slot = this.tryAny();
       if (!slot) return;
-      this.waiters[0].grant(slot.lane, slot.permit);
+      this.waiters[0].grant(slot);
     }
   }
 
