@@ -6,11 +6,13 @@
 import { BlobServiceClient, RestError } from '@azure/storage-blob';
 import { BlobNotFoundError } from './errors';
 import type { BlobReadPort } from './ports';
+import { serviceEndpoint, storageCredential, usesEntraIdentity } from '../ledger/storage-account';
 
 export class BlobMessageReader implements BlobReadPort {
   constructor(private readonly service: BlobServiceClient) {}
 
   static fromConnectionString(connectionString: string): BlobMessageReader {
+    if (usesEntraIdentity(connectionString)) return new BlobMessageReader(new BlobServiceClient(serviceEndpoint(connectionString, 'blob'), storageCredential()));
     return new BlobMessageReader(BlobServiceClient.fromConnectionString(connectionString));
   }
 

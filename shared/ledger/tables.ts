@@ -1,8 +1,10 @@
 /**
  * Table clients for the ledger, failures and checkpoints tables. The connection comes from
- * DVSYNC_STORAGE, else AzureWebJobsStorage (the Functions host's own storage account).
+ * DVSYNC_STORAGE, else AzureWebJobsStorage (the Functions host's own storage account), else their
+ * identity-based forms (`__accountName`, `__tableServiceUri`; see storage-account.ts).
  */
 import { TableClient, TableServiceClient } from '@azure/data-tables';
+import { identityConnectionString, serviceEndpoint, storageCredential, usesEntraIdentity } from './storage-account';
 
 export const LEDGER_TABLE = 'dvsyncledger';
 export const FAILURES_TABLE = 'failures';
@@ -13,11 +15,11 @@ export class StorageConfigError extends Error {
 }
 
 export function storageConnectionString(env: NodeJS.ProcessEnv = process.env): string {
-  const cs = env.DVSYNC_STORAGE || env.AzureWebJobsStorage;
+  const cs = env.DVSYNC_STORAGE || env.AzureWebJobsStorage || identityConnectionString(env);
   if (!cs) {
     throw new StorageConfigError(
       'No storage connection for the record ledger: set DVSYNC_STORAGE (or AzureWebJobsStorage) to a Table Storage connection string ' +
-        '(locally: "UseDevelopmentStorage=true" with Azurite running).',
+        '(locally: "UseDevelopmentStorage=true" with Azurite running), or AzureWebJobsStorage__accountName for Entra identity.',
     );
   }
   return cs;
@@ -25,8 +27,20 @@ export function storageConnectionString(env: NodeJS.ProcessEnv = process.env): s
 
 /** A client for one table; plain-http endpoints (Azurite) are allowed explicitly, as the SDK requires. */
 export function tableClient(connectionString: string, table: string, maxRetries?: number): TableClient {
-  const insecure = /(^|;)\s*(DefaultEndpointsProtocol=http|TableEndpoint=http:)/i.test(connectionString);
-  return TableClient.fromConnectionString(connectionString, table, { allowInsecureConnection: insecure, ...(maxRetries === undefined ? {} : { retryOptions: { maxRetries } }) });
+  const retry = maxRetries === undefined ? {} : { retryOptions: { maxRetries } };
+  if (usesEntraIdentity(connectionString)) return new TableClient(serviceEndpoint(connectionString, 'table'), table, storageCredential(), retry);
+  return TableClient.fromConnectionString(connectionString, table, { allowInsecureConnection: isPlainHttp(connectionString), ...retry });
+}
+
+function tableService(connectionString: string, maxRetries?: number): TableServiceClient {
+  const retry = maxRetries === undefined ? {} : { retryOptions: { maxRetries } };
+  if (usesEntraIdentity(connectionString)) return new TableServiceClient(serviceEndpoint(connectionString, 'table'), storageCredential(), retry);
+  return TableServiceClient.fromConnectionString(connectionString, { allowInsecureConnection: isPlainHttp(connectionString), ...retry });
+}
+
+/** Azurite speaks plain http; the SDK refuses that unless told explicitly. */
+function isPlainHttp(connectionString: string): boolean {
+  return /(^|;)\s*(DefaultEndpointsProtocol=http|TableEndpoint=http:)/i.test(connectionString);
 }
 
 const ensured = new Map<string, Promise<void>>();
@@ -36,8 +50,7 @@ export function ensureTable(connectionString: string, table: string, maxRetries?
   const id = `${connectionString}\u0000${table}`;
   let p = ensured.get(id);
   if (!p) {
-    const insecure = /(^|;)\s*(DefaultEndpointsProtocol=http|TableEndpoint=http:)/i.test(connectionString);
-    p = TableServiceClient.fromConnectionString(connectionString, { allowInsecureConnection: insecure, ...(maxRetries === undefined ? {} : { retryOptions: { maxRetries } }) })
+    p = tableService(connectionString, maxRetries)
       .createTable(table)
       .catch((err) => {
         ensured.delete(id);
