@@ -5,7 +5,7 @@
  */
 import { RestError, type TableClient } from '@azure/data-tables';
 import { encodeTableKey } from './table-keys';
-import { CHECKPOINTS_TABLE, ensureTable, tableClient } from './tables';
+import { CHECKPOINTS_TABLE, openTable } from './tables';
 
 export interface CheckpointState<P = unknown> {
   /** Where the load has got to (file line, page cookie, delta token…); JSON-serialisable. */
@@ -49,9 +49,7 @@ export class Checkpoints {
 
   constructor(options: { connectionString: string; table?: string }) {
     const table = options.table ?? CHECKPOINTS_TABLE;
-    this.client = tableClient(options.connectionString, table);
-    this.ready = ensureTable(options.connectionString, table);
-    this.ready.catch(() => undefined); // surfaced by the first call that awaits it, never as an unhandled rejection
+    ({ client: this.client, ready: this.ready } = openTable(options.connectionString, table));
   }
 
   async get<P = unknown>(name: string): Promise<Checkpoint<P> | undefined> {

@@ -7,7 +7,7 @@ import type { TableClient, TransactionAction } from '@azure/data-tables';
 import { mapBounded } from './bounded';
 import { MAX_TRANSACTION_OPERATIONS } from './record-ledger';
 import { encodeTableKey } from './table-keys';
-import { ensureTable, FAILURES_TABLE, tableClient } from './tables';
+import { FAILURES_TABLE, openTable } from './tables';
 
 export interface FailureRecord {
   severity: 'error' | 'warning';
@@ -52,9 +52,7 @@ export class FailureStore implements FailureStorePort {
 
   constructor(options: { connectionString: string; table?: string }) {
     const table = options.table ?? FAILURES_TABLE;
-    this.client = tableClient(options.connectionString, table);
-    this.ready = ensureTable(options.connectionString, table);
-    this.ready.catch(() => undefined); // surfaced by the first call that awaits it, never as an unhandled rejection
+    ({ client: this.client, ready: this.ready } = openTable(options.connectionString, table));
   }
 
   async record(failures: readonly FailureRecord[]): Promise<void> {

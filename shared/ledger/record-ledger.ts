@@ -10,7 +10,7 @@
 import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
 import { mapBounded } from './bounded';
 import { bucketOf, encodeTableKey } from './table-keys';
-import { ensureTable, LEDGER_TABLE, tableClient } from './tables';
+import { LEDGER_TABLE, openTable } from './tables';
 import { ledgerId, type LedgerEntry, type LedgerKey, type LedgerWrite, type RecordLedgerPort } from './types';
 
 export interface RecordLedgerOptions {
@@ -51,9 +51,7 @@ export class RecordLedger implements RecordLedgerPort {
 
   constructor(options: RecordLedgerOptions) {
     const table = options.table ?? LEDGER_TABLE;
-    this.client = tableClient(options.connectionString, table, options.maxRetries);
-    this.ready = ensureTable(options.connectionString, table, options.maxRetries);
-    this.ready.catch(() => undefined); // surfaced by the first call that awaits it, never as an unhandled rejection
+    ({ client: this.client, ready: this.ready } = openTable(options.connectionString, table, options.maxRetries));
     this.buckets = options.buckets ?? 16;
     this.concurrency = options.concurrency ?? 8;
   }

@@ -60,3 +60,13 @@ export function ensureTable(connectionString: string, table: string, maxRetries?
   }
   return p;
 }
+
+/**
+ * A client for one table plus the promise that the table exists. The promise never rejects unhandled:
+ * a failure to create the table surfaces from the first call that awaits `ready`.
+ */
+export function openTable(connectionString: string, table: string, maxRetries?: number): { client: TableClient; ready: Promise<void> } {
+  const ready = ensureTable(connectionString, table, maxRetries);
+  ready.catch(() => undefined);
+  return { client: tableClient(connectionString, table, maxRetries), ready };
+}

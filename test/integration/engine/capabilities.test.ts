@@ -4,18 +4,9 @@
  * change sets; configured capabilities skip the probe (down to single requests); slow requests shrink
  * the bulk batch and clean ones grow it back.
  */
-import { accountRoute, counters, operator, rig, rows, startWorld, widgetRoute, type World } from './harness';
+import { accountRoute, counters, operator, rig, rows, widgetRoute, useWorld } from './harness';
 
-let world: World;
-beforeAll(async () => {
-  world = await startWorld();
-});
-afterAll(async () => {
-  await world?.close();
-});
-beforeEach(async () => {
-  await operator(world.dv, 'POST', 'reset');
-});
+const world = useWorld();
 
 const widgets = (prefix: string, n: number, version = 1) => Array.from({ length: n }, (_, i) => ({ code: `${prefix}${i}`, name: `W ${i}`, version }));
 

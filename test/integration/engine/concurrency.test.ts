@@ -6,17 +6,10 @@
  */
 import type { BulkMessage, DataverseWritePort, TargetWrite } from '../../../shared/engine/ports';
 import { routeSchema } from '../../../shared/routes/schema';
-import { accountRoute, contactRoute, counters, operator, rig, rows, startWorld, type World } from './harness';
+import { accountRoute, contactRoute, counters, operator, rig, rows, useWorld } from './harness';
 
-let world: World;
-beforeAll(async () => {
-  world = await startWorld();
-});
-afterAll(async () => {
-  await world?.close();
-});
+const world = useWorld();
 beforeEach(async () => {
-  await operator(world.dv, 'POST', 'reset');
   // Requests must last long enough to overlap visibly: 10 bulk upserts by key ≈ 400 model ms → 40 ms.
   await operator(world.dv, 'PATCH', 'config', { timeScale: 0.1 });
 });

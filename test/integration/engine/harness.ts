@@ -74,6 +74,24 @@ export async function startWorld(): Promise<World> {
   };
 }
 
+/**
+ * The jest hooks every engine suite needs: one world per test file, filled in by beforeAll (the returned
+ * object is the same one the tests hold), and an emulator reset before each test.
+ */
+export function useWorld(): World {
+  const world = {} as World;
+  beforeAll(async () => {
+    Object.assign(world, await startWorld());
+  });
+  afterAll(async () => {
+    await world.close?.();
+  });
+  beforeEach(async () => {
+    await operator(world.dv, 'POST', 'reset');
+  });
+  return world;
+}
+
 /** The emulated environment as DVSYNC_ENVIRONMENTS would describe it; the token names the application user. */
 export function environmentConfig(dv: DataverseEmulator, env: string, users: string[] = ['app-user-1']): EnvironmentConfig {
   return { url: `https://${env}.crm.dynamics.com`, apiBaseUrl: dv.url(env), credentials: users.map((token) => ({ type: 'staticToken' as const, token })) };

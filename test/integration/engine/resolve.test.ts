@@ -4,18 +4,9 @@
  */
 import { BlobServiceClient } from '@azure/storage-blob';
 import { routeSchema } from '../../../shared/routes/schema';
-import { accountRoute, operator, rig, rows, startWorld, type World } from './harness';
+import { accountRoute, operator, rig, rows, useWorld } from './harness';
 
-let world: World;
-beforeAll(async () => {
-  world = await startWorld();
-});
-afterAll(async () => {
-  await world?.close();
-});
-beforeEach(async () => {
-  await operator(world.dv, 'POST', 'reset');
-});
+const world = useWorld();
 
 const CONTAINER = 'dvsync-large-messages';
 

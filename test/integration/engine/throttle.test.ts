@@ -3,19 +3,10 @@
  * Service Bus emulator (and the batch completes when it comes back); two workers sharing one
  * application user both back off after the emulator throttles that user.
  */
-import { accountRoute, counters, operator, rig, rows, startWorld, type World } from './harness';
+import { accountRoute, counters, operator, rig, rows, useWorld } from './harness';
 import type { IncomingMessage } from '../../../shared/engine/engine';
 
-let world: World;
-beforeAll(async () => {
-  world = await startWorld();
-});
-afterAll(async () => {
-  await world?.close();
-});
-beforeEach(async () => {
-  await operator(world.dv, 'POST', 'reset');
-});
+const world = useWorld();
 
 const accountNumbers = async () => (await rows(world.dv, 'target', 'accounts', 'accountnumber')).map((a) => a.accountnumber).sort();
 
