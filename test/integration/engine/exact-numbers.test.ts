@@ -4,7 +4,6 @@
  * Dataverse emulator's request body with every digit. A loopback capture server in front of the emulator
  * records the raw bytes the engine sent (the emulator itself stores numbers as doubles).
  */
-import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { webhookChange } from '../../../shared/queue/build';
@@ -15,6 +14,7 @@ import { parseRemoteContext } from '../../../shared/webhook/parse';
 import type { DataverseClient } from '../../../shared/dataverse/client';
 import type { UserPool } from '../../../shared/throttle/pool';
 import { operator, rig, startWorld, type World } from './harness';
+import { webhookFixture } from '../../helpers/fixtures';
 
 const MONEY = '123456789012345.6789'; // 19 significant digits: Number() gives 123456789012345.67
 const DECIMAL = '12345678901.0123456789'; // Dataverse decimal range, 10 places: Number() gives 12345678901.012346
@@ -54,7 +54,7 @@ afterAll(async () => {
 
 /** The all-types fixture with its currency and decimal columns widened beyond double precision. */
 function fixtureBytes(): Buffer {
-  const text = readFileSync('/work/shared/fixtures/dataverse-webhook/create-albxrm_alltypes-async-alltypes.json', 'utf8')
+  const text = webhookFixture('create-albxrm_alltypes-async-alltypes.json').toString('utf8')
     .replace(/("key":"albxrm_currency","value":\{ "__type":"Money:[^"]*","Value":)2154\.32/g, `$1${MONEY}`)
     .replace(/("key":"albxrm_decimal","value":)10\.01/g, `$1${DECIMAL}`);
   if (!text.includes(MONEY) || !text.includes(DECIMAL)) throw new Error('fixture shape changed: currency/decimal values not found');

@@ -4,7 +4,6 @@
  * blob and the queue gets `blobRef`; when blob storage is unreachable a Dataverse change becomes a re-read
  * instruction and an external record is refused with 503 (nothing is enqueued).
  */
-import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { HttpRequest, InvocationContext } from '@azure/functions';
 import { ServiceBusClient, type ServiceBusReceivedMessage } from '@azure/service-bus';
@@ -17,8 +16,9 @@ import type { ChangeMessage } from '../../../shared/model/change-message';
 import { BlobLargeMessageStore } from '../../../shared/queue/large-messages';
 import { createIntakeRuntime, loadConfiguration, type IntakeRuntime } from '../../../shared/webhook/runtime';
 import { startAzurite, type TestAzurite } from '../../helpers/azurite';
+import { webhookFixture } from '../../helpers/fixtures';
 
-const FIXTURE = readFileSync('/work/shared/fixtures/dataverse-webhook/create-account-sync-nonascii-mojibake.json');
+const FIXTURE = webhookFixture('create-account-sync-nonascii-mojibake.json');
 const ORG = 'f42a590d-a29d-ef11-8a66-6045bd056902';
 const ROW = '53c52f26-a89d-ef11-8a69-000d3a30b0c1';
 const FIXTURE_OPERATION = JSON.parse(FIXTURE.toString('utf8')).OperationId as string;

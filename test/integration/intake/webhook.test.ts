@@ -4,14 +4,14 @@
  */
 import { HttpRequest, InvocationContext } from '@azure/functions';
 import { ServiceBusClient, type ServiceBusReceivedMessage } from '@azure/service-bus';
-import { readFileSync } from 'fs';
 import { createServer } from 'net';
 import { startServiceBusEmulator, type ServiceBusEmulator } from '../../../emulators/servicebus';
 import { createWebhookHandler } from '../../../functions/webhook';
 import { createIntakeRuntime, loadConfiguration, type IntakeRuntime } from '../../../shared/webhook/runtime';
 import { orderingBucket, sessionIdFor } from '../../../shared/queue/ordering';
+import { webhookFixture } from '../../helpers/fixtures';
 
-const FIXTURE = readFileSync('/work/shared/fixtures/dataverse-webhook/update-contact-async-postimage-msdocs.json');
+const FIXTURE = webhookFixture('update-contact-async-postimage-msdocs.json');
 const ORG = '00aa00aa-bb11-cc22-dd33-44ee44ee44ee';
 const SECRET = 'integration-secret-0123456789';
 

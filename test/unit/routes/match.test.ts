@@ -1,4 +1,4 @@
-import { readFileSync } from 'fs';
+import { webhookFixture } from '../../helpers/fixtures';
 import { compileCondition } from '../../../shared/routes/conditions';
 import { parseRoutes, RoutesError } from '../../../shared/routes/load';
 import { matchRoute, type MatchInput } from '../../../shared/routes/match';
@@ -6,7 +6,7 @@ import { normalise, type ChangeEvent } from '../../../shared/webhook/normalise';
 import { parseRemoteContext } from '../../../shared/webhook/parse';
 import { buildTriggerOutputs } from '../../../shared/webhook/trigger-body';
 
-const fixture = (name: string): ChangeEvent => normalise(parseRemoteContext(readFileSync(`/work/shared/fixtures/dataverse-webhook/${name}`)));
+const fixture = (name: string): ChangeEvent => normalise(parseRemoteContext(webhookFixture(name)));
 const target = { environment: 'target', table: 'account', entitySet: 'accounts', key: ['dvs_sourceid'] };
 const routeWith = (source: Record<string, unknown>, name = 'r1') =>
   parseRoutes(JSON.stringify({ routes: [{ name, source: { environment: 'source', table: 'account', ...source }, target }] }), 'test', compileCondition).routes[0];

@@ -1,5 +1,4 @@
-import { readFileSync } from 'fs';
-import { join } from 'path';
+import { WEBHOOK_FIXTURES_DIR, webhookFixture } from '../../helpers/fixtures';
 
-export const FIXTURES_DIR = '/work/shared/fixtures/dataverse-webhook';
-export const fixtureBytes = (name: string): Buffer => readFileSync(join(FIXTURES_DIR, name));
+export const FIXTURES_DIR = WEBHOOK_FIXTURES_DIR;
+export const fixtureBytes = (name: string): Buffer => webhookFixture(name);

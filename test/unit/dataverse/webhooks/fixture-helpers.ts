@@ -7,8 +7,9 @@ import type { TableSpecInput } from '../../../../emulators/dataverse/schema/spec
 import { Environment } from '../../../../emulators/dataverse/store/environment';
 import type { RequestContext, Row, WriteEvent } from '../../../../emulators/dataverse/types';
 import { defaultCostModel } from '../../../../emulators/dataverse/cost';
+import { WEBHOOK_FIXTURES_DIR } from '../../../helpers/fixtures';
 
-export const FIXTURES = '/work/shared/fixtures/dataverse-webhook';
+export const FIXTURES = WEBHOOK_FIXTURES_DIR;
 export type J = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 export function fixtureText(name: string): string {

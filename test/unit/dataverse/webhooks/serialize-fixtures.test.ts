@@ -1,6 +1,6 @@
 /**
  * Emitted RemoteExecutionContexts against the real captured payloads in
- * /work/shared/fixtures/dataverse-webhook: inputs are rebuilt from each fixture's own data, the
+ * test/fixtures/dataverse-webhook: inputs are rebuilt from each fixture's own data, the
  * output is compared key order, `__type` presence, value kinds, date formats and values.
  */
 import { contextForEvent, type DeliveryFacts } from '../../../../emulators/dataverse/webhooks/event-context';
