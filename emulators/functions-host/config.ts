@@ -2,7 +2,7 @@
  * The host's configuration, read and validated once: app settings (local.settings.json `Values`,
  * the process environment, programmatic overrides) and host.json (`extensions.serviceBus`,
  * `extensions.http.routePrefix`, `functionTimeout`). Defaults are the ones the real host uses
- * (reference §2.1), except where this file says why not.
+ * (Azure/azure-sdk-for-net `ServiceBusOptions.cs`), except where this file says why not.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -74,7 +74,7 @@ const hostJsonSchema = z.looseObject({
 });
 
 /**
- * Defaults, from the extension source (reference §2.1). Two deliberate local differences:
+ * Defaults, from the extension source (Azure/azure-sdk-for-net `ServiceBusOptions.cs`). Two deliberate local differences:
  * maxBatchWaitTime defaults to 1 s (not 30 s) so a local batch does not sit for half a minute, and
  * sessionIdleTimeout, unset in the host (falls back to the client's 60 s try-timeout), is 1 s here so a
  * quiet session frees its slot quickly. A third: clientRetryOptions.tryTimeout defaults to 3 s (SDK: 60 s),
@@ -102,7 +102,7 @@ export function parseHostJson(raw: unknown, source: string): HostConfig {
   const parsed = hostJsonSchema.safeParse(raw ?? {});
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new Error(`${source}: ${issue.path.join('.') || '(root)'}: ${issue.message}. Fix host.json (see reference §2.1 for the keys).`);
+    throw new Error(`${source}: ${issue.path.join('.') || '(root)'}: ${issue.message}. Fix host.json (see emulators/functions-host/README.md for the keys).`);
   }
   const sb = { ...defaults.serviceBus, ...(parsed.data.extensions?.serviceBus ?? {}) };
   const at = (key: string) => `${source}: extensions.serviceBus.${key}`;
@@ -149,20 +149,24 @@ export function readLocalSettings(appDir: string): LocalSettings {
   return { values, localHttpPort: parsed.data.Host?.LocalHttpPort };
 }
 
+/** The host's own settings: read from the environment even when local.settings.json does not name them. */
+export const KEY_SETTINGS = [FUNCTION_KEY_SETTING, MASTER_KEY_SETTING] as const;
+
 /**
  * The effective app settings, lowest precedence first: local.settings.json Values, then variables
  * already in the process environment (Core Tools also skips a Value the environment defines), then
- * the caller's explicit overrides.
+ * the caller's explicit overrides. The environment counts for every Value and for the keys
+ * (KEY_SETTINGS), which need no Value: a key set only in the environment is the key. A key that is
+ * still empty is generated (random per start).
  */
 export function resolveAppSettings(values: Record<string, string>, overrides: Record<string, string>, env: NodeJS.ProcessEnv): Record<string, string> {
   const settings: Record<string, string> = { ...values };
-  for (const key of Object.keys(values)) {
+  for (const key of new Set([...Object.keys(values), ...KEY_SETTINGS])) {
     const fromEnv = env[key];
     if (fromEnv !== undefined) settings[key] = fromEnv;
   }
   Object.assign(settings, overrides);
-  if (!settings[FUNCTION_KEY_SETTING]) settings[FUNCTION_KEY_SETTING] = generateKey();
-  if (!settings[MASTER_KEY_SETTING]) settings[MASTER_KEY_SETTING] = generateKey();
+  for (const key of KEY_SETTINGS) if (!settings[key]) settings[key] = generateKey();
   return settings;
 }
 

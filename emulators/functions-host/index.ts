@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { resolve as resolvePath } from 'node:path';
 import type { FunctionDefinition } from '../../functions/definition';
 import { listenError } from '../stack/port-error';
-import { defaultAppDir, parseHostJson, readHostJson, readLocalSettings, resolveAppSettings, FUNCTION_KEY_SETTING, MASTER_KEY_SETTING } from './config';
+import { defaultAppDir, parseHostJson, readHostJson, readLocalSettings, resolveAppSettings, FUNCTION_KEY_SETTING, KEY_SETTINGS, MASTER_KEY_SETTING } from './config';
 import { createHttpTriggerHost, type HttpFunction } from './http-trigger';
 import { InvocationRunner, type HostLogger } from './invocation';
 import { createServiceBusTriggerHost, type ServiceBusFunction } from './servicebus-trigger';
@@ -54,8 +54,10 @@ export async function startFunctionsHost(options: FunctionsHostOptions = {}): Pr
   const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
   const local = readLocalSettings(appDir);
   const settings = resolveAppSettings(local.values, options.settings ?? {}, process.env);
-  // Like the host: app settings are environment variables before any function code loads.
-  Object.assign(process.env, settings);
+  // Like the host: app settings are environment variables before any function code loads. The keys are
+  // not: in Azure they are not app settings, and a key written here would be read back by the next host
+  // started in this process as if the user had set it.
+  for (const [key, value] of Object.entries(settings)) if (!(KEY_SETTINGS as readonly string[]).includes(key)) process.env[key] = value;
   const hostConfig = options.hostJson ? parseHostJson(options.hostJson, 'hostJson option') : readHostJson(appDir);
   const definitions = options.definitions ?? loadDefinitions(appDir);
   const resolveSetting = bindingExpressionResolver(settings);

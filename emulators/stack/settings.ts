@@ -10,6 +10,8 @@
  * with `UseDevelopmentEmulator=true` (the ports here are not the defaults those placeholders imply).
  * An emulator is started only when levels 2-3 do not point its setting at a real (non-loopback) resource.
  */
+import { KEY_SETTINGS } from '../functions-host/config';
+
 export const STORAGE_SETTING = 'AzureWebJobsStorage';
 export const SERVICE_BUS_SETTING = 'ServiceBusConnection';
 export const ENVIRONMENTS_SETTING = 'DVSYNC_ENVIRONMENTS';
@@ -27,7 +29,7 @@ export function configuredSettings(values: Record<string, string>, env: NodeJS.P
   const configured: Record<string, string> = { ...values };
   const watched = [STORAGE_SETTING, SERVICE_BUS_SETTING, ENVIRONMENTS_SETTING, `${SERVICE_BUS_SETTING}__fullyQualifiedNamespace`,
     `${STORAGE_SETTING}__accountName`, `${STORAGE_SETTING}__tableServiceUri`, `${STORAGE_SETTING}__blobServiceUri`,
-    'DVSYNC_ROUTES_FILE', 'DVSYNC_ROUTES'];
+    'DVSYNC_ROUTES_FILE', 'DVSYNC_ROUTES', ...KEY_SETTINGS];
   for (const key of new Set([...Object.keys(values), ...watched])) {
     const fromEnv = env[key];
     if (fromEnv !== undefined && fromEnv !== '') configured[key] = fromEnv;

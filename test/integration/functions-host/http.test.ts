@@ -117,6 +117,26 @@ test('app settings: local.settings.json Values reach process.env, overrides win,
   }
 });
 
+test('keys set only in the environment (not in local.settings.json) are the keys; generated keys never leak into process.env', async () => {
+  expect(process.env.DVSYNC_LOCAL_FUNCTION_KEY).toBeUndefined();
+  process.env.DVSYNC_LOCAL_FUNCTION_KEY = 'env-fn-key';
+  process.env.DVSYNC_LOCAL_MASTER_KEY = 'env-master-key';
+  const other = await startFunctionsHost({ appDir: mkdtempSync(join(tmpdir(), 'fh-envkeys-')), port: 0, definitions, hostJson: {}, log: () => undefined });
+  try {
+    expect([other.functionKey, other.masterKey]).toEqual(['env-fn-key', 'env-master-key']);
+    const at = (path: string, init?: RequestInit) => fetch(`${other.url}${path}`, init);
+    expect((await at('/api/keyed?code=env-fn-key', { method: 'POST' })).status).toBe(201);
+    expect((await at('/api/keyed', { method: 'POST', headers: { 'x-functions-key': 'env-master-key' } })).status).toBe(201);
+    expect((await at('/api/admin/thing?code=env-master-key')).status).toBe(201);
+    expect((await at('/api/keyed?code=fn-key-1', { method: 'POST' })).status).toBe(401);
+    expect((await at('/api/admin/thing?code=env-fn-key')).status).toBe(401);
+  } finally {
+    delete process.env.DVSYNC_LOCAL_FUNCTION_KEY;
+    delete process.env.DVSYNC_LOCAL_MASTER_KEY;
+    await other.close();
+  }
+});
+
 test('a taken port is a clear error naming the port', async () => {
   const port = host.port;
   await expect(startFunctionsHost({ appDir: tmpdir(), port, definitions: [], hostJson: {}, portSettingName: '--port', log: () => undefined })).rejects.toThrow(
