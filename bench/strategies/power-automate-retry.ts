@@ -1,5 +1,5 @@
 /**
- * Power Automate / Logic Apps default retry policy (landscape.md P14): exponential, 4 retries, interval
+ * Power Automate / Logic Apps default retry policy (https://learn.microsoft.com/azure/logic-apps/logic-apps-exception-handling): exponential, 4 retries, interval
  * 7.5 s, each delay bounded between 5 s and 45 s, with ±20 % randomness; retried statuses 408, 429, 5xx
  * and connection failures. Delays are model seconds, multiplied by the emulator's timeScale.
  */

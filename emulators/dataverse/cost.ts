@@ -1,7 +1,7 @@
 /**
  * The cost model (README "Cost model"): every request costs a latency that is not execution
  * time, plus execution time per operation that counts against the service-protection budget.
- * Derived from Microsoft's sample timings for 100 rows (landscape.md §3 P2). All figures are
+ * Derived from Microsoft's sample timings for 100 rows (microsoft/PowerApps-Samples `dataverse/orgsvc/CSharp-NETCore/BulkOperations/` READMEs). All figures are
  * model milliseconds; the server sleeps `ms × timeScale` of real time.
  */
 import type { RequestContext, WritePath } from './types';
@@ -13,7 +13,7 @@ export interface CostModel {
   latencyMs: number;
   /** Execution time of one create sent as its own request. */
   singleOpMs: number;
-  /** Per operation inside $batch: ExecuteMultiple 100 rows ≈ 4 s → 40 ms (no per-operation gain, dataverse-web-api.md §4.3). */
+  /** Per operation inside $batch: ExecuteMultiple 100 rows ≈ 4 s → 40 ms (no per-operation gain, Learn: optimize-performance-create-update). */
   batchOpMs: number;
   /** Per record of a bulk message: CreateMultiple 100 rows ≈ 1 s → (1000 − 60) / 100 ≈ 9.4 ms. */
   bulkRecordMs: number;

@@ -1,6 +1,6 @@
 /**
  * Dataverse error envelope `{"error":{"code":"0x…","message":"…"}}` and the documented codes
- * (dataverse-web-api.md §10). Handlers throw DvError; dispatch turns it into a response.
+ * (Learn: webapi/compose-http-requests-handle-errors, reference/web-service-error-codes). Handlers throw DvError; dispatch turns it into a response.
  */
 import type { DvResponse } from './types';
 
@@ -28,56 +28,56 @@ export function errorResponse(err: DvError): DvResponse {
 
 /** Factories for the documented errors; each names its reference section. */
 export const dvErrors = {
-  /** §0 / §10.3: wrong entity set or function name. */
+  /** https://learn.microsoft.com/troubleshoot/power-platform/power-apps/dataverse/web-api-client-errors: wrong entity set or function name. */
   resourceNotFound: (segment: string) => new DvError(404, '0x8006088a', `Resource not found for the segment '${segment}'.`),
-  /** §0: wrong method on a known resource. */
+  /** https://learn.microsoft.com/troubleshoot/power-platform/power-apps/dataverse/web-api-client-errors: wrong method on a known resource. */
   noHttpResource: (url: string) => new DvError(404, '', `No HTTP resource was found that matches the request URI '${url}'.`),
-  /** §10.3: row not found by GUID. */
+  /** Learn: reference/web-service-error-codes: row not found by GUID. */
   notFoundById: (table: string, id: string) => new DvError(404, '0x80040217', `${table} With Id = ${id} Does Not Exist`),
-  /** §1.1 / §10.3: row not found by alternate key. */
+  /** Row not found by alternate key (MicrosoftDocs/dynamics-365-customer-engagement issue #1044). */
   notFoundByKey: (table: string) => new DvError(404, '0x80060891', `A record with the specified key values does not exist in ${table} entity`),
-  /** §1.1: If-None-Match: * on an existing row. */
+  /** Learn: webapi/perform-conditional-operations-using-web-api: If-None-Match: * on an existing row. */
   alreadyExists: () => new DvError(412, '0x80040237', 'A record with matching key values already exists.'),
-  /** §8: If-Match etag mismatch. */
+  /** Learn: webapi/perform-conditional-operations-using-web-api: If-Match etag mismatch. */
   versionMismatch: () => new DvError(412, '0x80060882', "The version of the existing record doesn't match the RowVersion property provided."),
-  /** §2: alternate key duplicate. */
+  /** Learn: reference/web-service-error-codes: alternate key duplicate. */
   duplicateKey: (keyName: string, columns: string[]) =>
     new DvError(
       412,
       '0x80060892',
       `Entity Key ${keyName} violated. A record with the same value for ${columns.join(',')} already exists. A duplicate record cannot be created. Select one or more unique values and try again.`,
     ),
-  /** §1.3: key columns that are not a defined key. */
+  /** Learn: use-alternate-key-reference-record: key columns that are not a defined key. */
   keyNotDefined: (table: string) =>
     new DvError(
       400,
       '0x80060890',
       `The key in the request URI is not valid for resource 'Microsoft.Dynamics.CRM.${table}'. Ensure that the names and number of key properties match the declared or alternate key properties for the resource 'Microsoft.Dynamics.CRM.${table}'.`,
     ),
-  /** §2: key whose index is not Active. The reference marks code and text as unverified [U]; we answer 400 with EntityKeyNotDefined's code and a message naming the status. */
+  /** Learn: define-alternate-keys-entity: key whose index is not Active. Code and text are not documented [U]; we answer 400 with EntityKeyNotDefined's code and a message naming the status. */
   keyNotActive: (table: string, keyName: string, status: string) =>
     new DvError(400, '0x80060890', `The alternate key '${keyName}' of entity '${table}' is not active (EntityKeyIndexStatus: ${status}); its index must be Active before it can be used.`),
-  /** §0: unknown property in a body. */
+  /** https://learn.microsoft.com/troubleshoot/power-platform/power-apps/dataverse/web-api-client-errors: unknown property in a body. */
   invalidProperty: (prop: string, table: string) =>
     new DvError(400, '0x80048d19', `Error identified in Payload provided by the user for Entity :'${table}', Invalid property '${prop}' was found in entity 'Microsoft.Dynamics.CRM.${table}'.`),
-  /** §0: unknown property in $select. */
+  /** https://learn.microsoft.com/troubleshoot/power-platform/power-apps/dataverse/web-api-client-errors: unknown property in $select. */
   unknownSelectProperty: (prop: string, table: string) =>
     new DvError(400, '0x0', `Could not find a property named '${prop}' on type 'Microsoft.Dynamics.CRM.${table}'.`),
-  /** §3: bare polymorphic lookup name, wrong casing, or logical name used for a bind. */
+  /** Learn: webapi/multitable-lookup, https://learn.microsoft.com/troubleshoot/power-platform/power-apps/dataverse/web-api-client-errors: bare polymorphic lookup name, wrong casing, or logical name used for a bind. */
   undeclaredProperty: (prop: string, entitySet: string) =>
     new DvError(
       400,
       '0x80048d19',
       `Error identified in Payload provided by the user for Entity :'${entitySet}' ----> InnerException : Microsoft.OData.ODataException: An undeclared property '${prop}' which only has property annotations in the payload but no property value was found in the payload. In OData, only declared navigation properties and declared named streams can be represented as properties without values.`,
     ),
-  /** §0 / §10.3: malformed payload (not JSON, wrong shape, wrong type). */
+  /** https://learn.microsoft.com/troubleshoot/power-platform/power-apps/dataverse/web-api-client-errors: malformed payload (not JSON, wrong shape, wrong type). */
   payload: (table: string, detail: string) =>
     new DvError(400, '0x80048d19', `Error identified in Payload provided by the user for Entity :'${table}' ----> InnerException : ${detail}`),
-  /** §10.3: string too long and other validation. */
+  /** Learn: webapi/execute-batch-operations-using-web-api (its 0x80044331 example): string too long and other validation. */
   validation: (message: string) => new DvError(400, '0x80044331', `A validation error occurred. ${message}`),
-  /** §10.2: invalid argument (bad option value, bad type in a value). */
+  /** Learn: reference/web-service-error-codes: invalid argument (bad option value, bad type in a value). */
   invalidArgument: (message: string) => new DvError(400, '0x80040203', message),
-  /** §6.1: service protection. */
+  /** Learn: api-limits: service protection. */
   tooManyRequests: (limit: number, windowS: number, retryAfter: string) =>
     new DvError(429, '0x80072322', `Number of requests exceeded the limit of ${limit} over time window of ${windowS} seconds.`, { 'retry-after': retryAfter }),
   executionTime: (limitMs: number, windowS: number, retryAfter: string) =>
@@ -89,11 +89,11 @@ export const dvErrors = {
     ),
   concurrency: (limit: number, retryAfter: string) =>
     new DvError(429, '0x80072326', `Number of concurrent requests exceeded the limit of ${limit}.`, { 'retry-after': retryAfter }),
-  /** §10.3 / §11: token missing or invalid. */
+  /** Learn: webapi/compose-http-requests-handle-errors, authenticate-oauth: token missing or invalid. */
   /** Clients discover the tenant from WWW-Authenticate (authorization_uri, resource_id); the body code is [U]. */
   unauthorized: (detail: string, resource: string) =>
     new DvError(401, '', detail, { 'www-authenticate': `Bearer authorization_uri=https://login.microsoftonline.com/${EMULATOR_TENANT}/oauth2/authorize, resource_id=${resource}` }),
-  /** §10.3: injected server faults. */
+  /** Learn: webapi/compose-http-requests-handle-errors: injected server faults. */
   serverError: (status: number) =>
     new DvError(status, status === 500 ? '0x80040216' : '', status === 500 ? 'An unexpected error occurred.' : status === 502 ? 'Bad Gateway' : 'Service Unavailable'),
 };

@@ -1,5 +1,5 @@
 /**
- * Callers (dataverse-web-api.md §11): every request needs `Authorization: Bearer …`. The caller is the
+ * Callers (Learn: authenticate-oauth): every request needs `Authorization: Bearer …`. The caller is the
  * JWT's `oid` (else `sub`) claim, decoded without verification, or the raw token. Each distinct caller
  * becomes an application user: a systemuser row created on first sight in each environment.
  */

@@ -1,5 +1,5 @@
 /**
- * Service protection limits per user (dataverse-web-api.md §6.1): a sliding window for the request
+ * Service protection limits per user (Learn: api-limits): a sliding window for the request
  * count and for combined execution time (both trip only after being exceeded) and a concurrency
  * gate (trips at once). Windows run on real time scaled by timeScale.
  */

@@ -1,6 +1,6 @@
 /**
  * Table metadata: `EntityDefinitions`, `EntityDefinitions(LogicalName='x')`, `…/Keys`, with
- * `$select` and `$expand=Keys($select=…)` (dataverse-web-api.md §2 "To list keys", §7).
+ * `$select` and `$expand=Keys($select=…)` (Learn: define-alternate-keys-entity "To list keys"; Learn: use-change-tracking-synchronize-data-external-systems).
  */
 import { createHash } from 'node:crypto';
 import { charge } from './cost';

@@ -4,7 +4,7 @@ import { defaultCostModel } from './cost';
 import { DEFAULT_CHANGE_RETENTION_MS } from './store/environment';
 
 export const limitsSchema = z.object({
-  /** Requests per user per window (dataverse-web-api.md §6.1). */
+  /** Requests per user per window (Learn: api-limits). */
   requests: z.number().int().positive().default(6000),
   /** Combined execution time per user per window, model ms. */
   executionMs: z.number().positive().default(1_200_000),
@@ -51,7 +51,7 @@ export const emulatorOptionsSchema = z.object({
   timeScale: z.number().positive().default(1),
   /** Change-tracking retention (real ms; Dataverse's ExpireChangeTrackingInDays, default 7 days): older delta tokens answer 0x80044352 and older change-log entries are dropped. */
   changeTrackingRetentionMs: z.number().min(0).default(DEFAULT_CHANGE_RETENTION_MS),
-  /** Refuse `$batch` bodies with bare LF line endings (400 0x80048d19), as Dataverse can (dataverse-web-api.md §4.1). */
+  /** Refuse `$batch` bodies with bare LF line endings (400 0x80048d19), as Dataverse can (https://learn.microsoft.com/troubleshoot/power-platform/power-apps/dataverse/web-api-client-errors). */
   batchStrictLineEndings: z.boolean().default(false),
   limits: limitsSchema.prefault({}),
   faults: faultsSchema.prefault({}),

@@ -1,6 +1,6 @@
 /**
  * Resource-path parsing: `accounts(<guid>)`, `accounts(accountnumber='A''1',name='x')`,
- * `accounts(<guid>)/primarycontactid/$ref` (dataverse-web-api.md §1.3, §3). Quote-aware, so a
+ * `accounts(<guid>)/primarycontactid/$ref` (Learn: use-alternate-key-reference-record, webapi/associate-disassociate-entities-using-web-api). Quote-aware, so a
  * quoted key value may contain `/`, `,`, `)` or `=`.
  */
 import { DvError } from './errors';
@@ -25,7 +25,7 @@ export interface PathSegment {
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const isGuid = (s: string): boolean => GUID.test(s);
 
-/** Malformed key syntax. 0x80060888 is the OData "Error in query syntax" code [U: not in the reference]. */
+/** Malformed key syntax. 0x80060888 is the OData "Error in query syntax" code [U: not documented]. */
 function bad(path: string, detail: string): DvError {
   return new DvError(400, '0x80060888', `Bad Request - Error in query syntax: ${detail} in '${path}'.`);
 }

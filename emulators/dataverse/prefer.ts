@@ -1,5 +1,5 @@
 /**
- * The `Prefer` header (dataverse-web-api.md §9): several preferences joined by commas, values
+ * The `Prefer` header (Learn: webapi/compose-http-requests-handle-errors): several preferences joined by commas, values
  * possibly quoted (`odata.include-annotations="A,B"`), so the split is quote-aware. The one
  * parser every handler uses (single rows, queries, change tracking, $batch, bulk).
  */
@@ -18,7 +18,7 @@ export interface Preferences {
   includeAnnotationsRaw?: string;
 }
 
-/** Default and maximum page size (§0 Paging). */
+/** Default and maximum page size (Learn: webapi/query/page-results). */
 export const MAX_PAGE_SIZE = 5000;
 
 function splitOutsideQuotes(s: string, sep: string): string[] {
@@ -43,7 +43,7 @@ export function parsePrefer(header: string | undefined): Preferences {
       case 'odata.maxpagesize': {
         const n = Number(value);
         if (!/^\d+$/.test(value) || n <= 0) {
-          // [U] The reference does not give Dataverse's answer to a bad maxpagesize; we refuse it clearly rather than guess a page size.
+          // [U] Microsoft's docs do not give Dataverse's answer to a bad maxpagesize; we refuse it clearly rather than guess a page size.
           throw new DvError(400, '0x80040203', `Prefer: odata.maxpagesize=${value} is not valid; give a positive whole number up to ${MAX_PAGE_SIZE}.`);
         }
         prefs.maxPageSize = Math.min(n, MAX_PAGE_SIZE);

@@ -1,5 +1,5 @@
 /**
- * Row → OData JSON (dataverse-web-api.md §0, §3): `@odata.context`, `@odata.etag` W/"<versionnumber>",
+ * Row → OData JSON (Learn: webapi/compose-http-requests-handle-errors, webapi/associate-disassociate-entities-using-web-api): `@odata.context`, `@odata.etag` W/"<versionnumber>",
  * lookups as read-only `_<column>_value`, `$select` with the documented unknown-property error.
  */
 import { dvErrors } from './errors';

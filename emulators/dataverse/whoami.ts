@@ -1,6 +1,6 @@
 /**
- * `GET WhoAmI` (the function Microsoft's samples call to read x-ms-dop-hint, dataverse-web-api.md §6.1).
- * Any other method answers 404 with an empty code (§0: "POST to WhoAmI").
+ * `GET WhoAmI` (the function Microsoft's samples call to read x-ms-dop-hint, Learn: send-parallel-requests).
+ * Any other method answers 404 with an empty code (https://learn.microsoft.com/troubleshoot/power-platform/power-apps/dataverse/web-api-client-errors: "POST to WhoAmI").
  */
 import { charge } from './cost';
 import { dvErrors } from './errors';

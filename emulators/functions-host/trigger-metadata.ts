@@ -1,8 +1,8 @@
 /**
  * Service Bus trigger data, shaped as a Node function sees it in Azure: the extension's binding data
- * (PascalCase keys, reference §1.2; `…Array` keys in batch mode) passed through the Node library's
+ * (PascalCase keys, Azure/azure-sdk-for-net `ServiceBusTriggerStrategyTests.cs`; `…Array` keys in batch mode) passed through the Node library's
  * conversion: keys camel-cased (nested ones too), string values JSON-parsed when they parse (so a
- * numeric messageId arrives as a number, reference §0.2). The message body gets the same treatment.
+ * numeric messageId arrives as a number: Azure/azure-functions-nodejs-library `src/converters/fromRpcTriggerMetadata.ts`). The message body gets the same treatment.
  */
 import type { ServiceBusReceivedMessage } from '@azure/service-bus';
 

@@ -1,7 +1,7 @@
 /**
  * Every place the emulator reaches into rhea 3.0.5 internals, in one file, each with a unit test
  * (test/unit/servicebus/rhea-internals.test.ts) so a rhea upgrade that changes them fails loudly.
- * See /work/shared/reference/service-bus-amqp.md §5 for why each one is needed.
+ * Each comment says why it is needed; the behaviours are in amqp/rhea 3.0.5 `lib/link.js`, `lib/session.js`, `lib/connection.js`.
  */
 import { amqpMessage } from './codec';
 

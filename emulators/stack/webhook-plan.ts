@@ -11,9 +11,9 @@ export type RegisteredMessage = (typeof REGISTERED_MESSAGES)[number];
 
 export interface ImagePlan {
   alias: 'PreImage' | 'PostImage';
-  /** 0 PreImage, 1 PostImage (dataverse-webhooks.md §8.4). */
+  /** 0 PreImage, 1 PostImage (imagetype, Learn: reference/entities/sdkmessageprocessingstepimage). */
   imageType: 0 | 1;
-  /** "Id" for a Create post image, "Target" otherwise (§8.4). */
+  /** "Id" for a Create post image, "Target" otherwise (Learn: register-plug-in; public registration tools use "Id" for Create). */
   messagePropertyName: 'Id' | 'Target';
   attributes: string[];
 }
@@ -36,7 +36,7 @@ export function conditionColumns(condition: string): string[] {
   return [...found];
 }
 
-/** Every source column a route reads, so images can list attributes instead of "all columns" (§8.4 advice). */
+/** Every source column a route reads, so images can list attributes instead of "all columns" (Learn: register-plug-in advice). */
 export function routeColumns(route: Route, primaryId: string): string[] {
   const s = route.source;
   const cols = new Set<string>([primaryId, ...s.filteringColumns, ...s.selectColumns, ...s.onlyWhenValueChanged, ...s.triggerConditions.flatMap(conditionColumns)]);

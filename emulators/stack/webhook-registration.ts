@@ -1,6 +1,6 @@
 /**
  * Registers the local Functions host's webhook in a (emulated) Dataverse environment through the Web API,
- * the way a registration tool does against a real one (dataverse-webhooks.md §8): a WebHook service
+ * the way a registration tool does against a real one (Learn: register-web-hook): a WebHook service
  * endpoint (contract 8, auth WebhookKey = the function key), then per planned step the sdkmessage and
  * sdkmessagefilter lookups, the sdkmessageprocessingstep (post-operation, async) and its images.
  * Idempotent: an endpoint or step with the same name is reused (the endpoint's url and key are updated).

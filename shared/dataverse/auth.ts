@@ -1,7 +1,7 @@
 /**
  * Bearer tokens per application user, from the credential in the environments setting.
  * `@azure/identity` credentials cache internally, but direct callers must refresh themselves
- * (reference §11): we refresh at `refreshAfterTimestamp`, else 5 minutes before expiry, with one
+ * (https://learn.microsoft.com/javascript/api/@azure/core-auth/tokencredential): we refresh at `refreshAfterTimestamp`, else 5 minutes before expiry, with one
  * refresh in flight at a time, and keep using the old token if a refresh fails while it is still valid.
  */
 import { ClientSecretCredential, DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identity';

@@ -1,5 +1,5 @@
 /**
- * OData `$batch` (reference §4): builds multipart/mixed bodies (CRLF, change sets, Content-ID) and
+ * OData `$batch` (Learn: webapi/execute-batch-operations-using-web-api): builds multipart/mixed bodies (CRLF, change sets, Content-ID) and
  * parses multipart responses into one outcome per requested operation. Our own implementation, from
  * the documented wire format; the response boundary is read from the response Content-Type.
  */

@@ -1,5 +1,5 @@
 /**
- * Bulk messages (reference §5): CreateMultiple / UpdateMultiple / UpsertMultiple / DeleteMultiple,
+ * Bulk messages (Learn: bulk-operations): CreateMultiple / UpdateMultiple / UpsertMultiple / DeleteMultiple,
  * bound to the entity set. Every target carries `@odata.type`; upsert targets are addressed by
  * `@odata.id` in key form with the key columns left out of the body (a key column in both fails the
  * create path with 0x80040216). Standard tables are all-or-nothing: one DataverseError for the call.

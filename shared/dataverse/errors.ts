@@ -1,6 +1,6 @@
 /**
- * Typed Dataverse errors carrying their retry semantics, classified from the reference's error table
- * (dataverse-web-api.md §10). Callers branch on `kind` / `retryable` / `retryAfterMs`, never on text.
+ * Typed Dataverse errors carrying their retry semantics, classified from Microsoft's error tables
+ * (Learn: webapi/compose-http-requests-handle-errors, reference/web-service-error-codes). Callers branch on `kind` / `retryable` / `retryAfterMs`, never on text.
  * One entry point: `classify(response | thrown error)`.
  */
 import { headerValue, readResponseMeta, type ResponseMeta } from './meta';
@@ -64,7 +64,7 @@ export function isDataverseError(e: unknown): e is DataverseError {
   return e instanceof DataverseError;
 }
 
-/** Service-protection codes (§6.1): request count, execution time, concurrency (two variants). */
+/** Service-protection codes (Learn: api-limits): request count, execution time, concurrency (two variants). */
 export const THROTTLE_CODES: ReadonlySet<string> = new Set(['0x80072322', '0x80072321', '0x80072326', '0x80072327']);
 const NOT_FOUND_CODES = new Set(['0x80040217', '0x80060891', '0x80048d02']);
 const DUPLICATE_CODES = new Set(['0x80060892', '0x80040237', '0x80040333']);

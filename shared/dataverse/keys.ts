@@ -1,5 +1,5 @@
 /**
- * Record addressing: GUID or alternate key segments for URLs and `@odata.bind` values (reference §1.3).
+ * Record addressing: GUID or alternate key segments for URLs and `@odata.bind` values (Learn: use-alternate-key-reference-record).
  * - strings are OData literals: quoted, a single quote doubled (`'O''Brien'`), then percent-encoded;
  * - numbers unquoted; GUIDs unquoted (a primary id, a lookup `_x_value` key column, or `{ guid }`);
  * - values containing `/ < > * % & : \ ? +` cannot address a row (Dataverse documents that GET,

@@ -35,7 +35,7 @@ export function parseClientSettings(options: DataverseClientOptions): ClientSett
   return { ...parsed.data, baseUrl };
 }
 
-/** Options every write accepts (reference §9). */
+/** Options every write accepts (Learn: optional-parameters, bypass-custom-business-logic). */
 export interface WriteOptions extends RequestOptions {
   /** `MSCRM.BypassCustomPluginExecution: true` (needs prvBypassCustomPlugins). */
   bypassCustomPlugins?: boolean;

@@ -59,7 +59,7 @@ export interface ChangeOptions extends RequestOptions {
 
 export const LOOKUP_LOGICAL_NAME_ANNOTATION = 'Microsoft.Dynamics.CRM.lookuplogicalname';
 
-/** The Prefer header of a change-tracking read (several preferences join with commas, reference §9). */
+/** The Prefer header of a change-tracking read (several preferences join with commas, Learn: webapi/compose-http-requests-handle-errors). */
 export function changePreferHeader(pageSize: number, lookupLogicalNames: boolean | undefined): string {
   const parts = ['odata.track-changes', `odata.maxpagesize=${pageSize}`];
   if (lookupLogicalNames) parts.push(`odata.include-annotations="${LOOKUP_LOGICAL_NAME_ANNOTATION}"`);
@@ -122,7 +122,7 @@ function toChange(row: Row): Change {
 
 export async function* changePages(transport: Transport, entitySet: string, options: ChangeOptions = {}): AsyncGenerator<ChangePage> {
   const pageSize = pageSizeOf(transport, options.pageSize);
-  // Every follow-up sends the same preferences: the page size must not change between pages (reference §0).
+  // Every follow-up sends the same preferences: the page size must not change between pages (Learn: webapi/query/page-results).
   const headers = { Prefer: changePreferHeader(pageSize, options.lookupLogicalNames) };
   const resumeLink = options.nextLink ?? options.deltaLink;
   let url: string | undefined = resumeLink ?? entitySet;

@@ -1,7 +1,7 @@
 /**
  * The one place that talks HTTP: Node's global fetch (undici, keep-alive by default). fetch keeps no
  * cookie jar, so the ARRAffinity cookie is never sent back and requests spread over all web servers
- * (reference §6.1). Every exchange reports its ResponseMeta; non-success statuses become DataverseErrors.
+ * (Learn: send-parallel-requests). Every exchange reports its ResponseMeta; non-success statuses become DataverseErrors.
  */
 import { toWireJson } from './wire-json';
 import type { TokenProvider } from './auth';

@@ -4,7 +4,7 @@
  * A message that can never succeed (not JSON, not that shape, unknown route, invalid records, too large
  * without blob storage) is recorded in the `failures` table, with the specific reason and the message as
  * received, and then completed. Why not dead-letter it: the Functions binding can dead-letter explicitly only
- * through the pre-GA SDK binding (reference §1.4); throwing instead makes the host abandon it until
+ * through the pre-GA SDK binding (Azure/azure-functions-nodejs-extensions); throwing instead makes the host abandon it until
  * maxDeliveryCount, which costs 10 deliveries and leaves only the generic `MaxDeliveryCountExceeded` in the
  * dead-letter queue. The failures table is where operators already look (`dvsync failures list`).
  * If the failure cannot be recorded (storage down, or no storage configured) the function throws: the host

@@ -31,7 +31,7 @@ export function parseWireDate(text: string): Date | undefined {
 
 /**
  * OperationCreatedOn of async steps carries an offset and, in every real sample, the ms are shifted:
- * the UTC instant is ms + offset (see reference dataverse-webhooks.md §3). Sync values have no offset.
+ * the UTC instant is ms + offset (fixtures 1, 7 and 8 in test/fixtures/dataverse-webhook). Sync values have no offset.
  */
 export function parseOperationCreatedOn(text: string): Date | undefined {
   const m = DATE.exec(text);

@@ -1,7 +1,7 @@
 /**
  * Errors for a malformed `$batch` payload. Dataverse wraps OData reader failures in its payload
- * error 0x80048d19 (dataverse-web-api.md §4.1 bare-LF example, §10.3); the inner messages follow
- * the OData library's wording [U: only the LF case is quoted in the reference].
+ * error 0x80048d19 (bare-LF example in https://learn.microsoft.com/troubleshoot/power-platform/power-apps/dataverse/web-api-client-errors); the inner messages follow
+ * the OData library's wording [U: only the LF case is documented].
  */
 import { DvError } from '../errors';
 
@@ -9,29 +9,29 @@ export function batchPayloadError(detail: string): DvError {
   return new DvError(400, '0x80048d19', `Error identified in Payload provided by the user for Entity :'' ----> InnerException : Microsoft.OData.ODataException: ${detail}`);
 }
 
-/** §4.1: bare LF line endings (strict mode only). */
+/** https://learn.microsoft.com/troubleshoot/power-platform/power-apps/dataverse/web-api-client-errors: bare LF line endings (strict mode only). */
 export function bareLineFeedError(): DvError {
   return new DvError(400, '0x80048d19', "Error identified in Payload provided by the user for Entity :'' ----> InnerException : System.ArgumentException: Stream was not readable.");
 }
 
-/** §4.1: more than 1,000 requests in a batch. */
+/** Learn: webapi/execute-batch-operations-using-web-api: more than 1,000 requests in a batch. */
 export function tooManyBatchOperations(limit: number, found: number): DvError {
   return batchPayloadError(`The current batch message contains too many operations (${found}). A maximum number of '${limit}' operations are allowed in a batch; split it into several $batch requests.`);
 }
 
-/** §4.1: more than 1,000 requests in one change set (the text observed in DynamicsWebApi commit ba2f241). */
+/** Learn: webapi/execute-batch-operations-using-web-api: more than 1,000 requests in one change set (the text observed in AleksandrRogov/DynamicsWebApi commit ba2f241). */
 export function tooManyChangeSetOperations(limit: number): DvError {
   return batchPayloadError(`The current change set contains too many operations. A maximum number of '${limit}' operations are allowed in a change set.`);
 }
 
-/** §4.1: GET inside a change set. */
+/** Learn: webapi/execute-batch-operations-using-web-api: GET inside a change set. */
 export function methodNotAllowedInChangeSet(method: string): DvError {
   return batchPayloadError(
     `An invalid HTTP method '${method}' was detected for a request in a change set. Requests in change sets only support the HTTP methods 'POST', 'PUT', 'DELETE', and 'PATCH'; send GET requests as their own batch parts.`,
   );
 }
 
-/** §4.1: `$n` used before (or without) a part declaring `Content-ID: n`. */
+/** Learn: webapi/execute-batch-operations-using-web-api: `$n` used before (or without) a part declaring `Content-ID: n`. */
 export function unknownContentId(ref: string): DvError {
   return new DvError(400, '0x80048d19', `Content-ID Reference: '${ref}' does not exist in the batch context.`);
 }

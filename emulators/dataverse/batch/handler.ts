@@ -1,5 +1,5 @@
 /**
- * `POST $batch` (dataverse-web-api.md §4): parts run in order through `dispatch`; change sets run
+ * `POST $batch` (Learn: webapi/execute-batch-operations-using-web-api): parts run in order through `dispatch`; change sets run
  * in one store transaction and roll back on their first failure (answering only that failure);
  * without `Prefer: odata.continue-on-error` processing stops at the first failure and the outer
  * status is that failure's. The whole batch is one request for service protection; each part is
@@ -93,13 +93,13 @@ async function runOperation(ctx: RequestContext, inner: InnerRequest, refs: Cont
   if (res.status >= 400) {
     res = { ...res, headers: { ...res.headers, req_id: randomUUID() } };
   } else if (inner.method === 'POST' && res.headers['odata-entityid'] && !res.headers['location']) {
-    // §4.2: creates inside a batch carry both Location and OData-EntityId.
+    // Learn: webapi/execute-batch-operations-using-web-api: creates inside a batch carry both Location and OData-EntityId.
     res = { ...res, headers: { location: res.headers['odata-entityid'], ...res.headers } };
   }
   return { res, contentId: inner.contentId };
 }
 
-/** Run a change set atomically. On failure the result holds only the failing operation (§4.2, [I-pa2843]). */
+/** Run a change set atomically. On failure the result holds only the failing operation (Learn: webapi/execute-batch-operations-using-web-api; MicrosoftDocs/powerapps-docs issue #2843). */
 async function runChangeSet(ctx: RequestContext, requests: InnerRequest[], where: string): Promise<{ results: PartResult[]; failed: boolean }> {
   const refs: ContentIds = new Map();
   const results: PartResult[] = [];

@@ -1,6 +1,6 @@
 /**
  * One `application/http` part: the inner request (`PATCH $1 HTTP/1.1`, headers, body) and the
- * rendering of its response (`HTTP/1.1 204 No Content`, headers, body) (dataverse-web-api.md §4).
+ * rendering of its response (`HTTP/1.1 204 No Content`, headers, body) (Learn: webapi/execute-batch-operations-using-web-api).
  */
 import { STATUS_CODES } from 'node:http';
 import type { DvResponse } from '../types';

@@ -1,5 +1,5 @@
 /**
- * multipart/mixed reading for `$batch` (dataverse-web-api.md §4.1): boundary from Content-Type,
+ * multipart/mixed reading for `$batch` (Learn: webapi/execute-batch-operations-using-web-api): boundary from Content-Type,
  * parts between `--boundary` delimiter lines, closing `--boundary--`, headers then body per part.
  */
 import { bareLineFeedError, batchPayloadError } from './errors';
@@ -20,7 +20,7 @@ export function boundaryOf(contentType: string | undefined, where: string): stri
   return boundary;
 }
 
-/** Line ending of a payload: CRLF unless the text uses bare LF. Strict mode rejects bare LF like Dataverse can (§4.1). */
+/** Line ending of a payload: CRLF unless the text uses bare LF. Strict mode rejects bare LF like Dataverse can (https://learn.microsoft.com/troubleshoot/power-platform/power-apps/dataverse/web-api-client-errors). */
 export function checkLineEndings(text: string, strict: boolean): void {
   if (strict && /(^|[^\r])\n/.test(text)) throw bareLineFeedError();
 }

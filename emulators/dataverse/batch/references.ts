@@ -1,6 +1,6 @@
 /**
  * Turning an inner request into a `DvRequest`: resolving `$n` Content-ID references in the
- * request line and in `@odata.bind` / `@odata.id` body values (dataverse-web-api.md §4.1), and
+ * request line and in `@odata.bind` / `@odata.id` body values (Learn: webapi/execute-batch-operations-using-web-api), and
  * reducing absolute or rooted URLs to the path after `/api/data/v9.x/`.
  */
 import type { DvRequest } from '../types';

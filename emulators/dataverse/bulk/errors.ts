@@ -1,4 +1,4 @@
-/** Errors of the bulk messages (dataverse-web-api.md §5). */
+/** Errors of the bulk messages (Learn: bulk-operations). */
 import { DvError } from '../errors';
 import type { TableDef } from '../schema/model';
 
@@ -7,7 +7,7 @@ export function messageNotSupported(message: string, table: TableDef): DvError {
   return new DvError(400, '0x80040800', `The '${message}' method does not support entities of type '${table.logicalName}'. MessageProcessorCache returned MessageProcessor.Empty.`);
 }
 
-/** §5: DeleteMultiple on a standard table (code and status [U]; the message is documented). */
+/** Learn: bulk-operations: DeleteMultiple on a standard table (code and status [U]; the message is documented). */
 export function deleteMultipleStandard(): DvError {
   return new DvError(400, '0x80040800', 'DeleteMultiple has not yet been implemented.');
 }
@@ -16,7 +16,7 @@ export function bulkPayload(table: TableDef, detail: string): DvError {
   return new DvError(400, '0x80048d19', `Error identified in Payload provided by the user for Entity :'${table.entitySetName}' ----> InnerException : Microsoft.OData.ODataException: ${detail}`);
 }
 
-/** §5: an item without @odata.type; Targets is a collection of the abstract crmbaseentity. */
+/** Learn: bulk-operations: an item without @odata.type; Targets is a collection of the abstract crmbaseentity. */
 export function missingType(table: TableDef, index: number): DvError {
   return bulkPayload(
     table,
@@ -24,7 +24,7 @@ export function missingType(table: TableDef, index: number): DvError {
   );
 }
 
-/** §5 [I-py127]: UpsertMultiple create path with the alternate-key column also in the item body. */
+/** microsoft/PowerPlatform-DataverseClient-Python PR #127: UpsertMultiple create path with the alternate-key column also in the item body. */
 export function keyInBodyOnCreate(): DvError {
   return new DvError(400, '0x80040216', 'An unexpected error occurred.');
 }

@@ -1,5 +1,5 @@
 /**
- * Bulk messages bound to an entity set (dataverse-web-api.md §5):
+ * Bulk messages bound to an entity set (Learn: bulk-operations):
  * `POST /<set>/Microsoft.Dynamics.CRM.CreateMultiple|UpdateMultiple|UpsertMultiple|DeleteMultiple`.
  * Standard tables are all-or-nothing (one store transaction); elastic tables apply each item on
  * its own and report the failures. One HTTP request for service protection; every item is charged
@@ -59,7 +59,7 @@ async function applyAll(ctx: RequestContext, table: TableDef, message: BulkMessa
   return ctx.env.transaction(ctx, () => targets.map((t, i) => applyItem(ctx, table, message, t, i)));
 }
 
-/** Elastic tables: items succeed or fail one by one (§5 partial success). */
+/** Elastic tables: items succeed or fail one by one (Learn: bulk-operations, partial success). */
 async function applyEach(ctx: RequestContext, table: TableDef, message: BulkMessage, targets: Target[], prefer: string | undefined): Promise<string[]> {
   const ids: string[] = [];
   const failures: Array<{ RequestIndex: number; Id: string; StatusCode: number; error: DvError }> = [];
@@ -114,13 +114,13 @@ function applyItem(ctx: RequestContext, table: TableDef, message: BulkMessage, i
       if (existing) {
         const id = String(existing[table.primaryId]);
         const changes = withoutKeys(parsed.values, table, key!);
-        // §1.1: an elastic upsert overwrites the stored record.
+        // Learn: use-upsert-insert-update-record: an elastic upsert overwrites the stored record.
         if (table.tableType === 'Elastic') env.update(ctx, table.logicalName, id, { ...keyValues(table, key!), ...changes }, 'Upsert', true);
         else env.update(ctx, table.logicalName, id, changes);
         applyCollectionBinds(env, ctx, table, id, parsed.collectionBinds);
         return id;
       }
-      // §5 [I-py127]: on the create path a key column both in @odata.id and in the item fails.
+      // microsoft/PowerPlatform-DataverseClient-Python PR #127: on the create path a key column both in @odata.id and in the item fails.
       if (key?.kind === 'alternate' && key.key.columns.some((c) => c in parsed.values)) throw keyInBodyOnCreate();
       const row = env.create(ctx, table.logicalName, { ...(key ? keyValues(table, key) : {}), ...parsed.values }, table.tableType === 'Elastic' ? 'Upsert' : 'Create');
       const id = String(row[table.primaryId]);
@@ -150,7 +150,7 @@ function keyValues(table: TableDef, key: ResolvedKey): Row {
   return key.kind === 'id' ? { [table.primaryId]: key.id } : key.values;
 }
 
-/** §1.2: on update, body columns that are part of the addressing key are dropped, and the primary id never changes. */
+/** Learn: use-upsert-insert-update-record: on update, body columns that are part of the addressing key are dropped, and the primary id never changes. */
 function withoutKeys(values: Row, table: TableDef, key: ResolvedKey): Row {
   const out = { ...values };
   delete out[table.primaryId];

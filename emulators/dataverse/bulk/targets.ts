@@ -1,4 +1,4 @@
-/** Reading `{"Targets":[…]}` and locating each item's row (dataverse-web-api.md §5). */
+/** Reading `{"Targets":[…]}` and locating each item's row (Learn: bulk-operations). */
 import { DvError, dvErrors } from '../errors';
 import { parsePath, referencePath } from '../path';
 import type { TableDef } from '../schema/model';

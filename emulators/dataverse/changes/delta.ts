@@ -1,5 +1,5 @@
 /**
- * Change tracking over the Web API (dataverse-web-api.md §7): `Prefer: odata.track-changes` on a
+ * Change tracking over the Web API (Learn: use-change-tracking-synchronize-data-external-systems): `Prefer: odata.track-changes` on a
  * collection GET returns every row and an `@odata.deltaLink`; following it returns rows created or
  * changed since, then `$deletedEntity` entries, and a fresh delta link. Both page with
  * `odata.maxpagesize` (nextLink first, the delta link on the last page).
@@ -21,12 +21,12 @@ import { formatDeltaToken, parseDeltaToken } from './token';
 
 const FORBIDDEN = ['$filter', '$orderby', '$expand', '$top'];
 
-/** §7: ChangeTrackingNotEnabledForEntity. Whether the Web API raises it is [U]; the reference says the simulator should answer 400. */
+/** ChangeTrackingNotEnabledForEntity (Learn: reference/web-service-error-codes). Whether the Web API raises it is [U]; we answer 400. */
 function notEnabled(table: TableDef): DvError {
   return new DvError(400, '0x80072491', `Entity ${table.logicalName} isn't enabled for change tracking.`);
 }
 
-/** §7 / §10.3: ExpiredVersionStamp; status 400 is the reference's assumption. */
+/** ExpiredVersionStamp (Learn: use-change-tracking-synchronize-data-external-systems); status 400 is [U], an assumption. */
 export function expiredToken(): DvError {
   return new DvError(400, '0x80044352', 'Version stamp associated with the client has expired. Please perform a full sync.');
 }

@@ -1,6 +1,6 @@
 /**
  * How long change-tracking tokens stay usable: Dataverse keeps changes for
- * `Organization.ExpireChangeTrackingInDays` (default 7 days in the 2023 doc, dataverse-web-api.md §7).
+ * `Organization.ExpireChangeTrackingInDays` (default 7 days in the 2023 doc, Learn: use-change-tracking-synchronize-data-external-systems).
  * A token issued earlier than that answers ExpiredVersionStamp instead of a partial delta, and the
  * change log drops entries older than that. Emulator-wide: option `changeTrackingRetentionMs`.
  */

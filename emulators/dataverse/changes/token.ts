@@ -1,5 +1,5 @@
 /**
- * The `$deltatoken` (dataverse-web-api.md §7): `<versionnumber>!<MM/dd/yyyy HH:mm:ss>` in UTC,
+ * The `$deltatoken` (Learn: use-change-tracking-synchronize-data-external-systems): `<versionnumber>!<MM/dd/yyyy HH:mm:ss>` in UTC,
  * e.g. `919042!08/22/2017 08:10:44`, URL-encoded in the delta link.
  */
 import { DvError } from '../errors';
@@ -15,7 +15,7 @@ export function formatDeltaToken(version: number, at: Date): string {
   return `${version}!${two(at.getUTCMonth() + 1)}/${two(at.getUTCDate())}/${at.getUTCFullYear()} ${two(at.getUTCHours())}:${two(at.getUTCMinutes())}:${two(at.getUTCSeconds())}`;
 }
 
-/** [U] The answer to a token that is not in Dataverse's format is not in the reference; 400 InvalidArgument naming the expected form. */
+/** [U] The answer to a token that is not in Dataverse's format is not documented; 400 InvalidArgument naming the expected form. */
 export function parseDeltaToken(text: string, currentVersion: number): DeltaToken {
   const m = /^(\d+)!(\d{2})\/(\d{2})\/(\d{4}) (\d{2}):(\d{2}):(\d{2})$/.exec(text.trim());
   const bad = (why: string): DvError =>

@@ -1,6 +1,6 @@
 /**
  * Formatted-value annotations (`<prop>@OData.Community.Display.V1.FormattedValue`) that Dataverse
- * adds when `Prefer: odata.include-annotations` asks for them (dataverse-web-api.md §9, §13.9):
+ * adds when `Prefer: odata.include-annotations` asks for them (Learn: webapi/compose-http-requests-handle-errors):
  * choice labels, Yes/No, grouped numbers, money with its currency symbol, dates in the user's
  * format, and the primary name of a lookup's target row.
  */

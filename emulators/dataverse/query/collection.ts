@@ -1,5 +1,5 @@
 /**
- * `GET /<set>` and `GET /<set>/$count` (dataverse-web-api.md §0): $select, $filter, $orderby,
+ * `GET /<set>` and `GET /<set>/$count` (Learn: webapi/compose-http-requests-handle-errors, webapi/query/page-results, webapi/query/filter-rows): $select, $filter, $orderby,
  * $top, $count, $expand, paging with `Prefer: odata.maxpagesize` and the `$skiptoken` cookie,
  * annotations. Requests carrying `Prefer: odata.track-changes` or `$deltatoken` go to changes/.
  */
@@ -46,7 +46,7 @@ export const collectionQueryHandler: Handler = async (req, ctx) => {
   return pageResponse(req, ctx, table, plan, prefs, rows);
 };
 
-/** `/$count` answers a bare number, at most 5,000 (§0 `$count`). */
+/** `/$count` answers a bare number, at most 5,000 (Learn: webapi/compose-http-requests-handle-errors). */
 export function countResponse(n: number): DvResponse {
   return { status: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: String(Math.min(n, MAX_PAGE_SIZE)) };
 }
@@ -71,7 +71,7 @@ function pageResponse(req: DvRequest, ctx: RequestContext, table: TableDef, plan
     start = rows.findIndex((r) => compareTuples(plan.orderBy, r.key, cookie.last) > 0);
     if (start < 0) start = rows.length;
   }
-  // §0: $top is ignored when odata.maxpagesize is present; without it $top caps the result and there is no next page.
+  // Learn: webapi/query/page-results: $top is ignored when odata.maxpagesize is present; without it $top caps the result and there is no next page.
   const usingTop = prefs.maxPageSize === undefined && plan.top !== undefined;
   const pageSize = usingTop ? Math.min(plan.top!, MAX_PAGE_SIZE) : prefs.maxPageSize ?? MAX_PAGE_SIZE;
   const page = rows.slice(start, start + pageSize);

@@ -1,5 +1,5 @@
 /**
- * Tokens of an OData `$filter` expression (the subset Dataverse documents, dataverse-web-api.md §0,
+ * Tokens of an OData `$filter` expression (the subset Dataverse documents, Learn: webapi/query/filter-rows,
  * filter-rows). Positions are kept so syntax errors can say where the expression broke.
  */
 import { DvError } from '../errors';
@@ -12,7 +12,7 @@ export type Token =
   | { t: 'datetime'; v: string; pos: number }
   | { t: '(' | ')' | ','; pos: number };
 
-/** OData syntax error in a query option. 0x80060888 is the code Dataverse's OData layer uses for query syntax [U: not in the reference]. */
+/** OData syntax error in a query option. 0x80060888 is the code Dataverse's OData layer uses for query syntax [U: not documented]. */
 export function querySyntaxError(option: string, text: string, pos: number, detail: string): DvError {
   return new DvError(400, '0x80060888', `Syntax error at position ${pos} in '${text}' (${option}): ${detail}`);
 }

@@ -18,7 +18,7 @@ export interface QueryPlan {
   skipToken?: string;
 }
 
-/** [U] Dataverse rejects $skip (§0 Paging); the code is the OData query-option code 0x80060888 seen in real answers, not in the reference. */
+/** [U] Dataverse rejects $skip (Learn: webapi/query/page-results); the code is the OData query-option code 0x80060888 seen in real answers, not documented. */
 export function rejectSkip(query: URLSearchParams): void {
   if (query.has('$skip')) {
     throw new DvError(400, '0x80060888', 'The query parameter $skip is not supported. Page with Prefer: odata.maxpagesize and follow @odata.nextLink.');

@@ -1,5 +1,5 @@
 /**
- * The `$skiptoken` paging cookie (dataverse-web-api.md §0 Paging): an XML element
+ * The `$skiptoken` paging cookie (Learn: webapi/query/page-results): an XML element
  * `<cookie pagenumber="2" pagingcookie="<url-encoded inner cookie>" istracking="False" />`
  * whose inner cookie holds, per sort column, the last value of the previous page. Resuming
  * after that key (keyset paging) keeps pages exact even when rows are added or deleted between calls.
@@ -46,7 +46,7 @@ export function encodeSkipToken(keys: SortKey[], cookie: PagingCookie): string {
   return `<cookie pagenumber="${cookie.pageNumber}" pagingcookie="${encodeURIComponent(inner)}" istracking="${cookie.tracking ? 'True' : 'False'}" />`;
 }
 
-/** [U] Dataverse's answer to an edited or foreign skiptoken is not in the reference; we answer 400 InvalidArgument naming the problem. */
+/** [U] Dataverse's answer to an edited or foreign skiptoken is not documented; we answer 400 InvalidArgument naming the problem. */
 function badToken(why: string): DvError {
   return new DvError(400, '0x80040203', `The $skiptoken is not valid (${why}). Use the @odata.nextLink exactly as returned, with the same $select, $filter and $orderby.`);
 }

@@ -1,6 +1,6 @@
 /**
  * Web API property names of a table as queries see them: plain columns by logical name, lookups
- * only as the read-only `_<column>_value` property (dataverse-web-api.md §3).
+ * only as the read-only `_<column>_value` property (Learn: use-alternate-key-reference-record).
  */
 import { dvErrors, type DvError } from '../errors';
 import type { ColumnDef, TableDef } from '../schema/model';
@@ -14,7 +14,7 @@ export interface PropertyRef {
   lookup: boolean;
 }
 
-/** §0 / §10.3: an unknown property in $select, $filter or $orderby. */
+/** https://learn.microsoft.com/troubleshoot/power-platform/power-apps/dataverse/web-api-client-errors: an unknown property in $select, $filter or $orderby. */
 export function unknownProperty(table: TableDef, name: string): DvError {
   return dvErrors.unknownSelectProperty(name, table.logicalName);
 }

@@ -1,6 +1,6 @@
 /**
  * Turn a create/update JSON body into typed column values and lookup binds
- * (dataverse-web-api.md §0 unknown property, §3 @odata.bind and navigation-property names).
+ * (unknown property: https://learn.microsoft.com/troubleshoot/power-platform/power-apps/dataverse/web-api-client-errors; @odata.bind and navigation-property names: Learn: webapi/associate-disassociate-entities-using-web-api).
  */
 import { dvErrors } from '../errors';
 import type { NavigationDef, TableDef } from '../schema/model';

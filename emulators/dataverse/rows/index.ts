@@ -1,5 +1,5 @@
 /**
- * Single-row operations (dataverse-web-api.md §0, §1, §8): POST create, GET by id or alternate
+ * Single-row operations (Learn: webapi/create-entity-web-api, use-upsert-insert-update-record, webapi/perform-conditional-operations-using-web-api): POST create, GET by id or alternate
  * key, PATCH upsert/update/create-only, DELETE. Collection GETs are left to the query handler.
  */
 import { charge } from '../cost';
@@ -34,7 +34,7 @@ function entityUrl(ctx: RequestContext, table: TableDef, key: ResolvedKey | stri
   return `${ctx.baseUrl}${table.entitySetName}(${text})`;
 }
 
-/** One row as Dataverse returns it: lookup and FormattedValue annotations only when `Prefer: odata.include-annotations` asks (§9). */
+/** One row as Dataverse returns it: lookup and FormattedValue annotations only when `Prefer: odata.include-annotations` asks (Learn: webapi/compose-http-requests-handle-errors). */
 function entityBody(ctx: RequestContext, table: TableDef, row: Row, select: string[] | undefined, prefs: Preferences): string {
   return JSON.stringify({ '@odata.context': entityContext(ctx.baseUrl, table, select), ...renderRow(ctx.env, table, row, { select, expand: [], prefs }) });
 }
@@ -77,7 +77,7 @@ async function read(req: DvRequest, ctx: RequestContext, table: TableDef, key: R
   const row = findRow(ctx.env, table, key);
   if (!row) throw notFound(table, key);
   const prefs = parsePrefer(req.headers.prefer);
-  // §8: conditional GET → 304, never with include-annotations.
+  // Learn: webapi/perform-conditional-operations-using-web-api: conditional GET → 304, never with include-annotations.
   if (req.headers['if-none-match'] === etagOf(row) && prefs.includeAnnotations === undefined) {
     return { status: 304, headers: { etag: etagOf(row) } };
   }
@@ -88,7 +88,7 @@ async function read(req: DvRequest, ctx: RequestContext, table: TableDef, key: R
   };
 }
 
-/** §8: If-Match: W/"n" must equal the row's etag. */
+/** Learn: webapi/perform-conditional-operations-using-web-api: If-Match: W/"n" must equal the row's etag. */
 function checkIfMatch(req: DvRequest, row: Row): void {
   const ifMatch = req.headers['if-match'];
   if (ifMatch && ifMatch !== '*' && !ifMatch.split(',').map((s) => s.trim()).includes(etagOf(row))) throw dvErrors.versionMismatch();
@@ -100,8 +100,8 @@ async function upsert(req: DvRequest, ctx: RequestContext, table: TableDef, key:
   const ifNoneMatch = req.headers['if-none-match'];
   const createOnly = ifNoneMatch === '*';
   const existing = findRow(ctx.env, table, key);
-  if (existing && createOnly) throw dvErrors.alreadyExists(); // §1.1
-  if (!existing && ifMatch) throw notFound(table, key); // §1.1 update-only
+  if (existing && createOnly) throw dvErrors.alreadyExists(); // Learn: webapi/perform-conditional-operations-using-web-api
+  if (!existing && ifMatch) throw notFound(table, key); // update-only, Learn: webapi/perform-conditional-operations-using-web-api
   if (existing) checkIfMatch(req, existing);
   const parsed = parseBody(ctx.env, table, parseJsonObject(table, req.body));
   parseSelect(table, req.query.get('$select'));
@@ -115,11 +115,11 @@ async function upsert(req: DvRequest, ctx: RequestContext, table: TableDef, key:
       if (bodyId !== undefined && bodyId !== id) {
         throw dvErrors.invalidArgument(`Entity Id must be the same as the value set in property bag. The URL addresses ${id} but the body sets ${table.primaryId} to ${String(bodyId)}.`);
       }
-      // §1.2: a key column in the body that is also in the URL key is dropped on update.
+      // Learn: use-upsert-insert-update-record: a key column in the body that is also in the URL key is dropped on update.
       const changes = { ...parsed.values };
       for (const col of Object.keys(keyValues)) delete changes[col];
       if (elastic && !ifMatch) {
-        // §1.1: elastic upsert overwrites the whole stored record and fires no Create/Update.
+        // Learn: use-upsert-insert-update-record: elastic upsert overwrites the whole stored record and fires no Create/Update.
         const r = ctx.env.update(ctx, table.logicalName, id, { ...keyValues, ...changes }, 'Upsert', true);
         return { row: r, created: false };
       }
@@ -127,7 +127,7 @@ async function upsert(req: DvRequest, ctx: RequestContext, table: TableDef, key:
       applyCollectionBinds(ctx.env, ctx, table, id, parsed.collectionBinds);
       return { row: r, created: false };
     }
-    // §1.2: on create, key values in the body win; missing ones are copied from the URL.
+    // Learn: use-upsert-insert-update-record: on create, key values in the body win; missing ones are copied from the URL.
     const r = ctx.env.create(ctx, table.logicalName, { ...keyValues, ...parsed.values }, elastic && !createOnly ? 'Upsert' : 'Create');
     applyCollectionBinds(ctx.env, ctx, table, String(r[table.primaryId]), parsed.collectionBinds);
     return { row: r, created: true };

@@ -1,5 +1,5 @@
 /**
- * `$ref` associate / disassociate (dataverse-web-api.md §3): POST or DELETE on collection-valued
+ * `$ref` associate / disassociate (Learn: webapi/associate-disassociate-entities-using-web-api): POST or DELETE on collection-valued
  * navigation properties (1:N and N:N), PUT or DELETE on single-valued ones. All answer 204.
  */
 import { charge } from '../cost';

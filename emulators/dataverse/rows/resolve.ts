@@ -1,6 +1,6 @@
 /**
  * Resolve URL keys to rows: GUID, `<primaryid>=<guid>`, alternate keys (single, composite,
- * `_lookup_value=<guid>`), per dataverse-web-api.md §1.3 and §2.
+ * `_lookup_value=<guid>`), per Learn: use-alternate-key-reference-record, define-alternate-keys-entity.
  */
 import { DvError, dvErrors } from '../errors';
 import { parsePath, formatKeyLiteral, referencePath, type KeyLiteral, type ParsedKey } from '../path';
@@ -12,7 +12,7 @@ export type ResolvedKey =
   | { kind: 'id'; id: string }
   | { kind: 'alternate'; key: KeyDef; values: Row; /** canonical `name=value,…` text for OData-EntityId */ text: string };
 
-/** Characters that break key addressing (§1.3, [S-ALTDEF]). */
+/** Characters that break key addressing (Learn: define-alternate-keys-entity). */
 const FORBIDDEN = /[/<>*%&:\\?+]/;
 
 function literalFor(table: TableDef, col: ColumnDef, lit: KeyLiteral, keyName: string): ColumnValue {

@@ -29,10 +29,10 @@ export interface EnvironmentState {
 }
 
 
-/** Dataverse's default change retention, `ExpireChangeTrackingInDays` = 7 (dataverse-web-api.md §7). */
+/** Dataverse's default change retention, `ExpireChangeTrackingInDays` = 7 (Learn: use-change-tracking-synchronize-data-external-systems). */
 export const DEFAULT_CHANGE_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
 
-/** State columns: an Update that sets only these is a status change, which webhooks see as SetState (dataverse-webhooks.md §4). */
+/** State columns: an Update that sets only these is a status change, which webhooks see as SetState (fixture 7 in test/fixtures/dataverse-webhook). */
 const STATE_COLUMNS = new Set(['statecode', 'statuscode']);
 /** Dataverse datetimes are UTC to the second: 2024-01-02T03:04:05Z. Memoized: a bulk request stamps thousands of rows with one ctx.now. */
 let lastStamp = { ms: NaN, text: '' };
@@ -55,7 +55,7 @@ export class Environment {
   private openTx = new Set<Transaction>();
   /** How long change-log entries (and delta tokens) stay usable, real ms. */
   changeRetentionMs = DEFAULT_CHANGE_RETENTION_MS;
-  /** `$batch` bodies with bare LF answer 400 0x80048d19 when true (dataverse-web-api.md §4.1). */
+  /** `$batch` bodies with bare LF answer 400 0x80048d19 when true (https://learn.microsoft.com/troubleshoot/power-platform/power-apps/dataverse/web-api-client-errors). */
   strictBatchLineEndings = false;
 
   constructor(readonly info: EnvironmentInfo, readonly schema: Schema) {
@@ -236,7 +236,7 @@ export class Environment {
   }
 
   // ---- operator ----
-  /** Set a key's index status; activating fails (status Failed) when rows duplicate it (§2). */
+  /** Set a key's index status; activating fails (status Failed) when rows duplicate it (Learn: define-alternate-keys-entity). */
   setKeyStatus(table: string, keyName: string, status: KeyDef['status']): KeyDef['status'] {
     const key = this.mustTable(table).keys.find((k) => k.name === keyName);
     if (!key) throw new DvError(404, '0x80060890', `Table '${table}' has no alternate key named '${keyName}'.`);

@@ -1,4 +1,4 @@
-/** Alternate-key indexes. String values match case-insensitively (SQL collation, dataverse-web-api.md §1.3 [U]). */
+/** Alternate-key indexes. String values match case-insensitively (SQL collation as for filters, Learn: webapi/query/filter-rows; [U] for keys). */
 import type { KeyDef, TableDef } from '../schema/model';
 import type { ColumnValue, Row } from '../types';
 
@@ -69,7 +69,7 @@ export class KeyIndex {
     return undefined;
   }
 
-  /** True when some key value is shared by several rows (activating that key would fail, §2). */
+  /** True when some key value is shared by several rows (activating that key would fail, Learn: define-alternate-keys-entity). */
   hasDuplicates(key: KeyDef): boolean {
     for (const ids of this.byKey.get(key.name)!.values()) if (ids.size > 1) return true;
     return false;

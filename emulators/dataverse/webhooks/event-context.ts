@@ -1,7 +1,7 @@
 /**
  * One committed write (A's WriteEvent) + one step registration → the RemoteExecutionContext input:
- * Targets per message (§4), registered images and the automatic AsynchronousStepPrimaryName image
- * (§5), users' Entra object ids, shared variables from the request.
+ * Targets per message (Learn: use-webhooks), registered images and the automatic AsynchronousStepPrimaryName image
+ * (fixtures 1, 5, 7 and 8), users' Entra object ids, shared variables from the request.
  */
 import type { TableDef } from '../schema/model';
 import type { Environment } from '../store/environment';
@@ -101,7 +101,7 @@ export function contextForEvent(env: Environment, event: WriteEvent, step: StepR
   const postImages: Array<[string, XrmEntity]> = [];
   for (const image of step.images) {
     const pick = (row: Row): XrmEntity => entityFromRow(table, row, image.attributes.length ? image.attributes : rowColumns(row), imageOptions);
-    // No pre image on Create, no post image on Delete, post images only at stage 40 (§4 Images).
+    // No pre image on Create, no post image on Delete, post images only at stage 40 (Learn: register-plug-in, "Define entity images").
     if (image.imageType !== 1 && event.preImage && message !== 'Create') preImages.push([image.alias, pick(event.preImage)]);
     if (image.imageType !== 0 && event.postImage && message !== 'Delete' && step.stage === 40) postImages.push([image.alias, pick(event.postImage)]);
   }

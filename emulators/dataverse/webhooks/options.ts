@@ -4,11 +4,11 @@ import { z } from 'zod';
 export const webhookOptionsSchema = z.object({
   /** Multiplies the timeout and the retry delay. Unset: the timeScale of the write's request (RequestContext.timeScale). */
   timeScale: z.number().positive().optional(),
-  /** Dataverse gives up on an endpoint after 60 s (dataverse-webhooks.md §6). */
+  /** Dataverse gives up on an endpoint after 60 s (Learn: use-webhooks). */
   timeoutMs: z.number().positive().default(60_000),
   /** Wait before the single retry of a 502/503/504 (undocumented; model ms). */
   retryDelayMs: z.number().min(0).default(1_000),
-  /** The server's time zone, minutes east of UTC: async OperationCreatedOn carries it (§3 quirk). */
+  /** The server's time zone, minutes east of UTC: async OperationCreatedOn carries it (fixtures 1, 7 and 8). */
   serverUtcOffsetMinutes: z.number().int().min(-14 * 60).max(14 * 60).default(0),
   /** The calling users' time zone for FormattedValues dates. */
   userUtcOffsetMinutes: z.number().int().min(-14 * 60).max(14 * 60).default(0),

@@ -93,7 +93,7 @@ export class EnvironmentWebhooks {
     const message = contextMessage(event);
     if (!message || !this.env.table(event.table)) return [];
     const bypass = (event.bypassBusinessLogicExecution ?? '').toLowerCase();
-    // BypassCustomPluginExecution and CustomSync skip sync custom steps; CustomAsync skips async ones (dataverse-web-api.md, bypass options).
+    // BypassCustomPluginExecution and CustomSync skip sync custom steps; CustomAsync skips async ones (Learn: bypass-custom-business-logic).
     if (mode === 0 && (event.bypassCustomPluginExecution || bypass.includes('customsync'))) return [];
     if (mode === 1 && bypass.includes('customasync')) return [];
     const skipIds = new Set(this.extrasOf(event).bypassStepIds);
@@ -148,7 +148,7 @@ export class EnvironmentWebhooks {
         const a = await this.deliver(event, step, randomUUID());
         if (!ok(a.status)) {
           const why = a.status !== undefined ? `answered HTTP ${a.status}` : `failed: ${a.error}`;
-          // A failing sync step surfaces like a failing plug-in: 400 0x80040265 (dataverse-web-api.md §10).
+          // A failing sync step surfaces like a failing plug-in: 400 0x80040265 (Learn: webapi/compose-http-requests-handle-errors).
           throw new DvError(400, '0x80040265', `The synchronous webhook step '${step.name}' (${a.url}) ${why}, so the ${event.message} of ${event.table} ${event.id} was rolled back. Make the endpoint answer 2xx within ${Math.round(this.options.timeoutMs / 1000)} s, or disable the step (statecode 1).`);
         }
       }
@@ -177,7 +177,7 @@ export class EnvironmentWebhooks {
       job.statuscode = ok(a.status) ? 30 : 31;
       if (!ok(a.status)) job.error = a.status !== undefined ? `HTTP ${a.status}` : a.error;
       job.completedon = new Date().toISOString();
-      // asyncautodelete removes the system job once it succeeded (dataverse-webhooks.md §6).
+      // asyncautodelete removes the system job once it succeeded (Learn: register-web-hook).
       if (job.statuscode === 30 && step.asyncAutoDelete) this.jobs.splice(this.jobs.indexOf(job), 1);
     } catch (e) {
       job.statuscode = 31;

@@ -1,6 +1,6 @@
 /**
  * RemoteExecutionContext serializer: the JSON body Dataverse POSTs to a webhook
- * (dataverse-webhooks.md §2–§5), built from already-converted SDK values (see entity.ts).
+ * (Learn: use-webhooks; fixtures in test/fixtures/dataverse-webhook), built from already-converted SDK values (see entity.ts).
  * Top-level keys are PascalCase in DataContract (alphabetical) order; collections are key/value
  * arrays; dates are `/Date(ms)/`. Sync and async payloads differ where the fixtures differ:
  * IsInTransaction, OperationCreatedOn precision/offset, OwningExtension.Name, the parent's step.
@@ -44,7 +44,7 @@ export interface ExecutionContextInput {
   operationTime: Date;
   /** When the sync step ran (its OperationCreatedOn, a few ms after the core operation). */
   stepTime: Date;
-  /** The server's time zone: async OperationCreatedOn carries it as an offset (§3 quirk). */
+  /** The server's time zone: async OperationCreatedOn carries it as an offset (fixtures 1, 7 and 8). */
   serverUtcOffsetMinutes: number;
   depth: number;
   tag?: string;
@@ -55,7 +55,7 @@ export interface ExecutionContextInput {
 }
 
 export interface SerializeOptions {
-  /** Over the size limit: drop ParentContext, InputParameters and both image lists (§6 Size). */
+  /** Over the size limit: drop ParentContext, InputParameters and both image lists (Learn: use-webhooks, 256 KB). */
   stripped?: boolean;
 }
 

@@ -1,5 +1,5 @@
 /**
- * The registration tables a registration tool writes through the Web API (dataverse-webhooks.md §8),
+ * The registration tables a registration tool writes through the Web API (Learn: register-web-hook),
  * added to every environment's schema through `extraTables`. Column choices carry the documented
  * values; `authvalue` is stored outside the row because Dataverse never returns it (IsValidForRead = False).
  */

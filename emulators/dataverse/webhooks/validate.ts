@@ -1,7 +1,7 @@
 /**
  * Validation of registration writes, before the generic row handler stores them: what Dataverse
  * checks on serviceendpoint / sdkmessageprocessingstep / sdkmessageprocessingstepimage rows
- * (dataverse-webhooks.md §8). Binds are resolved with the row code's own parser, so a missing
+ * (Learn: register-web-hook, reference/entities/sdkmessageprocessingstep). Binds are resolved with the row code's own parser, so a missing
  * sdkmessage / filter / endpoint answers the documented 404 0x80040217.
  */
 import { randomUUID } from 'node:crypto';

@@ -1,6 +1,6 @@
 import { classify, DataverseError } from '../../../shared/dataverse/errors';
 
-/** Bodies as the reference (§1, §3, §6, §10) quotes them from real responses and Microsoft's docs. */
+/** Bodies as real responses and Microsoft's docs show them (Learn: use-upsert-insert-update-record, webapi/associate-disassociate-entities-using-web-api, api-limits, webapi/compose-http-requests-handle-errors, reference/web-service-error-codes). */
 const body = (code: string, message: string) => ({ error: { code, message } });
 
 describe('classify(response)', () => {

@@ -1,4 +1,4 @@
-/** Conformance of $batch against dataverse-web-api.md §4.1 (request format, limits) and §4.2 (responses, change sets, continue-on-error). */
+/** Conformance of $batch against Learn: webapi/execute-batch-operations-using-web-api (request format, limits, responses, change sets, continue-on-error) and https://learn.microsoft.com/troubleshoot/power-platform/power-apps/dataverse/web-api-client-errors (bare LF). */
 import { startHarness, type Harness } from '../query/harness';
 
 let h: Harness;
@@ -37,7 +37,7 @@ const countAccounts = async (name: string): Promise<number> =>
   (await h.json(await h.call('GET', `accounts?$select=name&$filter=name eq '${name}'`))).value.length;
 
 describe('$batch', () => {
-  it('answers 200 multipart with a new batchresponse boundary, GET and create parts (§4.2)', async () => {
+  it('answers 200 multipart with a new batchresponse boundary, GET and create parts', async () => {
     const { res, text } = await send(batchBody([{ method: 'POST', url: '/api/data/v9.2/accounts', body: { name: 'B1' } }, { method: 'GET', url: `${h.base}accounts?$select=name&$filter=name%20eq%20'B1'` }]));
     expect(res.status).toBe(200);
     const ct = res.headers.get('content-type')!;
@@ -50,7 +50,7 @@ describe('$batch', () => {
     expect(text).toContain('"name":"B1"');
   });
 
-  it('resolves $n Content-ID references inside a change set (§4.1)', async () => {
+  it('resolves $n Content-ID references inside a change set', async () => {
     const { res, text } = await send(batchBody([[
       { method: 'POST', url: 'contacts', body: { fullname: 'Ref Contact' }, contentId: '1' },
       { method: 'POST', url: 'accounts', body: { name: 'RefAcct', 'primarycontactid@odata.bind': '$1' }, contentId: '2' },
@@ -65,7 +65,7 @@ describe('$batch', () => {
     expect(acc['_primarycontactid_value@OData.Community.Display.V1.FormattedValue']).toBe('Ref Contact');
   });
 
-  it('rolls a failed change set back and answers only the failing operation; stops without continue-on-error (§4.2)', async () => {
+  it('rolls a failed change set back and answers only the failing operation; stops without continue-on-error', async () => {
     const { res, text } = await send(batchBody([
       [
         { method: 'POST', url: 'accounts', body: { name: 'Rollback' }, contentId: '1' },
@@ -82,7 +82,7 @@ describe('$batch', () => {
     expect(await countAccounts('AfterFailure')).toBe(0);
   });
 
-  it('keeps going with Prefer: odata.continue-on-error (§4.2)', async () => {
+  it('keeps going with Prefer: odata.continue-on-error', async () => {
     const { res, text } = await send(
       batchBody([
         { method: 'PATCH', url: 'accounts(00000000-0000-0000-0000-000000000001)', body: { name: 'x' } },
@@ -96,12 +96,12 @@ describe('$batch', () => {
     expect(await countAccounts('Continued')).toBe(1);
   });
 
-  it('refers to an undeclared Content-ID with the documented error (§4.1)', async () => {
+  it('refers to an undeclared Content-ID with the documented error', async () => {
     const { text } = await send(batchBody([[{ method: 'PATCH', url: '$9', body: { name: 'x' } }]]));
     expect(text).toContain("Content-ID Reference: '$9' does not exist in the batch context.");
   });
 
-  it('rejects GET in a change set and more than 1,000 operations before running anything (§4.1)', async () => {
+  it('rejects GET in a change set and more than 1,000 operations before running anything', async () => {
     const get = await send(batchBody([[{ method: 'POST', url: 'accounts', body: { name: 'NeverGet' } }, { method: 'GET', url: 'accounts' }]]));
     expect(get.res.status).toBe(400);
     expect(JSON.parse(get.text).error.message).toMatch(/invalid HTTP method 'GET'.*change set/);
@@ -127,7 +127,7 @@ describe('$batch', () => {
     expect(JSON.parse(badLine.text).error.message).toMatch(/request line 'GET accounts' is not valid/);
   });
 
-  it('bare LF works by default and fails with 0x80048d19 in strict mode (§4.1)', async () => {
+  it('bare LF works by default and fails with 0x80048d19 in strict mode', async () => {
     const lf = batchBody([{ method: 'POST', url: 'accounts', body: { name: 'LfOk' } }]).replace(/\r\n/g, '\n');
     expect((await send(lf)).res.status).toBe(200);
     const { setBatchStrictLineEndings } = await import('../../../../emulators/dataverse/batch/settings');

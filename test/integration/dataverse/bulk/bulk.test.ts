@@ -1,4 +1,4 @@
-/** Conformance of bulk messages against dataverse-web-api.md §5. */
+/** Conformance of bulk messages against Learn: bulk-operations. */
 import { startHarness, type Harness } from '../query/harness';
 
 let h: Harness;
@@ -10,7 +10,7 @@ const bulk = (set: string, message: string, Targets: unknown[], headers: Record<
   h.call('POST', `${set}/Microsoft.Dynamics.CRM.${message}`, { body: { Targets }, headers });
 const byNumber = async (n: string) => (await h.json(await h.call('GET', `accounts?$select=name,accountnumber&$filter=accountnumber eq '${n}'`))).value;
 
-describe('bulk messages (§5)', () => {
+describe('bulk messages', () => {
   it('CreateMultiple answers 200 with Ids in input order', async () => {
     const res = await bulk('accounts', 'CreateMultiple', [acct({ name: 'C1', accountnumber: 'CM-1' }), acct({ name: 'C2', accountnumber: 'CM-2' })]);
     expect(res.status).toBe(200);

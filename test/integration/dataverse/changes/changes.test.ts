@@ -1,4 +1,4 @@
-/** Conformance of change tracking against dataverse-web-api.md §7. */
+/** Conformance of change tracking against Learn: use-change-tracking-synchronize-data-external-systems. */
 import { setChangeTrackingRetention } from '../../../../emulators/dataverse/changes/retention';
 import { startHarness, type Harness } from '../query/harness';
 
@@ -12,7 +12,7 @@ const create = async (name: string): Promise<string> => {
   return /\(([^)]+)\)$/.exec(res.headers.get('odata-entityid')!)![1];
 };
 
-describe('change tracking (§7)', () => {
+describe('change tracking', () => {
   it('returns all rows and a delta link, then new/changed rows followed by deletions', async () => {
     const a = await create('T-a');
     const b = await create('T-b');

@@ -9,7 +9,7 @@ beforeAll(async () => {
 });
 afterAll(() => dv.close());
 
-describe('@odata.bind (dataverse-web-api.md §3)', () => {
+describe('@odata.bind (Learn: webapi/associate-disassociate-entities-using-web-api)', () => {
   it('binds a polymorphic lookup by GUID and by alternate key and reads it back as _x_value', async () => {
     const acc = idFromEntityId((await api.post('accounts', { name: 'A', accountnumber: 'BIND-1' })).headers);
     const c1 = await api.post('contacts?$select=_parentcustomerid_value', { lastname: 'One', 'parentcustomerid_account@odata.bind': `/accounts(${acc})` }, { prefer: 'return=representation' });
@@ -55,7 +55,7 @@ describe('@odata.bind (dataverse-web-api.md §3)', () => {
   });
 });
 
-describe('$ref associate / disassociate (§3)', () => {
+describe('$ref associate / disassociate', () => {
   it('links and unlinks N:N rows; 1:N through the collection side sets the lookup', async () => {
     const acc = idFromEntityId((await api.post('accounts', { name: 'N' })).headers);
     const lead = idFromEntityId((await api.post('leads', { fullname: 'L' })).headers);
@@ -90,7 +90,7 @@ describe('$ref associate / disassociate (§3)', () => {
   });
 });
 
-describe('EntityDefinitions (§2)', () => {
+describe('EntityDefinitions (Learn: define-alternate-keys-entity)', () => {
   it('lists LogicalName and EntitySetName, and one table with its Keys and index status', async () => {
     const list = await api.get('EntityDefinitions?$select=LogicalName,EntitySetName');
     expect(list.json!.value).toContainEqual({ LogicalName: 'contact', EntitySetName: 'contacts' });

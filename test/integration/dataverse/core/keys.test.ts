@@ -4,7 +4,7 @@ import path from 'node:path';
 import { client, idFromEntityId, start } from './helpers';
 import type { DataverseEmulator } from '../../../../emulators/dataverse';
 
-// A schema with composite, integer and lookup alternate keys (dataverse-web-api.md §1.3).
+// A schema with composite, integer and lookup alternate keys (Learn: use-alternate-key-reference-record).
 const schema = {
   environments: [{ name: 'keys' }],
   tables: [
@@ -32,7 +32,7 @@ beforeAll(async () => {
 });
 afterAll(() => dv.close());
 
-it('upserts by a composite integer key and echoes it in OData-EntityId (§1.1)', async () => {
+it('upserts by a composite integer key and echoes it in OData-EntityId (Learn: use-upsert-insert-update-record)', async () => {
   const r = await api.patch('example_records(example_key1=2,example_key2=2)', { name: 'two' });
   expect(r.status).toBe(204);
   expect(r.headers.get('odata-entityid')).toBe(`${dv.url('keys')}example_records(example_key1=2,example_key2=2)`);
@@ -42,7 +42,7 @@ it('upserts by a composite integer key and echoes it in OData-EntityId (§1.1)',
   expect((await api.get("example_records(example_key1='2',example_key2=2)")).status).toBe(400);
 });
 
-it('addresses a key that includes a lookup with _x_value=<guid> (§1.3)', async () => {
+it('addresses a key that includes a lookup with _x_value=<guid> (Learn: use-alternate-key-reference-record)', async () => {
   const acc = idFromEntityId((await api.post('accounts', { name: 'a' })).headers);
   const path1 = `example_records(_example_accountid_value=${acc},example_code='C-1')`;
   expect((await api.patch(path1, { name: 'linked' })).status).toBe(204);
@@ -50,7 +50,7 @@ it('addresses a key that includes a lookup with _x_value=<guid> (§1.3)', async 
   expect(got.json).toMatchObject({ name: 'linked', _example_accountid_value: acc });
 });
 
-it('refuses key values containing characters that break key addressing (§1.3)', async () => {
+it('refuses key values containing characters that break key addressing (Learn: define-alternate-keys-entity)', async () => {
   const acc = idFromEntityId((await api.post('accounts', { name: 'b' })).headers);
   const r = await api.get(`example_records(_example_accountid_value=${acc},example_code='a${encodeURIComponent('/')}b')`);
   expect(r.status).toBe(400);

@@ -1,6 +1,6 @@
 import { client, start } from './helpers';
 
-// dataverse-web-api.md §6.1: service protection per user; §4.3 / §6.1 headers on every response.
+// Learn: api-limits: service protection per user, and the headers on every response (Learn: send-parallel-requests for x-ms-dop-hint).
 describe('service protection limits', () => {
   it('trips the concurrency limit at once beyond 52 in flight (0x80072326 + Retry-After); a second user is unaffected', async () => {
     // Each request holds its slot ~3 s so 100 parallel requests surely overlap on a busy machine.

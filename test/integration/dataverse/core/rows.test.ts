@@ -10,7 +10,7 @@ beforeAll(async () => {
 afterAll(() => dv.close());
 beforeEach(() => fetch(`${dv.operatorUrl}reset`, { method: 'POST' }));
 
-describe('create (dataverse-web-api.md §0)', () => {
+describe('create (Learn: webapi/create-entity-web-api)', () => {
   it('POST answers 204 with OData-EntityId and OData-Version', async () => {
     const r = await api.post('accounts', { name: 'Contoso' });
     expect(r.status).toBe(204);
@@ -31,7 +31,7 @@ describe('create (dataverse-web-api.md §0)', () => {
     expect(r.json).toMatchObject({ name: 'Fabrikam', accountid: expect.any(String) });
   });
 
-  it('rejects an unknown property, a wrong type and a too-long string with the documented 400s (§0, §10.3)', async () => {
+  it('rejects an unknown property, a wrong type and a too-long string with the documented 400s (https://learn.microsoft.com/troubleshoot/power-platform/power-apps/dataverse/web-api-client-errors)', async () => {
     const unknown = await api.post('accounts', { Name: 'x' });
     expect(unknown.status).toBe(400);
     expect(unknown.json!.error.message).toContain("Invalid property 'Name' was found in entity 'Microsoft.Dynamics.CRM.account'");
@@ -47,7 +47,7 @@ describe('create (dataverse-web-api.md §0)', () => {
     expect((await api.get("accounts(accountnumber='x')")).status).toBe(404);
   });
 
-  it('answers 404 with an empty code for a method the resource does not support (§0)', async () => {
+  it('answers 404 with an empty code for a method the resource does not support (https://learn.microsoft.com/troubleshoot/power-platform/power-apps/dataverse/web-api-client-errors)', async () => {
     const id = idFromEntityId((await api.post('accounts', { name: 'x' })).headers);
     const r = await api.put(`accounts(${id})`, { name: 'y' });
     expect(r.status).toBe(404);
@@ -61,7 +61,7 @@ describe('create (dataverse-web-api.md §0)', () => {
   });
 });
 
-describe('read by id and alternate key (§1.3)', () => {
+describe('read by id and alternate key (Learn: use-alternate-key-reference-record)', () => {
   it('finds rows by GUID, <primaryid>=GUID and an alternate key with a doubled quote', async () => {
     const r = await api.post('accounts', { name: 'Irish', accountnumber: "O'Brien-1" });
     const id = idFromEntityId(r.headers);
@@ -94,7 +94,7 @@ describe('read by id and alternate key (§1.3)', () => {
     expect(got.json!.error).toEqual({ code: '0x0', message: "Could not find a property named 'Name' on type 'Microsoft.Dynamics.CRM.account'." });
   });
 
-  it('conditional GET with the current etag answers 304 (§8)', async () => {
+  it('conditional GET with the current etag answers 304 (Learn: webapi/perform-conditional-operations-using-web-api)', async () => {
     const r = await api.post('accounts', { name: 'a' });
     const path = `accounts(${idFromEntityId(r.headers)})`;
     const first = await api.get(path);
@@ -105,7 +105,7 @@ describe('read by id and alternate key (§1.3)', () => {
   });
 });
 
-describe('upsert (§1.1, §1.2)', () => {
+describe('upsert (Learn: use-upsert-insert-update-record)', () => {
   it('answers 204 for create and for update and echoes the alternate-key URL', async () => {
     const path = "accounts(accountnumber='A-1')";
     const created = await api.patch(path, { name: 'one' });
@@ -144,7 +144,7 @@ describe('upsert (§1.1, §1.2)', () => {
     expect((await api.get("accounts(accountnumber='B-1')?$select=name")).json!.name).toBe('orig');
   });
 
-  it('If-Match with a stale etag answers 412 0x80060882 (§8)', async () => {
+  it('If-Match with a stale etag answers 412 0x80060882 (Learn: webapi/perform-conditional-operations-using-web-api)', async () => {
     await api.patch("accounts(accountnumber='E-1')", { name: 'v1' });
     const v1 = (await api.get("accounts(accountnumber='E-1')")).json!['@odata.etag'];
     const ok = await api.patch("accounts(accountnumber='E-1')", { name: 'v2' }, { 'if-match': v1 });
@@ -154,7 +154,7 @@ describe('upsert (§1.1, §1.2)', () => {
     expect(stale.json!.error).toEqual({ code: '0x80060882', message: "The version of the existing record doesn't match the RowVersion property provided." });
   });
 
-  it('key columns in the body win on create and are dropped on update (§1.2)', async () => {
+  it('key columns in the body win on create and are dropped on update', async () => {
     await api.patch("accounts(accountnumber='URL-1')", { name: 'n', accountnumber: 'BODY-1' });
     expect((await api.get("accounts(accountnumber='BODY-1')")).status).toBe(200);
     expect((await api.get("accounts(accountnumber='URL-1')")).status).toBe(404);
@@ -163,7 +163,7 @@ describe('upsert (§1.1, §1.2)', () => {
     expect((await api.get("accounts(accountnumber='OTHER')")).status).toBe(404);
   });
 
-  it('a duplicate alternate-key value answers 412 0x80060892 (§2)', async () => {
+  it('a duplicate alternate-key value answers 412 0x80060892 (Learn: reference/web-service-error-codes)', async () => {
     await api.post('accounts', { name: 'a', accountnumber: 'DUP' });
     const r = await api.post('accounts', { name: 'b', accountnumber: 'dup' });
     expect(r.status).toBe(412);
@@ -171,7 +171,7 @@ describe('upsert (§1.1, §1.2)', () => {
     expect(r.json!.error.message).toContain('Entity Key dvs_accountnumber_key violated');
   });
 
-  it('a Pending alternate key is refused with 400 until it is Active (§2)', async () => {
+  it('a Pending alternate key is refused with 400 until it is Active (Learn: define-alternate-keys-entity)', async () => {
     const set = (status: string) => fetch(`${dv.operatorUrl}environments/target/tables/account/keys/dvs_accountnumber_key`, { method: 'PUT', body: JSON.stringify({ status }) });
     expect((await set('Pending')).status).toBe(200);
     const r = await api.patch("accounts(accountnumber='P-1')", { name: 'x' });
@@ -182,7 +182,7 @@ describe('upsert (§1.1, §1.2)', () => {
   });
 });
 
-describe('delete (§0)', () => {
+describe('delete (Learn: webapi/update-delete-entities-using-web-api)', () => {
   it('answers 204, then 404', async () => {
     const id = idFromEntityId((await api.post('accounts', { name: 'x' })).headers);
     expect((await api.del(`accounts(${id})`)).status).toBe(204);
@@ -192,7 +192,7 @@ describe('delete (§0)', () => {
   });
 });
 
-describe('identity (§11)', () => {
+describe('identity (Learn: authenticate-oauth)', () => {
   it('answers 401 with WWW-Authenticate without a bearer token', async () => {
     const r = await fetch(`${dv.url('target')}accounts`, { method: 'POST', body: '{}' });
     expect(r.status).toBe(401);
@@ -220,7 +220,7 @@ describe('environments', () => {
   });
 });
 
-describe('WhoAmI (§0, §6.1)', () => {
+describe('WhoAmI (Learn: send-parallel-requests)', () => {
   it('GET answers the caller, business unit and organization with x-ms-dop-hint; POST answers 404 with an empty code', async () => {
     const r = await api.get('WhoAmI');
     expect(r.status).toBe(200);

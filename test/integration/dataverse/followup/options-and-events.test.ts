@@ -2,7 +2,7 @@
  * Follow-up items over real HTTP: change-tracking retention and strict batch line endings as
  * emulator options and through PATCH /_emulator/config; webhook timeouts following the request's
  * timeScale; the ParentContext Target of a Create holding exactly the caller's columns; a
- * statecode-only PATCH reaching webhooks as an Update of statecode/statuscode (dataverse-webhooks.md §4).
+ * statecode-only PATCH reaching webhooks as an Update of statecode/statuscode (fixture 7 in test/fixtures/dataverse-webhook).
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -29,7 +29,7 @@ describe('emulator options: change-tracking retention and strict batch line endi
   beforeAll(async () => { dv = await startDataverseEmulator({ port: 0, timeScale: 0.0001, batchStrictLineEndings: true, changeTrackingRetentionMs: 0 }); });
   afterAll(() => dv.close());
 
-  it('strict line endings from the start option refuse bare LF (400 0x80048d19), and PATCH /_emulator/config turns them off (§4.1)', async () => {
+  it('strict line endings from the start option refuse bare LF (400 0x80048d19), and PATCH /_emulator/config turns them off', async () => {
     const refused = await postBatch(dv.url(), LF_BATCH(dv.url()));
     expect(refused.status).toBe(400);
     expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('0x80048d19');
@@ -39,7 +39,7 @@ describe('emulator options: change-tracking retention and strict batch line endi
     expect((await postBatch(dv.url(), LF_BATCH(dv.url()))).status).toBe(200);
   });
 
-  it('retention 0 expires a delta token once its second has passed; PATCH restores a long retention (§7)', async () => {
+  it('retention 0 expires a delta token once its second has passed; PATCH restores a long retention', async () => {
     const api = client(dv.url());
     const first = await api.get('contacts?$select=lastname', { prefer: 'odata.track-changes' });
     const link: string = first.json!['@odata.deltaLink'];
@@ -53,7 +53,7 @@ describe('emulator options: change-tracking retention and strict batch line endi
     expect(ok.status).toBe(200);
   });
 
-  it('reports the remaining execution time in seconds with grouping and two decimals, as live environments do (§6.1)', async () => {
+  it('reports the remaining execution time in seconds with grouping and two decimals, as live environments do', async () => {
     const res = await client(dv.url(), 'fresh-user').post('accounts', { name: 'timing' });
     expect(res.headers.get('x-ms-ratelimit-time-remaining-xrm-requests')).toBe('1,199.96'); // 1,200,000 ms − one 40 ms create
   });

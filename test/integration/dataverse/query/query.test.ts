@@ -1,4 +1,4 @@
-/** Conformance of collection queries against dataverse-web-api.md §0 (paging, $select errors) and §9 (Prefer annotations). */
+/** Conformance of collection queries against Learn: webapi/query/page-results (paging), https://learn.microsoft.com/troubleshoot/power-platform/power-apps/dataverse/web-api-client-errors ($select errors) and Learn: webapi/compose-http-requests-handle-errors (Prefer annotations). */
 import { startHarness, type Harness } from './harness';
 
 let h: Harness;
@@ -33,7 +33,7 @@ async function all(path: string, headers: Record<string, string> = {}): Promise<
   return { rows, pages };
 }
 
-describe('paging (§0 Paging)', () => {
+describe('paging', () => {
   it('pages 5,000 at a time by default and the nextLink carries an XML paging cookie', async () => {
     const first = await h.call('GET', 'accounts?$select=name');
     const body = await h.json(first);
@@ -123,7 +123,7 @@ describe('$filter', () => {
   });
 });
 
-describe('annotations (§9 Prefer odata.include-annotations)', () => {
+describe('annotations (Prefer odata.include-annotations)', () => {
   it('adds formatted values and lookup annotations only when asked', async () => {
     const path = `accounts?$select=name,industrycode,revenue,_primarycontactid_value&$filter=${encodeURIComponent("name eq 'Linked' or numberofemployees eq 3")}&$orderby=name`;
     const plain = await h.json(await h.call('GET', path));

@@ -1,8 +1,9 @@
 /**
  * Conformance with a Web API client written by others against real Dataverse: the npm package
- * `dynamics-web-api` (dataverse-web-api.md §12), used unmodified with its serverUrl pointed at the
+ * `dynamics-web-api` (AleksandrRogov/DynamicsWebApi), used unmodified with its serverUrl pointed at the
  * emulator. Every expectation below is what the library returns against real Dataverse, given the
- * documented wire behaviour (section numbers in each test name).
+ * documented wire behaviour (the documenting Learn page in each test name: `Learn: <slug>` is
+ * https://learn.microsoft.com/power-apps/developer/data-platform/<slug>).
  */
 import { DynamicsWebApi } from 'dynamics-web-api';
 import { startDataverseEmulator, type DataverseEmulator } from '../../../../emulators/dataverse';
@@ -22,7 +23,7 @@ beforeAll(async () => {
   dv = await startDataverseEmulator({ port: 0, timeScale: 0.0001 });
   const config = { serverUrl: serverUrlOf(dv.url('target')), onTokenRefresh: async () => 'third-party-client' };
   api = new DynamicsWebApi(config);
-  // 2.5.0's propagateErrors stops the library from turning upsert 412/404 into null (§12).
+  // 2.5.0's propagateErrors stops the library from turning upsert 412/404 into null (its `src/requests/upsert.ts`).
   strictApi = new DynamicsWebApi({ ...config, propagateErrors: true });
 });
 afterAll(() => dv.close());
@@ -38,7 +39,7 @@ const failure = async (p: Promise<unknown>): Promise<RequestError> => {
 };
 
 describe('dynamics-web-api against the emulator: single rows', () => {
-  it('creates without a body (GUID from OData-EntityId) and with return=representation (§0 Create)', async () => {
+  it('creates without a body (GUID from OData-EntityId) and with return=representation (Learn: webapi/create-entity-web-api)', async () => {
     const id = await api.create<Row, string>({ collection: 'accounts', data: { name: 'DWA plain' } });
     expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
 
@@ -53,7 +54,7 @@ describe('dynamics-web-api against the emulator: single rows', () => {
     expect(read).toMatchObject({ name: 'DWA plain', accountid: id });
   });
 
-  it('retrieves by alternate key, with formatted values when asked (§1.3, §9)', async () => {
+  it('retrieves by alternate key, with formatted values when asked (Learn: use-alternate-key-reference-record)', async () => {
     await api.create<Row>({ collection: 'accounts', data: { name: 'Keyed', accountnumber: 'DWA-K1', numberofemployees: 1500, creditonhold: true } });
     const row = await api.retrieve({
       collection: 'accounts',
@@ -66,7 +67,7 @@ describe('dynamics-web-api against the emulator: single rows', () => {
     expect(row.creditonhold_Formatted).toBe('Yes');
   });
 
-  it('upserts by alternate key: create then update, 204 without a GUID, so the library resolves undefined (§1.1, §12)', async () => {
+  it('upserts by alternate key: create then update, 204 without a GUID, so the library resolves undefined (Learn: use-upsert-insert-update-record)', async () => {
     const created = await api.upsert<Row>({ collection: 'accounts', key: "accountnumber='DWA-U1'", data: { name: 'Upsert v1' } });
     expect(created).toBeUndefined();
     const updated = await api.upsert<Row>({ collection: 'accounts', key: "accountnumber='DWA-U1'", data: { name: 'Upsert v2' } });
@@ -75,7 +76,7 @@ describe('dynamics-web-api against the emulator: single rows', () => {
     expect(rows.value.map((r) => r.name)).toEqual(['Upsert v2']);
   });
 
-  it('upsert with return=representation answers 201 on create and 200 on update with the row (§1.1)', async () => {
+  it('upsert with return=representation answers 201 on create and 200 on update with the row (Learn: use-upsert-insert-update-record)', async () => {
     const first = await api.upsert<Row>({ collection: 'accounts', key: "accountnumber='DWA-U2'", data: { name: 'Rep v1' }, returnRepresentation: true, select: ['name', 'accountnumber'] });
     expect(first).toMatchObject({ name: 'Rep v1', accountnumber: 'DWA-U2' });
     const second = await api.upsert<Row>({ collection: 'accounts', key: "accountnumber='DWA-U2'", data: { name: 'Rep v2' }, returnRepresentation: true, select: ['name'] });
@@ -84,7 +85,7 @@ describe('dynamics-web-api against the emulator: single rows', () => {
     expect(second['@odata.etag']).not.toBe(first['@odata.etag']);
   });
 
-  it('If-None-Match: * is create-only: 412 0x80040237 on an existing row (null from the legacy wrapper) (§1.1)', async () => {
+  it('If-None-Match: * is create-only: 412 0x80040237 on an existing row (null from the legacy wrapper) (Learn: webapi/perform-conditional-operations-using-web-api)', async () => {
     await api.upsert<Row>({ collection: 'accounts', key: "accountnumber='DWA-U3'", data: { name: 'Exists' } });
     await expect(api.upsert<Row>({ collection: 'accounts', key: "accountnumber='DWA-U3'", data: { name: 'Again' }, ifnonematch: '*' })).resolves.toBeNull();
     const err = await failure(strictApi.upsert<Row>({ collection: 'accounts', key: "accountnumber='DWA-U3'", data: { name: 'Again' }, ifnonematch: '*' }));
@@ -95,7 +96,7 @@ describe('dynamics-web-api against the emulator: single rows', () => {
     expect(fresh.name).toBe('New');
   });
 
-  it('If-Match: * is update-only: 404 0x80060891 for a missing alternate key (§1.1)', async () => {
+  it('If-Match: * is update-only: 404 0x80060891 for a missing alternate key (Learn: webapi/perform-conditional-operations-using-web-api)', async () => {
     await expect(api.upsert<Row>({ collection: 'accounts', key: "accountnumber='DWA-none'", data: { name: 'x' }, ifmatch: '*' })).resolves.toBeNull();
     const err = await failure(strictApi.upsert<Row>({ collection: 'accounts', key: "accountnumber='DWA-none'", data: { name: 'x' }, ifmatch: '*' }));
     expect(err.status).toBe(404);
@@ -105,7 +106,7 @@ describe('dynamics-web-api against the emulator: single rows', () => {
     expect(none.value).toEqual([]);
   });
 
-  it('update sends If-Match: * (404 0x80040217 for a missing id), honours an etag (412 0x80060882 when stale), deletes (§1.1, §8)', async () => {
+  it('update sends If-Match: * (404 0x80040217 for a missing id), honours an etag (412 0x80060882 when stale), deletes (Learn: webapi/perform-conditional-operations-using-web-api)', async () => {
     const rep = await api.create<Row>({ collection: 'accounts', data: { name: 'To update' }, returnRepresentation: true, select: ['name'] });
     const id: string = rep.accountid;
     await api.update({ collection: 'accounts', key: id, data: { telephone1: '555-0100' } });
@@ -129,7 +130,7 @@ describe('dynamics-web-api against the emulator: single rows', () => {
     expect(gone.code).toBe('0x80040217');
   });
 
-  it('sets lookups with @odata.bind by GUID and by alternate key, and clears them with null (§3)', async () => {
+  it('sets lookups with @odata.bind by GUID and by alternate key, and clears them with null (Learn: webapi/associate-disassociate-entities-using-web-api)', async () => {
     const accountId = await api.create<Row, string>({ collection: 'accounts', data: { name: 'Parent', accountnumber: 'DWA-P1' } });
     const contact = await api.create<Row>({
       collection: 'contacts',
@@ -161,9 +162,9 @@ describe('dynamics-web-api against the emulator: single rows', () => {
   });
 });
 
-describe('dynamics-web-api against the emulator: $batch (§4)', () => {
+describe('dynamics-web-api against the emulator: $batch (Learn: webapi/execute-batch-operations-using-web-api)', () => {
   it('runs a change set (LF line endings, Content-IDs from 100001, $n references) and a GET outside it', async () => {
-    // One instance per batch, as §12 recommends.
+    // One instance per batch: the library keeps batch state per instance (its `startBatch`/`executeBatch`).
     const batchApi = api.initializeInstance();
     batchApi.startBatch();
     batchApi.create({ collection: 'accounts', data: { name: 'Batch parent' }, contentId: '1' });
@@ -175,13 +176,13 @@ describe('dynamics-web-api against the emulator: $batch (§4)', () => {
     const [parentId, childId, upserted, query] = results;
     expect(parentId).toMatch(/^[0-9a-f-]{36}$/);
     expect(childId).toMatch(/^[0-9a-f-]{36}$/);
-    expect(upserted).toBeUndefined(); // alternate-key OData-EntityId carries no GUID (§1.1)
+    expect(upserted).toBeUndefined(); // alternate-key OData-EntityId carries no GUID (Learn: use-upsert-insert-update-record)
     expect(query.value.map((r: any) => r.name)).toEqual(['Batch parent']);
     const child = await api.retrieve({ collection: 'contacts', key: childId, select: ['_parentcustomerid_value'] });
     expect(child._parentcustomerid_value).toBe(parentId);
   });
 
-  it('rolls back the whole change set when one operation fails, and reports only that failure ([I-pa2843])', async () => {
+  it('rolls back the whole change set when one operation fails, and reports only that failure (MicrosoftDocs/powerapps-docs issue #2843)', async () => {
     const batchApi = api.initializeInstance();
     batchApi.startBatch();
     batchApi.create({ collection: 'accounts', data: { name: 'Rolled back' } });
@@ -211,7 +212,7 @@ describe('dynamics-web-api against the emulator: $batch (§4)', () => {
   });
 });
 
-describe('dynamics-web-api against the emulator: paging and change tracking (§0, §7)', () => {
+describe('dynamics-web-api against the emulator: paging and change tracking (Learn: webapi/query/page-results, use-change-tracking-synchronize-data-external-systems)', () => {
   beforeAll(async () => {
     const batchApi = api.initializeInstance();
     batchApi.startBatch();

@@ -50,7 +50,7 @@ export async function createEndpoint(api: Api, body: Record<string, unknown>): P
   return idOf(r.headers);
 }
 
-/** Message and filter lookups, then the step (dataverse-webhooks.md §8 steps 2–3). */
+/** Message and filter lookups, then the step (Learn: register-web-hook, reference/entities/sdkmessageprocessingstep). */
 export async function createStep(api: Api, endpointId: string, message: string, table: string, extra: Record<string, unknown> = {}): Promise<string> {
   const m = await api.get(`sdkmessages?$select=sdkmessageid&$filter=name eq '${message}'`);
   const messageId = m.json!.value[0].sdkmessageid as string;

@@ -53,7 +53,7 @@ describe('Environment transactions', () => {
     expect(e.changeLog('account').map((c) => c.version)).toEqual([before + 1, before + 2]);
   });
 
-  it('activating a key over duplicate data ends Failed (§2)', () => {
+  it('activating a key over duplicate data ends Failed (Learn: define-alternate-keys-entity)', () => {
     const e = env();
     const ctx = ctxFor(e);
     e.setKeyStatus('account', 'dvs_accountnumber_key', 'Pending');

@@ -1,7 +1,7 @@
 import { formatKeyLiteral, parsePath, referencePath } from '../../../../emulators/dataverse/path';
 import { DvError } from '../../../../emulators/dataverse/errors';
 
-// dataverse-web-api.md §1.3 key syntax and quoting; §3 reference URLs.
+// Key syntax and quoting: Learn: use-alternate-key-reference-record; reference URLs: Learn: webapi/associate-disassociate-entities-using-web-api.
 describe('parsePath', () => {
   it('parses a GUID key, a composite key with doubled quotes, integer keys and $ref', () => {
     expect(parsePath('accounts(00000000-0000-0000-0000-0000000000AB)')).toEqual([

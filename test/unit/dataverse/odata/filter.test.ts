@@ -1,4 +1,4 @@
-/** The $filter parser/evaluator and the paging cookie in isolation (dataverse-web-api.md §0). */
+/** The $filter parser/evaluator and the paging cookie in isolation (Learn: webapi/query/filter-rows, webapi/query/page-results). */
 import { buildSchema } from '../../../../emulators/dataverse/schema/model';
 import { schemaFileSchema } from '../../../../emulators/dataverse/schema/spec';
 import { parseFilter } from '../../../../emulators/dataverse/query/filter-parser';
