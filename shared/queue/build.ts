@@ -3,6 +3,7 @@
  */
 import { CHANGE_MESSAGE_VERSION, type ChangeMessage } from '../model/change-message';
 import type { SourceRow } from '../model/source-value';
+import { carryColumns } from '../routes/columns';
 import type { Route } from '../routes/schema';
 import type { ChangeEvent } from '../webhook/normalise';
 import { changeMessageId, orderingBucket, sessionIdFor } from './ordering';
@@ -14,13 +15,6 @@ export interface BuildOptions {
 }
 
 const ZERO_GUID = '00000000-0000-0000-0000-000000000000';
-
-function selectColumns(values: SourceRow, columns: string[]): SourceRow {
-  if (columns.length === 0) return values;
-  const out: SourceRow = {};
-  for (const c of columns) if (c in values) out[c] = values[c];
-  return out;
-}
 
 function envelope(body: ChangeMessage, route: Route, messageId: string, rowKey: string, o: BuildOptions): OutgoingChange {
   const bucket = orderingBucket(route.target.environment, route.target.table, rowKey, o.sessionBuckets);
@@ -56,7 +50,8 @@ export function webhookChange(event: ChangeEvent, route: Route, environment: str
     operation: event.operation,
     source,
     version,
-    values: selectColumns(event.values, route.source.selectColumns),
+    // selectColumns plus the primary id and every column mappings, keys and lookups read (shared/routes/columns.ts).
+    values: carryColumns(event.values, route),
     receivedAt: o.receivedAt.toISOString(),
   };
   if (event.reread) body.reread = true;

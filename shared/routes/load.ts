@@ -6,6 +6,7 @@
 import { readFileSync } from 'fs';
 import { isAbsolute, resolve } from 'path';
 import { formatPath } from '../webhook/errors';
+import { primaryIdColumns, sourceColumnUses } from './columns';
 import { routesFileSchema, type Route } from './schema';
 import type { DataverseTriggerOutputs } from './trigger-outputs';
 
@@ -96,6 +97,7 @@ export function parseRoutes(text: string, origin: string, compile: ConditionComp
         problems.push(`${where(['routes', index, 'source', 'triggerConditions', ci])}: ${(e as Error).message}`);
       }
     });
+    problems.push(...columnContradictions(route).map((c) => `${where(['routes', index, ...c.path])}: ${c.message}`));
     const loaded = { route, index, conditions };
     routes.push(loaded);
     if (!byName.has(route.name)) byName.set(route.name, loaded);
@@ -107,4 +109,35 @@ export function parseRoutes(text: string, origin: string, compile: ConditionComp
   }
   if (problems.length) throw new RoutesError(origin, problems);
   return { origin, routes, byName };
+}
+
+/**
+ * A column list that leaves out a column the route's mappings read is a contradiction: every change would
+ * reach the worker without it (for a key column: every change fails with "key column has no value").
+ * - source.selectColumns (when not empty) must list every source column target.columns and target.lookups
+ *   read; the primary id (`<table>id` / `activityid`) is always carried and never needs listing.
+ * - source.sync.select (when sync is enabled and the list is not empty) must track those columns too, a lookup
+ *   as `_<column>_value`; Dataverse always returns the primary id.
+ * Columns only filters, conditions or onlyWhenValueChanged read are no contradiction: those run on the whole
+ * event at intake, before the selection.
+ */
+function columnContradictions(route: Route): Array<{ path: Array<string | number>; message: string }> {
+  const out: Array<{ path: Array<string | number>; message: string }> = [];
+  const primary = new Set(primaryIdColumns(route.source.table));
+  const uses = sourceColumnUses(route).filter((u) => !primary.has(u.column));
+  const select = route.source.selectColumns;
+  if (select.length) {
+    for (const u of uses) {
+      if (select.includes(u.column)) continue;
+      out.push({ path: u.path, message: `reads source column "${u.column}", which source.selectColumns [${select.join(', ')}] leaves out${u.key ? '; it is a target key column, so every change would fail with "key column has no value"' : ', so every change would arrive without it'}. Add "${u.column}" to source.selectColumns, or remove source.selectColumns to carry every column` });
+    }
+  }
+  const sync = route.source.sync;
+  if (sync?.enabled && sync.select.length) {
+    for (const u of uses) {
+      if (sync.select.includes(u.column) || sync.select.includes(`_${u.column}_value`)) continue;
+      out.push({ path: ['source', 'sync', 'select'], message: `does not track source column "${u.column}", which ${formatPath(u.path)} reads${u.key ? ' (a target key column: every change would fail with "key column has no value")' : ''}. Add "${u.column}" (a lookup: "_${u.column}_value") to source.sync.select, or empty it to track every column` });
+    }
+  }
+  return out;
 }

@@ -70,7 +70,7 @@ export const routeSchema = z
         scope: scopeSchema.default('Organization'),
         /** Update fires only when one of these columns is in the changed set (Dataverse "filtering attributes"). */
         filteringColumns: z.array(columnName).default([]),
-        /** Columns carried to the worker (empty = all). */
+        /** Columns carried to the worker (empty = all); the primary id and every column mappings, keys and lookups read are carried too (columns.ts). */
         selectColumns: z.array(columnName).default([]),
         /** Power Automate trigger conditions; all must be true (ANDed). */
         triggerConditions: z.array(z.string().min(1)).default([]),

@@ -8,6 +8,7 @@ import { CHANGE_MESSAGE_VERSION, type ChangeMessage } from '../model/change-mess
 import type { SourceRow } from '../model/source-value';
 import { changeMessageId, orderingBucket, sessionIdFor } from '../queue/ordering';
 import type { OutgoingChange } from '../queue/outgoing';
+import { carryColumns } from '../routes/columns';
 import type { Route } from '../routes/schema';
 
 export interface SyncChangeInput {
@@ -24,13 +25,6 @@ export interface SyncChangeInput {
   receivedAt: Date;
 }
 
-function selectColumns(values: SourceRow, columns: readonly string[], keep: string): SourceRow {
-  if (columns.length === 0) return values;
-  const out: SourceRow = {};
-  for (const c of [...columns, keep]) if (c in values) out[c] = values[c];
-  return out;
-}
-
 export function syncChange(i: SyncChangeInput): OutgoingChange {
   const { route } = i;
   const body: ChangeMessage = {
@@ -40,7 +34,8 @@ export function syncChange(i: SyncChangeInput): OutgoingChange {
     operation: i.operation,
     source: { environment: i.environment, table: route.source.table, id: i.rowId, ...(typeof i.values.modifiedon === 'string' ? { changedAt: i.values.modifiedon } : {}) },
     version: i.version,
-    values: selectColumns(i.values, route.source.selectColumns, i.primaryId),
+    // The same selection as the webhook's (shared/routes/columns.ts), with the id column from the table's metadata.
+    values: carryColumns(i.values, route, i.primaryId),
     receivedAt: i.receivedAt.toISOString(),
   };
   const bucket = orderingBucket(route.target.environment, route.target.table, i.rowId, i.sessionBuckets);
