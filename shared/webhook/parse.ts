@@ -21,7 +21,9 @@ export function decodeUtf8(bytes: Uint8Array): string {
     return utf8.decode(bytes);
   } catch {
     const at = firstInvalidUtf8(bytes);
-    throw new IntakeRejection(400, 'invalid_encoding', `The body is not valid UTF-8 (first invalid byte at offset ${at}). Send the JSON encoded as UTF-8.`);
+    throw new IntakeRejection(400, 'invalid_encoding', `The body is not valid UTF-8 (first invalid byte at offset ${at}). Send the JSON encoded as UTF-8.`, [
+      { path: `byte offset ${at}`, message: 'not valid UTF-8' },
+    ]);
   }
 }
 
@@ -41,7 +43,10 @@ export function parseJsonBody(bytes: Uint8Array): JsonValue {
 export function parseRemoteContext(bytes: Uint8Array): RemoteContext {
   const json = parseJsonBody(bytes);
   if (json === null || typeof json !== 'object' || Array.isArray(json)) {
-    throw new IntakeRejection(400, 'invalid_payload', 'The body must be a JSON object (a Dataverse RemoteExecutionContext).');
+    const found = json === null ? 'null' : Array.isArray(json) ? 'an array' : `a ${typeof json === 'object' ? 'number' : typeof json}`;
+    throw new IntakeRejection(400, 'invalid_payload', `The body must be a JSON object (a Dataverse RemoteExecutionContext), not ${found}.`, [
+      { path: '(root)', message: `expected an object, found ${found}` },
+    ]);
   }
   const r = check(remoteContextSchema, json);
   if (!r.value) {

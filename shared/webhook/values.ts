@@ -130,13 +130,19 @@ export function convertValue(v: unknown, path: Path, ctx: ConvertContext, label?
       const table = typeof obj.EntityName === 'string' ? obj.EntityName : '';
       const rows: SourceRow[] = [];
       obj.Entities.forEach((e, i) => {
-        const attrs = (e as { Attributes?: unknown } | null)?.Attributes;
-        if (!Array.isArray(attrs)) {
-          problem(ctx, [...path, 'Entities', i, 'Attributes'], 'expected an entity with an Attributes key/value array');
+        const at = [...path, 'Entities', i];
+        if (e === null || typeof e !== 'object' || Array.isArray(e)) {
+          problem(ctx, at, 'expected an entity {"Attributes": [...], "FormattedValues": [...]}');
           return;
         }
-        const formatted = keyValues((e as { FormattedValues?: Array<{ key: string; value: unknown }> }).FormattedValues);
-        rows.push(convertAttributes(attrs as Array<{ key: string; value: unknown }>, formatted, [...path, 'Entities', i, 'Attributes'], ctx));
+        const attrs = (e as { Attributes?: unknown }).Attributes;
+        if (!Array.isArray(attrs)) {
+          problem(ctx, [...at, 'Attributes'], 'expected an entity with an Attributes key/value array');
+          return;
+        }
+        const formatted = formattedValues((e as { FormattedValues?: unknown }).FormattedValues, [...at, 'FormattedValues'], ctx);
+        if (formatted === undefined) return;
+        rows.push(convertAttributes(attrs as Array<{ key: string; value: unknown }>, formatted, [...at, 'Attributes'], ctx));
       });
       return { $type: 'collection', table, rows };
     }
@@ -144,6 +150,23 @@ export function convertValue(v: unknown, path: Path, ctx: ConvertContext, label?
       ctx.skipped.push({ path: formatPath(path), message: `value of type "${typeName(v) ?? 'object'}" is not carried (not a column type the engine maps)` });
       return undefined;
   }
+}
+
+/**
+ * A nested entity's FormattedValues, held to the same shape as a Target's or an image's (remote-context.ts):
+ * absent, or an array of `{key: <column>, value: <text or null>}`. Undefined (and a problem) otherwise.
+ */
+function formattedValues(list: unknown, path: Path, ctx: ConvertContext): Record<string, unknown> | undefined {
+  if (list === undefined) return {};
+  if (!Array.isArray(list)) return problem(ctx, path, 'expected FormattedValues as a key/value array ([{"key": "<column>", "value": "<text>"}])');
+  for (let i = 0; i < list.length; i++) {
+    const kv: unknown = list[i];
+    if (kv === null || typeof kv !== 'object' || Array.isArray(kv)) return problem(ctx, [...path, i], 'expected a formatted value {"key": "<column>", "value": "<text>"}');
+    const { key, value } = kv as { key?: unknown; value?: unknown };
+    if (typeof key !== 'string') return problem(ctx, [...path, i, 'key'], 'expected the column logical name (a string)');
+    if (value !== null && typeof value !== 'string') return problem(ctx, [...path, i, 'value'], 'expected the formatted text (a string or null)');
+  }
+  return keyValues(list as Array<{ key: string; value: unknown }>);
 }
 
 function referenceKeys(list: unknown): Record<string, string | number> | undefined {
