@@ -1,10 +1,11 @@
-/** `dvsync emulator dataverse [--port N] [--schema FILE] [--time-scale X]`: run in the foreground until SIGINT/SIGTERM. */
+/** `dvsync emulator dataverse [--port N] [--schema FILE] [--time-scale X] [--webhook-row-version M]`: run in the foreground until SIGINT/SIGTERM. */
 import { startDataverseEmulator } from './index';
+import { ROW_VERSION_MODES, type RowVersionMode } from './webhooks/row-version';
 
-const USAGE = 'Usage: dvsync emulator dataverse [--port N (default 7072)] [--host H] [--schema FILE] [--time-scale X (default 1)]\n';
+const USAGE = 'Usage: dvsync emulator dataverse [--port N (default 7072)] [--host H] [--schema FILE] [--time-scale X (default 1)] [--webhook-row-version published|always|never (default published)]\n';
 
 export async function runCli(argv: string[]): Promise<number> {
-  const opts: { port?: number; host?: string; schemaFile?: string; timeScale?: number } = {};
+  const opts: { port?: number; host?: string; schemaFile?: string; timeScale?: number; webhookRowVersion?: RowVersionMode } = {};
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = (): string => {
@@ -23,6 +24,11 @@ export async function runCli(argv: string[]): Promise<number> {
     else if (a === '--host') opts.host = value();
     else if (a === '--schema') opts.schemaFile = value();
     else if (a === '--time-scale') opts.timeScale = num('--time-scale');
+    else if (a === '--webhook-row-version') {
+      const v = value();
+      if (!ROW_VERSION_MODES.includes(v as RowVersionMode)) throw new Error(`--webhook-row-version must be one of ${ROW_VERSION_MODES.join(', ')}, got "${v}".\n${USAGE}`);
+      opts.webhookRowVersion = v as RowVersionMode;
+    }
     else { process.stderr.write(`dvsync emulator dataverse: unknown option "${a}".\n${USAGE}`); return 2; }
   }
   const dv = await startDataverseEmulator(opts);

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { defaultCostModel } from './cost';
 import { DEFAULT_CHANGE_RETENTION_MS } from './store/environment';
+import { DEFAULT_ROW_VERSION_MODE, ROW_VERSION_MODES } from './webhooks/row-version';
 
 export const limitsSchema = z.object({
   /** Requests per user per window (Learn: api-limits). */
@@ -42,6 +43,9 @@ const costSchema = z.object({
     .prefault({}),
 });
 
+const rowVersionMode = z.enum(ROW_VERSION_MODES);
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export const emulatorOptionsSchema = z.object({
   port: z.number().int().min(0).max(65535).default(7072),
   host: z.string().default('127.0.0.1'),
@@ -53,6 +57,20 @@ export const emulatorOptionsSchema = z.object({
   changeTrackingRetentionMs: z.number().min(0).default(DEFAULT_CHANGE_RETENTION_MS),
   /** Refuse `$batch` bodies with bare LF line endings (400 0x80048d19), as Dataverse can (https://learn.microsoft.com/troubleshoot/power-platform/power-apps/dataverse/web-api-client-errors). */
   batchStrictLineEndings: z.boolean().default(false),
+  /**
+   * What the RowVersion fields of webhook payloads carry (webhooks/README.md "RowVersion"): `published`
+   * (async Update Targets carry the row's versionnumber, everything else null, as published payloads
+   * show), `always` (every Entity: Targets and images), `never` (all null, like the docs sample).
+   */
+  webhookRowVersion: rowVersionMode.default(DEFAULT_ROW_VERSION_MODE),
+  /** Emulator-only per-registration override of `webhookRowVersion`, keyed by sdkmessageprocessingstepid or serviceendpointid (step wins). */
+  webhookRowVersionByRegistration: z
+    .record(z.string(), rowVersionMode)
+    .default({})
+    .superRefine((r, ctx) => {
+      for (const k of Object.keys(r)) if (!GUID.test(k)) ctx.addIssue({ code: 'custom', path: [k], message: 'key each override by the GUID of an sdkmessageprocessingstep or a serviceendpoint' });
+    })
+    .transform((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k.toLowerCase(), v]))),
   limits: limitsSchema.prefault({}),
   faults: faultsSchema.prefault({}),
   cost: costSchema.prefault({}),

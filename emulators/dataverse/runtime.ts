@@ -7,6 +7,7 @@ import { parseOptions, type EmulatorOptions } from './options';
 import { loadSchema, type LoadedSchema } from './schema/load';
 import { Environment } from './store/environment';
 import type { AppUser, RequestContext } from './types';
+import { attachRowVersionPolicy } from './webhooks/runner';
 
 export interface Counters {
   requests: number;
@@ -58,6 +59,8 @@ export class EmulatorRuntime {
   private applyEnvironmentOptions(env: Environment, options: EmulatorOptions): void {
     env.changeRetentionMs = options.changeTrackingRetentionMs;
     env.strictBatchLineEndings = options.batchStrictLineEndings;
+    // Read at each delivery, so PATCH /_emulator/config and PUT /_emulator/webhooks/rowversion/<id> apply at once.
+    attachRowVersionPolicy(env, () => ({ mode: this.options.webhookRowVersion, byRegistration: this.options.webhookRowVersionByRegistration }));
   }
 
   /** The root business unit row every environment starts with. */

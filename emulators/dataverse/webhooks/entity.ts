@@ -82,9 +82,10 @@ export function formatValue(col: ColumnDef, v: ColumnValue, opts: EntityOptions)
 
 /**
  * An entity with `columns` of `row`, in that order. Columns the schema doesn't know (the currency
- * companions added by `withCurrency`) pass through as already-typed values.
+ * companions added by `withCurrency`) pass through as already-typed values. `rowVersion` is what
+ * the Entity's RowVersion prints (row-version.ts decides; null unless it says otherwise).
  */
-export function entityFromRow(table: TableDef, row: Row, columns: string[], opts: EntityOptions, extra: Array<[string, XrmValue]> = []): XrmEntity {
+export function entityFromRow(table: TableDef, row: Row, columns: string[], opts: EntityOptions, extra: Array<[string, XrmValue]> = [], rowVersion: string | null = null): XrmEntity {
   const attributes: Array<[string, XrmValue]> = [];
   const formattedValues: Array<[string, string]> = [];
   for (const name of columns) {
@@ -97,7 +98,7 @@ export function entityFromRow(table: TableDef, row: Row, columns: string[], opts
     if (f !== undefined) formattedValues.push([name, f]);
   }
   attributes.push(...extra);
-  return { logicalName: table.logicalName, id: String(row[table.primaryId]), attributes, formattedValues, rowVersion: null };
+  return { logicalName: table.logicalName, id: String(row[table.primaryId]), attributes, formattedValues, rowVersion };
 }
 
 /** `<money>_base` for each money column in `columns`, then `transactioncurrencyid` and `exchangerate` (base currency, rate 1). */

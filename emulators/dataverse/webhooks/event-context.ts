@@ -8,6 +8,7 @@ import type { Environment } from '../store/environment';
 import type { Row, WriteEvent } from '../types';
 import { currencyCompanions, entityFromRow, type EntityOptions, type NameResolver } from './entity';
 import type { StepRegistration } from './registrations';
+import { DEFAULT_ROW_VERSION_MODE, rowVersionOf, rowVersionPlacement, type RowVersionMode } from './row-version';
 import type { ContextMessage, ExecutionContextInput } from './serialize';
 import { ref, type XrmEntity, type XrmEntityReference, type XrmValue } from './xrm';
 
@@ -30,6 +31,8 @@ export interface DeliveryFacts {
   userUtcOffsetMinutes: number;
   extras: RequestExtras;
   changedEntityTypes: Array<[string, string]>;
+  /** What the Entities' RowVersion fields carry (row-version.ts); unset: the default, `published`. */
+  rowVersion?: RowVersionMode;
 }
 
 /** SetState arrives at webhooks as an Update (fixture 7). */
@@ -80,19 +83,25 @@ export function contextForEvent(env: Environment, event: WriteEvent, step: StepR
   const orgId = event.organizationId;
   const reference: XrmEntityReference = ref(event.table, event.id);
 
+  // RowVersion: the row's versionnumber after the operation in Targets and post images, before it in
+  // pre images; null where the placement says no. EntityReferences (the Delete Target) stay null.
+  const place = rowVersionPlacement(facts.rowVersion ?? DEFAULT_ROW_VERSION_MODE, message, step.mode);
+  const versionOf = (row: Row | undefined, on: boolean): string | null => (on ? rowVersionOf(row) : null);
+
   let target: XrmEntity | XrmEntityReference = reference;
   let parentTarget: XrmEntity | XrmEntityReference = reference;
   if (message !== 'Delete') {
     const row = event.postImage!;
     const sent = callerColumns(table, event, message);
-    parentTarget = entityFromRow(table, row, sent, plain);
-    if (step.stage !== 40) target = parentTarget;
+    const parent = entityFromRow(table, row, sent, plain, [], versionOf(row, place.parentTarget));
+    parentTarget = parent;
+    if (step.stage !== 40) target = { ...parent, rowVersion: versionOf(row, place.target) };
     else if (message === 'Create') {
       const cols = rowColumns(row);
-      target = entityFromRow(table, row, cols, { ...plain, formatted: true }, systemExtras(table, row, orgId, cols, true));
+      target = entityFromRow(table, row, cols, { ...plain, formatted: true }, systemExtras(table, row, orgId, cols, true), versionOf(row, place.target));
     } else {
       const changed = sent.filter((c) => c !== table.primaryId);
-      target = entityFromRow(table, row, [...changed, table.primaryId, 'modifiedon', 'modifiedby'], plain, systemExtras(table, row, orgId, changed, false));
+      target = entityFromRow(table, row, [...changed, table.primaryId, 'modifiedon', 'modifiedby'], plain, systemExtras(table, row, orgId, changed, false), versionOf(row, place.target));
     }
   }
 
@@ -100,7 +109,7 @@ export function contextForEvent(env: Environment, event: WriteEvent, step: StepR
   const preImages: Array<[string, XrmEntity]> = [];
   const postImages: Array<[string, XrmEntity]> = [];
   for (const image of step.images) {
-    const pick = (row: Row): XrmEntity => entityFromRow(table, row, image.attributes.length ? image.attributes : rowColumns(row), imageOptions);
+    const pick = (row: Row): XrmEntity => entityFromRow(table, row, image.attributes.length ? image.attributes : rowColumns(row), imageOptions, [], versionOf(row, place.images));
     // No pre image on Create, no post image on Delete, post images only at stage 40 (Learn: register-plug-in, "Define entity images").
     if (image.imageType !== 1 && event.preImage && message !== 'Create') preImages.push([image.alias, pick(event.preImage)]);
     if (image.imageType !== 0 && event.postImage && message !== 'Delete' && step.stage === 40) postImages.push([image.alias, pick(event.postImage)]);
@@ -108,7 +117,7 @@ export function contextForEvent(env: Environment, event: WriteEvent, step: StepR
   if (step.mode === 1) {
     const source = message === 'Delete' ? event.preImage : event.postImage;
     if (source) {
-      const primary = entityFromRow(table, source, [table.primaryName, table.primaryId], { ...plain, skipNulls: true });
+      const primary = entityFromRow(table, source, [table.primaryName, table.primaryId], { ...plain, skipNulls: true }, [], versionOf(source, place.images));
       (message === 'Delete' ? preImages : postImages).push(['AsynchronousStepPrimaryName', primary]);
     }
   }

@@ -13,6 +13,7 @@ import { parseWebhookOptions, type WebhookOptions } from './options';
 import { deliveryHeaders, deliveryUrl, postWebhook, redactedUrl } from './post';
 import type { StepRegistration } from './registrations';
 import { ensureSystemRows, stepsFor } from './registry';
+import { defaultRowVersionPolicy, rowVersionModeFor, type RowVersionMode, type RowVersionPolicy } from './row-version';
 import { serializeRemoteExecutionContext } from './serialize';
 
 export interface WriteRequestExtras extends RequestExtras {
@@ -38,6 +39,8 @@ export interface DeliveryAttempt {
   durationMs: number;
   sizeBytes: number;
   truncated: boolean;
+  /** What the payload's RowVersion fields carried (row-version.ts). */
+  rowVersion: RowVersionMode;
 }
 
 /** An async step's system job (asyncoperation): statuscode 0 waiting, 20 in progress, 30 succeeded, 31 failed. */
@@ -59,6 +62,8 @@ const ok = (status?: number): boolean => status !== undefined && status >= 200 &
 
 export class EnvironmentWebhooks {
   options: WebhookOptions = parseWebhookOptions({}, 'webhooks');
+  /** The RowVersion policy, read at each delivery; the runtime points it at its options (`attachRowVersionPolicy`). */
+  rowVersionPolicy: () => RowVersionPolicy = defaultRowVersionPolicy;
   /** serviceendpointid → authvalue (never stored in the row). */
   readonly secrets = new Map<string, string>();
   readonly attempts: DeliveryAttempt[] = [];
@@ -109,9 +114,10 @@ export class EnvironmentWebhooks {
     const extras = this.extrasOf(event);
     const o = this.options;
     const message = contextMessage(event)!;
+    const rowVersion = rowVersionModeFor(this.rowVersionPolicy(), step);
     const input = contextForEvent(this.env, event, step, {
       operationId: step.mode === 1 ? jobId : randomUUID(), stepTime: new Date(), serverUtcOffsetMinutes: o.serverUtcOffsetMinutes,
-      userUtcOffsetMinutes: o.userUtcOffsetMinutes, extras, changedEntityTypes: [[event.table, message === 'Delete' ? 'Delete' : 'Update']],
+      userUtcOffsetMinutes: o.userUtcOffsetMinutes, extras, changedEntityTypes: [[event.table, message === 'Delete' ? 'Delete' : 'Update']], rowVersion,
     })!;
     let body = Buffer.from(serializeRemoteExecutionContext(input), 'utf8');
     const truncated = body.length > o.maxPayloadBytes;
@@ -128,7 +134,7 @@ export class EnvironmentWebhooks {
       const r = await postWebhook(url, headers, body, o.timeoutMs * scale);
       last = {
         jobId, stepId: step.id, stepName: step.name, mode: step.mode === 0 ? 'sync' : 'async', message, table: event.table, recordId: event.id,
-        url: redactedUrl(url), attempt, status: r.status, error: r.error, startedAt, durationMs: Math.round(r.durationMs), sizeBytes: body.length, truncated,
+        url: redactedUrl(url), attempt, status: r.status, error: r.error, startedAt, durationMs: Math.round(r.durationMs), sizeBytes: body.length, truncated, rowVersion,
       };
       this.log(last);
       if (ok(r.status) || r.status === undefined || !RETRIED.has(r.status)) break;
@@ -206,13 +212,23 @@ export class EnvironmentWebhooks {
 
 const states = new WeakMap<Environment, EnvironmentWebhooks>();
 
-/** The webhook state of an environment, created (and its system rows seeded) on first use. */
-export function webhooksOf(env: Environment): EnvironmentWebhooks {
+function stateOf(env: Environment): EnvironmentWebhooks {
   let s = states.get(env);
   if (!s) {
     s = new EnvironmentWebhooks(env);
     states.set(env, s);
   }
+  return s;
+}
+
+/** The webhook state of an environment, created (and its system rows seeded) on first use. */
+export function webhooksOf(env: Environment): EnvironmentWebhooks {
+  const s = stateOf(env);
   s.ensureSeeded();
   return s;
+}
+
+/** Make deliveries in `env` read the RowVersion policy from `policy` (the runtime's options); seeds nothing. */
+export function attachRowVersionPolicy(env: Environment, policy: () => RowVersionPolicy): void {
+  stateOf(env).rowVersionPolicy = policy;
 }
