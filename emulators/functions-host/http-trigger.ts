@@ -7,7 +7,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { timingSafeEqual } from 'node:crypto';
 import { HttpRequest, HttpResponse, type HttpFunctionOptions, type HttpMethod, type HttpResponseInit } from '@azure/functions';
 import { FUNCTION_KEY_SETTING, MASTER_KEY_SETTING } from './config';
-import type { InvocationRunner } from './invocation';
+import type { HostLogger, InvocationRunner } from './invocation';
+import { redactLine, redactUrl } from './redact';
 import { compileRoute, matchRoute, type CompiledRoute } from './routes';
 
 /** The host's default request body limit (104857600 bytes); larger requests get 413. */
@@ -37,6 +38,7 @@ export function createHttpTriggerHost(
   routePrefix: string,
   settings: Record<string, string>,
   runner: InvocationRunner,
+  log: HostLogger = (line) => process.stderr.write(`${line}\n`),
 ): HttpTriggerHost {
   const routes = functions.map((f): RouteEntry => ({
     name: f.name,
@@ -50,8 +52,9 @@ export function createHttpTriggerHost(
 
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
-      // Only reached if writing the response itself failed; the socket is all that is left to close.
-      process.stderr.write(`functions-host: failed to answer ${req.method} ${req.url}: ${String(err)}\n`);
+      // Reached when the client went away mid-request or writing the response failed; the socket is all that is
+      // left to close. The URL may carry the key (?code=), and so may the error's text: neither is logged as is.
+      log(redactLine(`functions-host: failed to answer ${req.method} ${redactUrl(req.url)}: ${String(err)}`, [settings[FUNCTION_KEY_SETTING], settings[MASTER_KEY_SETTING]]));
       res.destroy();
     });
   });

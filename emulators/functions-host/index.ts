@@ -65,7 +65,7 @@ export async function startFunctionsHost(options: FunctionsHostOptions = {}): Pr
   const runner = new InvocationRunner(hostConfig.functionTimeoutMs, log);
   const byTrigger = <T extends FunctionDefinition['trigger']>(t: T) =>
     definitions.filter((d): d is Extract<FunctionDefinition, { trigger: T }> => d.trigger === t);
-  const http = createHttpTriggerHost(byTrigger('http') as HttpFunction[], hostConfig.routePrefix, settings, runner);
+  const http = createHttpTriggerHost(byTrigger('http') as HttpFunction[], hostConfig.routePrefix, settings, runner, log);
   const timers = createTimerTriggerHost(byTrigger('timer') as TimerFunction[], resolveSetting, runner, log);
   const serviceBus = createServiceBusTriggerHost(byTrigger('serviceBusQueue') as ServiceBusFunction[], hostConfig.serviceBus, settings, resolveSetting, runner, log);
 
