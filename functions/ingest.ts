@@ -4,7 +4,7 @@ import { contextTelemetry } from '../shared/telemetry/telemetry';
 import { handleIngest } from '../shared/webhook/ingest';
 import { intakeRuntime, type IntakeRuntime } from '../shared/webhook/runtime';
 import { httpFunction } from './definition';
-import { toHttpResponse, toIntakeRequest } from './webhook';
+import { notConfiguredResponse, toHttpResponse, toIntakeRequest } from './webhook';
 
 export function createIngestHandler(runtime: () => Promise<IntakeRuntime>) {
   return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
@@ -12,8 +12,7 @@ export function createIngestHandler(runtime: () => Promise<IntakeRuntime>) {
     try {
       rt = await runtime();
     } catch (e) {
-      context.error(`intake runtime failed to start: ${(e as Error).message}`);
-      return { status: 503, headers: { 'retry-after': '60' }, jsonBody: { error: 'not_configured', message: 'The intake is not configured; retry later.' } };
+      return notConfiguredResponse(e, context, 'ingest');
     }
     return toHttpResponse(await handleIngest(rt, request.params.route ?? '', toIntakeRequest(request), contextTelemetry(context)));
   };

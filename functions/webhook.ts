@@ -24,15 +24,31 @@ export function toHttpResponse(r: IntakeHttpResponse): HttpResponseInit {
   return { status: r.status, headers: r.headers, jsonBody: r.jsonBody };
 }
 
+/**
+ * The answer while the configuration is invalid (the app started with a report, see functions/all.ts): 503, so
+ * Dataverse retries once (a fix deployed by then gets the change), with what is wrong. Nothing was accepted.
+ */
+export function notConfiguredResponse(e: unknown, context: InvocationContext, what: string): HttpResponseInit {
+  const problems = e instanceof SettingsError ? e.issues : [{ setting: '(configuration)', problem: `the ${what} failed to start: ${(e as Error)?.message ?? String(e)}`, fix: 'a configuration `dvsync settings check` accepts' }];
+  context.error(e instanceof SettingsError ? e.message : `${what} failed to start: ${(e as Error)?.stack ?? String(e)}`);
+  return {
+    status: 503,
+    headers: { 'retry-after': '60' },
+    jsonBody: {
+      error: 'not_configured',
+      message: `dvsync is not configured (${problems.length} problem(s) in the app settings or the routes file), so this request was NOT accepted. Fix the configuration and restart the app; GET /api/health shows the same report.`,
+      problems,
+    },
+  };
+}
+
 export function createWebhookHandler(runtime: () => Promise<IntakeRuntime>) {
   return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
     let rt: IntakeRuntime;
     try {
       rt = await runtime();
     } catch (e) {
-      // Misconfiguration: log the full report, tell the caller only to retry later.
-      context.error(e instanceof SettingsError ? e.message : `intake runtime failed to start: ${(e as Error).stack ?? String(e)}`);
-      return { status: 503, headers: { 'retry-after': '60' }, jsonBody: { error: 'not_configured', message: 'The intake is not configured; retry later.' } };
+      return notConfiguredResponse(e, context, 'webhook intake');
     }
     return toHttpResponse(await handleWebhook(rt, toIntakeRequest(request), contextTelemetry(context)));
   };

@@ -34,6 +34,11 @@ export interface FunctionsHostOptions {
   shutdownTimeoutMs?: number;
   /** Names the flag/setting that moves the port, for the "port taken" error. */
   portSettingName?: string;
+  /**
+   * Runs once HTTP is listening, before any Service Bus or timer trigger starts (`npm start` asks GET /api/health
+   * here). A throw stops the host (HTTP closed) and is rethrown: an app that reports itself unhealthy takes no message.
+   */
+  beforeTriggers?: (http: { url: string; describe(): string[] }) => Promise<void>;
 }
 
 export interface FunctionsHostHandle {
@@ -81,6 +86,16 @@ export async function startFunctionsHost(options: FunctionsHostOptions = {}): Pr
   });
   const port = (http.server.address() as AddressInfo).port;
   const url = `http://${listenHost}:${port}`;
+  if (options.beforeTriggers) {
+    try {
+      await options.beforeTriggers({ url, describe: () => http.describe(url) });
+    } catch (err) {
+      const closed = new Promise<void>((resolve) => http.server.close(() => resolve()));
+      http.server.closeAllConnections();
+      await closed;
+      throw err;
+    }
+  }
   try {
     await serviceBus.start();
   } catch (err) {

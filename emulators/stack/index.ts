@@ -131,6 +131,9 @@ export async function startStack(options: StackOptions): Promise<StackHandle> {
       settings,
       log,
       portSettingName: portSettingName('functions'),
+      // The app validated its settings and routes when the host loaded it: with an invalid configuration the stack
+      // is not ready, and no trigger takes a message it would only abandon until it is dead-lettered.
+      beforeTriggers: requireHealthy,
     });
     closers.push({ what: 'Functions host', close: functionsHost.close });
     summary.push(`Functions:   ${functionsHost.url}/api/`);
@@ -159,6 +162,35 @@ export async function startStack(options: StackOptions): Promise<StackHandle> {
     await closeAll();
     throw err;
   }
+}
+
+/** GET /api/health did not answer 200 (503: the configuration report): `npm start` prints it and exits 1. */
+export class AppNotConfiguredError extends Error {
+  override name = 'AppNotConfiguredError';
+  constructor(
+    readonly healthUrl: string,
+    readonly status: number,
+    readonly report: string,
+  ) {
+    super(`the app's configuration is invalid, so the local stack was stopped (GET ${healthUrl} answered ${status}):\n${report}\nFix it and run npm start again.`);
+  }
+}
+
+/** GET /api/health on the started host; anything but 200 stops the start with the app's own report. */
+async function requireHealthy(host: { describe(): string[] }): Promise<void> {
+  const url = host.describe().map((line) => /^health: \[[A-Z,]+\] (\S+)$/.exec(line)?.[1]).find((u): u is string => u !== undefined);
+  if (!url) return; // an app without the health function (another appDir): nothing to ask
+  const res = await fetch(url);
+  if (res.status === 200) return;
+  const text = await res.text();
+  let report = text;
+  try {
+    const body = JSON.parse(text) as { report?: unknown };
+    if (typeof body.report === 'string') report = body.report;
+  } catch {
+    // not JSON: the body as it is
+  }
+  throw new AppNotConfiguredError(url, res.status, report || `(status ${res.status}, empty body)`);
 }
 
 async function startServiceBusEmulator(mod: ServiceBusEmulatorModule, port: number) {

@@ -54,10 +54,11 @@ export class SettingsReader {
     this.issues.push({ setting, problem, fix });
   }
 
-  string(name: string, o: { description: string; default: string; example?: string; pattern?: RegExp; fix?: string }): string;
-  string(name: string, o: { description: string; required: true; example: string; pattern?: RegExp; fix?: string }): string | undefined;
-  string(name: string, o: { description: string; example?: string; pattern?: RegExp; fix?: string }): string | undefined;
-  string(name: string, o: { description: string; default?: string; required?: boolean; example?: string; pattern?: RegExp; fix?: string }): string | undefined {
+  /** `secret`: the value may hold a key, so a problem report (also served by the anonymous /api/health) never repeats it. */
+  string(name: string, o: { description: string; default: string; example?: string; pattern?: RegExp; fix?: string; secret?: boolean }): string;
+  string(name: string, o: { description: string; required: true; example: string; pattern?: RegExp; fix?: string; secret?: boolean }): string | undefined;
+  string(name: string, o: { description: string; example?: string; pattern?: RegExp; fix?: string; secret?: boolean }): string | undefined;
+  string(name: string, o: { description: string; default?: string; required?: boolean; example?: string; pattern?: RegExp; fix?: string; secret?: boolean }): string | undefined {
     this.doc({ name, description: o.description, ...(o.default !== undefined ? { default: o.default } : {}), ...(o.example ? { example: o.example } : {}) });
     const v = this.raw(name);
     if (v === undefined) {
@@ -65,7 +66,7 @@ export class SettingsReader {
       return o.default;
     }
     if (o.pattern && !o.pattern.test(v)) {
-      this.issue(name, `"${v}" is not valid`, o.fix ?? `a value like ${o.example}`);
+      this.issue(name, o.secret ? 'is not valid (the value is not shown: it may hold a key)' : `"${v}" is not valid`, o.fix ?? `a value like ${o.example}`);
       return o.default;
     }
     return v;

@@ -95,6 +95,7 @@ function serviceBus(r: SettingsReader): ServiceBusSettings {
     example: 'Endpoint=sb://<ns>.servicebus.windows.net/;SharedAccessKeyName=…;SharedAccessKey=…',
     pattern: /^Endpoint=sb:\/\//i,
     fix: 'a connection string starting with Endpoint=sb://',
+    secret: true,
   });
   const fullyQualifiedNamespace = r.string('ServiceBusConnection__fullyQualifiedNamespace', {
     description: 'Service Bus namespace host for managed identity, e.g. <ns>.servicebus.windows.net.',
