@@ -9,14 +9,16 @@ import type { LedgerWrite, RecordLedgerPort } from '../ledger/types';
 import { truncateBody } from '../ledger/failures';
 import { BatchSizer, CapabilityRegistry } from './capabilities';
 import { routeRanks } from './dependencies';
-import { BatchTransientError, EngineConfigError, isDuplicateCode, isMissingRowCode } from './errors';
+import { BatchTransientError, EngineConfigError, isDuplicateCode, isMissingRowCode, MappingError } from './errors';
 import { GroupWriter, type EnvironmentState, type ItemResult } from './group-writer';
-import { countOutcomes, type BatchResult, type MessageOutcome } from './outcomes';
+import { countOutcomes, type BatchResult, type MessageOutcome, type Outcome } from './outcomes';
 import { resolveOptions, type EngineOptions, type ResolvedOptions } from './options';
-import { judge, planBatch, type Decision, type IncomingMessage, type PlannedOp } from './plan';
+import { judge, planBatch, plannedOp, type Decision, type IncomingMessage, type LedgerVerdict, type PlannedOp } from './plan';
+import { mapBounded } from '../ledger/bounded';
+import { mapChange } from './mapping';
 import type { BlobReadPort, DataverseWritePort, ReschedulePort, ScheduledChange, SourceReadPort, TargetWrite } from './ports';
 import { nextMessageId, RETRIES_PROPERTY, retryDelayMs } from './reschedule';
-import { resolveMessages, type Unresolved } from './resolve';
+import { rereadSource, resolveMessages, type Unresolved } from './resolve';
 import { LedgerBatcher } from './ledger-batcher';
 
 export interface EnginePorts {
@@ -43,10 +45,23 @@ interface MessageRef {
   version: string;
   receivedAt: string;
   retries: number;
+  /** Messages merged into this one (same target row, same batch): each shares its fate, with its own body. */
+  merged?: MessageRef[];
 }
 
 function refOf(op: PlannedOp): MessageRef {
-  return { index: op.index, incoming: op.incoming, body: op.body, route: op.route.name, targetKey: op.write.keyText, environment: op.write.environment, table: op.write.table, sourceId: op.change.source.id, version: op.change.version, receivedAt: op.change.receivedAt, retries: op.retries };
+  const ref: MessageRef = { index: op.index, incoming: op.incoming, body: op.body, route: op.route.name, targetKey: op.write.keyText, environment: op.write.environment, table: op.write.table, sourceId: op.change.source.id, version: op.change.version, receivedAt: op.change.receivedAt, retries: op.retries };
+  if (op.merged.length > 0) ref.merged = op.merged.map(refOf);
+  return ref;
+}
+
+/** The outcomes of the messages merged into `op`: the same as its own, saying into which message. */
+function mergedOutcomes(op: PlannedOp, own: MessageOutcome): MessageOutcome[] {
+  const note = `merged into message ${op.incoming.messageId} (same target row, same batch)`;
+  return op.merged.map((m) => {
+    const outcome: Outcome = own.outcome.status === 'applied' ? { ...own.outcome, detail: own.outcome.detail ? `${own.outcome.detail}; ${note}` : note } : own.outcome.status === 'skipped' ? { ...own.outcome, detail: `${own.outcome.detail}; ${note}` } : own.outcome;
+    return { ...own, index: m.index, messageId: m.incoming.messageId, route: m.route.name, outcome };
+  });
 }
 
 function retriesOf(incoming: IncomingMessage): number {
@@ -102,7 +117,7 @@ export class WriteEngine {
     const now = this.opts.now();
     const resolution = await resolveMessages(messages, this.routes, { sources: this.ports.sources, blobs: this.ports.blobs }, this.opts.singleConcurrency);
     const settled = new Set(resolution.unresolved.map((u) => u.index));
-    const stage = planBatch(messages, this.routes, this.ranks, (env, table) => this.entitySets.get(`${env}/${table}`), resolution.changes, settled);
+    const stage = planBatch(messages, this.routes, this.ranks, this.entitySetOf, resolution.changes, settled, resolution.current);
     const outcomes: MessageOutcome[] = [...stage.skipped];
     const failures: FailureRecord[] = [];
     const ledgerWrites: LedgerWrite[] = [];
@@ -119,18 +134,18 @@ export class WriteEngine {
     } catch (err) {
       throw new BatchTransientError(`Reading the record ledger failed (${(err as Error).message}); the batch will be redelivered.`, { cause: err });
     }
-    const decisions: Decision[] = [];
-    for (const op of stage.ops) {
-      const entry = entries.get(op.lid);
-      const verdict = judge(op, entry);
-      if (verdict.type === 'write') decisions.push(verdict.decision);
-      else {
-        outcomes.push(verdict.outcome);
-        if (verdict.ledgerVersionOnly && entry) ledgerWrites.push({ ...op.ledgerKey, version: op.change.version, hashes: entry.hashes, deleted: entry.deleted });
-      }
-    }
-
     const ctx: RunContext = { now, outcomes, failures, ledgerWrites, scheduled, envs: new Map(), applied: 0, transient: [] };
+    const decisions: Decision[] = [];
+    const rereads: PlannedOp[] = [];
+    const canReread = this.ports.sources !== undefined;
+    for (const op of stage.ops) {
+      const verdict = judge(op, entries.get(op.lid), { canReread });
+      if (verdict.type === 'reread') rereads.push(op);
+      else this.take(op, verdict, ctx, decisions);
+    }
+    // Changes that cannot be ordered against what was applied: the source row as it is now decides.
+    for (const op of await this.rereadUnordered(rereads, ctx)) this.take(op, judge(op, entries.get(op.lid), { canReread: false }), ctx, decisions);
+
     for (const u of resolution.unresolved) this.settleUnresolved(u, messages[u.index], ctx);
     await this.execute(decisions, ctx);
 
@@ -143,6 +158,49 @@ export class WriteEngine {
     await this.persist(ctx);
     outcomes.sort((a, b) => a.index - b.index);
     return { outcomes, counts: countOutcomes(outcomes) };
+  }
+
+  private readonly entitySetOf = (env: string, table: string): string | undefined => this.entitySets.get(`${env}/${table}`);
+
+  /** A verdict other than a re-read: a write to make, or a skip (with what the ledger learns from it). */
+  private take(op: PlannedOp, verdict: LedgerVerdict, ctx: RunContext, decisions: Decision[]): void {
+    if (verdict.type === 'write') return void decisions.push(verdict.decision);
+    if (verdict.type === 'reread') throw new Error(`judge asked for a second re-read of ${op.write.keyText}`);
+    ctx.outcomes.push(verdict.outcome, ...mergedOutcomes(op, verdict.outcome));
+    if (verdict.ledger) ctx.ledgerWrites.push({ ...op.ledgerKey, ...verdict.ledger });
+  }
+
+  /**
+   * Re-reads the source rows of changes that cannot be ordered (shared/model/version.ts): the row as it
+   * is now (or its absence) becomes one current change carrying the originals as merged messages.
+   */
+  private async rereadUnordered(ops: PlannedOp[], ctx: RunContext): Promise<PlannedOp[]> {
+    const out: PlannedOp[] = [];
+    await mapBounded(ops, this.opts.singleConcurrency, async (op) => {
+      const step = await rereadSource(this.ports.sources, op.change, op.route, op.index, 'delete', this.opts.now);
+      const constituents = [{ ...op, merged: [] }, ...op.merged];
+      if (step.type === 'unresolved') {
+        const u = step.unresolved;
+        const ref = refOf(op);
+        if (u.type === 'fail') return this.fail(ref, ctx, u.reason, u.detail, u.dv);
+        if (u.type === 'retry') return u.notBefore ? this.reschedule(ref, ctx, u.notBefore, u.reason, ref.retries) : this.retryLater(ref, ctx, u.reason, u.detail, u.dv);
+        return;
+      }
+      const change = step.change.operation === 'delete' ? { ...step.change, values: op.change.values } : step.change;
+      try {
+        const mapped = mapChange(op.route, change, this.entitySetOf);
+        if (mapped.type === 'ignore') {
+          for (const c of constituents) ctx.outcomes.push({ index: c.index, messageId: c.incoming.messageId, route: c.route.name, targetKey: c.write.keyText, outcome: { status: 'skipped', reason: 'ignoredDelete', detail: `re-read: the source row no longer exists and ${mapped.reason}` }, warnings: [] });
+          return;
+        }
+        const current = plannedOp({ index: op.index, incoming: op.incoming, change, body: op.body, route: op.route, rank: op.rank, write: mapped.write, ledgerKey: op.ledgerKey, retries: op.retries, current: true });
+        out.push({ ...current, merged: constituents.slice(1) });
+      } catch (err) {
+        if (!(err instanceof MappingError)) throw err;
+        this.fail(refOf(op), ctx, 'MappingError', `re-read of the source row: ${err.message}`);
+      }
+    });
+    return out;
   }
 
   private async persist(ctx: RunContext): Promise<void> {
@@ -238,16 +296,18 @@ export class WriteEngine {
     if (binds.some((b) => b.missingParent === 'retry')) return this.retryLater(refOf(d.op), ctx, 'MissingParent', detail);
     // dropLookup: write the rest without the unresolvable lookups, with a warning.
     const body = { ...d.body };
-    const nextHashes = { ...d.nextHashes };
+    const hashes = { ...d.next.hashes };
+    const columnVersions = { ...d.next.columnVersions };
     for (const b of binds) {
       delete body[b.property];
-      delete nextHashes[b.property];
+      delete hashes[b.property];
+      delete columnVersions[b.property];
     }
     const warning = `${detail}; lookup dropped (policy "dropLookup").`;
     ctx.warnings ??= new Map();
     ctx.warnings.set(d.op.index, [...(ctx.warnings.get(d.op.index) ?? []), warning]);
     ctx.failures.push(this.failureRecord(refOf(d.op), ctx, 'warning', 'LookupDropped', warning));
-    const next: Decision = { op: d.op, body, nextHashes };
+    const next: Decision = { op: d.op, body, next: { ...d.next, hashes, ...(Object.keys(columnVersions).length > 0 ? { columnVersions } : { columnVersions: undefined }) } };
     if (Object.keys(body).length === 0 && d.op.write.kind !== 'create' && d.op.write.kind !== 'upsert') return this.applied(next, ctx, {});
     if (requeue) requeue.push(next);
     else this.fail(refOf(d.op), ctx, 'MissingParent', `${detail}; no pass left to write without the lookup.`);
@@ -256,8 +316,9 @@ export class WriteEngine {
   private applied(d: Decision, ctx: RunContext, info: { path?: 'bulk' | 'changeSet' | 'single'; detail?: string }): void {
     const op = d.op;
     ctx.applied++;
-    ctx.outcomes.push({ index: op.index, messageId: op.incoming.messageId, route: op.route.name, targetKey: op.write.keyText, outcome: { status: 'applied', ...info }, warnings: ctx.warnings?.get(op.index) ?? [] });
-    ctx.ledgerWrites.push({ ...op.ledgerKey, version: op.change.version, hashes: op.write.kind === 'delete' ? {} : d.nextHashes, deleted: op.write.kind === 'delete' });
+    const own: MessageOutcome = { index: op.index, messageId: op.incoming.messageId, route: op.route.name, targetKey: op.write.keyText, outcome: { status: 'applied', ...info }, warnings: ctx.warnings?.get(op.index) ?? [] };
+    ctx.outcomes.push(own, ...mergedOutcomes(op, own));
+    ctx.ledgerWrites.push({ ...op.ledgerKey, ...d.next });
   }
 
   /** A message decided while completing it (blob, re-read): skipped, failed or retried later. */
@@ -286,12 +347,14 @@ export class WriteEngine {
   }
 
   private reschedule(ref: MessageRef, ctx: RunContext, notBefore: Date, reason: string, retries: number): void {
+    for (const m of ref.merged ?? []) this.reschedule(m, ctx, notBefore, reason, retries);
     const messageId = nextMessageId(ref.incoming.messageId);
     ctx.scheduled.push({ body: ref.body, sessionId: ref.incoming.sessionId, correlationId: ref.incoming.correlationId, messageId, scheduledEnqueueTimeUtc: notBefore, applicationProperties: { ...ref.incoming.applicationProperties, [RETRIES_PROPERTY]: retries } });
     ctx.outcomes.push({ index: ref.index, messageId: ref.incoming.messageId, route: ref.route, targetKey: ref.targetKey, outcome: { status: 'rescheduled', reason, notBefore: notBefore.toISOString(), messageId }, warnings: ctx.warnings?.get(ref.index) ?? [] });
   }
 
   private fail(ref: MessageRef, ctx: RunContext, reason: string, detail: string, dv?: { status?: number; code?: string; kind?: string }): void {
+    for (const m of ref.merged ?? []) this.fail(m, ctx, reason, `${detail} (merged into message ${ref.incoming.messageId}: same target row, same batch)`, dv);
     ctx.outcomes.push({ index: ref.index, messageId: ref.incoming.messageId, route: ref.route, targetKey: ref.targetKey, outcome: { status: 'failed', reason, detail }, warnings: ctx.warnings?.get(ref.index) ?? [] });
     ctx.failures.push(this.failureRecord(ref, ctx, 'error', reason, detail, dv));
   }

@@ -11,8 +11,10 @@
  *
  * Writes keep per-row order: a caller whose rows are in a running round (or in an earlier caller still
  * waiting) waits for a later round, so two rounds in flight never write the same row and a slower call
- * never overtakes a faster one on a row. Inside a round the highest version per row is written.
+ * never overtakes a faster one on a row. Inside a round the newest entry per row is written (the later
+ * caller's, unless its version is comparably older).
  */
+import { compareVersions, parseVersion } from '../model/version';
 import { ledgerId, type LedgerEntry, type LedgerKey, type LedgerWrite, type RecordLedgerPort } from '../ledger/types';
 
 export interface LedgerBatcherOptions {
@@ -132,7 +134,8 @@ export class LedgerBatcher implements RecordLedgerPort {
         for (const e of w.items) {
           const id = ledgerId(e);
           const cur = latest.get(id);
-          if (!cur || BigInt(e.version) >= BigInt(cur.version)) latest.set(id, e);
+          // The later caller's entry wins unless its version is comparably older (shared/model/version.ts).
+          if (!cur || compareVersions(parseVersion(e.version), parseVersion(cur.version)) !== 'older') latest.set(id, e);
         }
       }
       await this.inner.write([...latest.values()]);

@@ -1,6 +1,7 @@
 /** Parses a queue message body into a ChangeMessage, with a precise reason when it is not one. */
 import { z } from 'zod';
 import { CHANGE_MESSAGE_VERSION, type ChangeMessage } from '../model/change-message';
+import { isVersionText } from '../model/version';
 
 /** The text of a JSON number: what ExactDecimal (shared/dataverse/wire-json.ts) writes digit for digit. */
 const JSON_NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/;
@@ -43,7 +44,7 @@ const changeMessageSchema = z.object({
       line: z.number().optional(),
     })
     .passthrough(),
-  version: z.string().regex(/^\d+$/, 'must be a non-negative decimal integer string'),
+  version: z.string().refine(isVersionText, 'must be a version such as "rv=123;mt=1700000000000" (see shared/model/version.ts)'),
   values: z.record(z.string(), sourceValue),
   reread: z.boolean().optional(),
   blobRef: z.object({ container: z.string(), name: z.string() }).optional(),

@@ -10,6 +10,7 @@ import { mapBounded } from '../ledger/bounded';
 import type { ChangeMessage } from '../model/change-message';
 import type { Route } from '../routes/schema';
 import { BatchTransientError, BlobNotFoundError, classifyWriteError } from './errors';
+import { dataverseStamps, rowStamps } from '../model/version';
 import { parseChangeMessage } from './message';
 import type { IncomingMessage } from './plan';
 import type { BlobReadPort, SourceReadPort } from './ports';
@@ -35,11 +36,14 @@ export type Unresolved = {
 export interface Resolution {
   /** Message index → the complete change to plan instead of the queue body. */
   changes: Map<number, ChangeMessage>;
+  /** Indexes whose change is the source row as re-read now. */
+  current: Set<number>;
   unresolved: Unresolved[];
 }
 
 export async function resolveMessages(messages: readonly IncomingMessage[], routes: ReadonlyMap<string, Route>, ports: ResolvePorts, concurrency: number): Promise<Resolution> {
   const changes = new Map<number, ChangeMessage>();
+  const current = new Set<number>();
   const unresolved: Unresolved[] = [];
   const pending: Array<{ index: number; change: ChangeMessage; route: Route }> = [];
   messages.forEach((m, index) => {
@@ -57,16 +61,17 @@ export async function resolveMessages(messages: readonly IncomingMessage[], rout
       full = fromBlob.change;
     }
     if (full.reread && full.operation === 'upsert') {
-      const reread = await rereadSource(ports.sources, full, route, index);
+      const reread = await rereadSource(ports.sources, full, route, index, 'skip');
       if (reread.type !== 'ready') return void unresolved.push(reread.unresolved);
       full = reread.change;
+      current.add(index);
     }
     changes.set(index, full);
   });
-  return { changes, unresolved };
+  return { changes, current, unresolved };
 }
 
-type Step = { type: 'ready'; change: ChangeMessage } | { type: 'unresolved'; unresolved: Unresolved };
+export type Step = { type: 'ready'; change: ChangeMessage } | { type: 'unresolved'; unresolved: Unresolved };
 
 async function readBlob(blobs: BlobReadPort, change: ChangeMessage, route: Route, index: number): Promise<Step> {
   const ref = change.blobRef as NonNullable<ChangeMessage['blobRef']>;
@@ -88,7 +93,12 @@ async function readBlob(blobs: BlobReadPort, change: ChangeMessage, route: Route
   return { type: 'ready', change: rest as ChangeMessage };
 }
 
-async function rereadSource(sources: SourceReadPort | undefined, change: ChangeMessage, route: Route, index: number): Promise<Step> {
+/**
+ * The source row as it is now, as a change: its values and its own version (row version, modifiedon).
+ * A row that no longer exists is skipped (`missing: 'skip'`, its Delete event carries the deletion) or
+ * becomes a Delete (`missing: 'delete'`, when the re-read decides between changes that cannot be ordered).
+ */
+export async function rereadSource(sources: SourceReadPort | undefined, change: ChangeMessage, route: Route, index: number, missing: 'skip' | 'delete', now: () => Date = () => new Date()): Promise<Step> {
   const environment = change.source.environment ?? route.source.environment;
   const id = change.source.id;
   const fail = (reason: string, detail: string, dv?: { status?: number; code?: string; kind?: string }): Step => ({ type: 'unresolved', unresolved: { type: 'fail', index, change, route, reason, detail, dv } });
@@ -98,10 +108,13 @@ async function rereadSource(sources: SourceReadPort | undefined, change: ChangeM
   }
   try {
     const row = await sources.readRow(environment, change.source.table, id);
+    const readAt = now().getTime();
+    if (!row && missing === 'delete') return { type: 'ready', change: { ...change, operation: 'delete', version: dataverseStamps(undefined, undefined, readAt), reread: false } };
     if (!row) {
       return { type: 'unresolved', unresolved: { type: 'skip', index, change, route, reason: 'sourceDeleted', detail: `re-read of ${change.source.table}(${id}) in "${environment}": the row no longer exists; its Delete event applies the deletion` } };
     }
-    return { type: 'ready', change: { ...change, values: row, reread: false } };
+    const version = rowStamps(row, readAt);
+    return { type: 'ready', change: { ...change, operation: 'upsert', values: row, version, reread: false } };
   } catch (err) {
     const c = classifyWriteError(err);
     const what = `Re-reading ${change.source.table}(${id}) in "${environment}"`;

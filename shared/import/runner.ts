@@ -7,6 +7,7 @@
  * had already ledgered are skipped as "already applied" (same version). Chunks in flight together
  * never share a target key, so a later line always lands after an earlier one.
  */
+import { externalStamp } from '../model/version';
 import type { FailureRecord, FailureStorePort } from '../ledger/failures';
 import type { Checkpoint, CheckpointState } from '../ledger/checkpoints';
 import type { Route } from '../routes/schema';
@@ -63,9 +64,12 @@ interface Chunk {
   tally?: ChunkTally;
 }
 
-/** Record versions: the run's start time plus the line number, so a later line of the file is newer. */
-export function versionOf(startedAt: number, line: number): string {
-  return (BigInt(startedAt) + BigInt(line)).toString();
+/**
+ * Record versions (shared/model/version.ts, scale `ext`): the file is a snapshot as of the run's first
+ * start, so its records order by that time, then by line; the file's identity tells two runs apart.
+ */
+export function versionOf(startedAt: number, line: number, fileId = 'import'): string {
+  return externalStamp(startedAt, line, fileId);
 }
 
 export async function runImport(input: ImportOptionsInput, deps: ImportDeps): Promise<ImportReport> {
@@ -175,7 +179,7 @@ export async function runImport(input: ImportOptionsInput, deps: ImportDeps): Pr
       chunk.endLine = rec.endLine;
       let problem = rec.error;
       if (!problem) {
-        const v = validator.validate(rec.values as Record<string, unknown>, { importId, line: rec.line, version: versionOf(startedAt, rec.line), receivedAt: new Date(now()).toISOString() });
+        const v = validator.validate(rec.values as Record<string, unknown>, { importId, line: rec.line, version: versionOf(startedAt, rec.line, identity.id), receivedAt: new Date(now()).toISOString() });
         if (v.ok) {
           chunk.counts.valid++;
           live.valid++;

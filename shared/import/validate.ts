@@ -18,7 +18,7 @@ export type Validation = { ok: true; message: ChangeMessage } | { ok: false; rea
 export interface RecordContext {
   importId: string;
   line: number;
-  /** Decimal version string (see versionOf in runner.ts). */
+  /** The record's version (see versionOf in runner.ts). */
   version: string;
   receivedAt: string;
 }

@@ -37,6 +37,8 @@ type LedgerEntity = {
   targetKey: string;
   version: string;
   hashes: string;
+  /** JSON of LedgerEntry.columnVersions, absent when empty. */
+  columnVersions?: string;
   deleted: boolean;
   appliedAt: string;
 };
@@ -83,7 +85,9 @@ export class RecordLedger implements RecordLedgerPort {
         // The stored original key (not the RowKey) is the identity: hashed RowKeys could in theory collide.
         const k = { environment: e.environment, table: e.targetTable, key: e.targetKey };
         if (!byPartition.get(pk)?.has(e.rowKey)) continue;
-        found.set(ledgerId(k), { version: e.version, hashes: JSON.parse(e.hashes) as Record<string, string>, deleted: e.deleted });
+        const entry: LedgerEntry = { version: e.version, hashes: JSON.parse(e.hashes) as Record<string, string>, deleted: e.deleted };
+        if (e.columnVersions) entry.columnVersions = JSON.parse(e.columnVersions) as Record<string, string>;
+        found.set(ledgerId(k), entry);
       }
     });
     return found;
@@ -110,6 +114,7 @@ export class RecordLedger implements RecordLedgerPort {
         deleted: e.deleted,
         appliedAt,
       };
+      if (e.columnVersions && Object.keys(e.columnVersions).length > 0) entity.columnVersions = JSON.stringify(e.columnVersions);
       byPartition.set(pk, [...(byPartition.get(pk) ?? []), entity]);
     }
     const transactions: TransactionAction[][] = [];

@@ -1,9 +1,18 @@
 /** What the ledger knows about one target row. */
 export interface LedgerEntry {
-  /** Last applied source version (decimal string, compared as BigInt). */
+  /**
+   * Version of the newest change applied to the row, stored as `<scope>#<stamps>` (shared/model/version.ts);
+   * a bare decimal in ledgers written before that scheme.
+   */
   version: string;
   /** Target column (or `<navprop>@odata.bind`) → hash of the value last written. */
   hashes: Record<string, string>;
+  /**
+   * Columns whose last written value came from an older change than `version` (changes merge per
+   * column: a later change that does not carry a column leaves the earlier change's value in place).
+   * Absent: every hashed column is at `version`.
+   */
+  columnVersions?: Record<string, string>;
   /** The last applied change deleted (or deactivated-by-delete) the row. */
   deleted: boolean;
 }

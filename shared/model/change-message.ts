@@ -38,9 +38,9 @@ export interface ChangeMessage {
     line?: number;
   };
   /**
-   * Orders changes of one source row: the Dataverse row version (versionnumber / RowVersion) when known,
-   * else the modifiedon time in ms, else the producer's receive time. Compared numerically as a decimal
-   * string (BigInt), so it never loses precision. The ledger skips anything not newer than what it applied.
+   * Orders changes of one row: stamps on named scales (`rv=<row version>;mt=<modifiedon ms>`, or
+   * `ext=<ms>:<seq>:<producer>` for external records), compared only on a scale both sides share
+   * (shared/model/version.ts). A bare decimal from older producers is accepted and compared with nothing.
    */
   version: string;
   /** The source row's columns after normalisation (for Update: the post image merged over the Target). */

@@ -6,12 +6,21 @@ import type { SourceRow } from '../model/source-value';
 import { carryColumns } from '../routes/columns';
 import type { Route } from '../routes/schema';
 import type { ChangeEvent } from '../webhook/normalise';
+import { dataverseStamps, externalStamp } from '../model/version';
 import { changeMessageId, orderingBucket, sessionIdFor } from './ordering';
 import type { OutgoingChange } from './outgoing';
 
 export interface BuildOptions {
   sessionBuckets: number;
   receivedAt: Date;
+}
+
+/** Ingest: where a record sits among what one request (or one inbound message) delivered. */
+export interface IngestPosition {
+  /** Index of the record in the request. */
+  seq: number;
+  /** Unique per request: two requests in the same millisecond are not ordered against each other. */
+  producer: string;
 }
 
 const ZERO_GUID = '00000000-0000-0000-0000-000000000000';
@@ -27,11 +36,12 @@ function envelope(body: ChangeMessage, route: Route, messageId: string, rowKey: 
   return out;
 }
 
-/** Version: row version, else modifiedon (ms), else the receive time (ms): a decimal string (see ChangeMessage). */
+/**
+ * Version (shared/model/version.ts): the row version and modifiedon the event carries. For a Delete
+ * both come from the pre image (the row just before the deletion); without either, only the receive time.
+ */
 export function eventVersion(event: ChangeEvent, receivedAt: Date): string {
-  if (event.rowVersion && /^\d+$/.test(event.rowVersion)) return event.rowVersion;
-  if (event.modifiedOn) return String(Date.parse(event.modifiedOn));
-  return String(receivedAt.getTime());
+  return dataverseStamps(event.rowVersion, event.modifiedOn, receivedAt.getTime());
 }
 
 export function webhookChange(event: ChangeEvent, route: Route, environment: string, o: BuildOptions): OutgoingChange {
@@ -72,7 +82,7 @@ export function sourceColumnOf(route: Route, targetColumn: string): string {
   return targetColumn;
 }
 
-export function ingestChange(record: SourceRow, route: Route, origin: 'ingest', o: BuildOptions): OutgoingChange {
+export function ingestChange(record: SourceRow, route: Route, origin: 'ingest', o: BuildOptions, at: IngestPosition): OutgoingChange {
   const rowKey = JSON.stringify(targetKeyValues(route, record));
   const body: ChangeMessage = {
     v: CHANGE_MESSAGE_VERSION,
@@ -80,7 +90,7 @@ export function ingestChange(record: SourceRow, route: Route, origin: 'ingest', 
     origin,
     operation: 'upsert',
     source: { table: route.source.table },
-    version: String(o.receivedAt.getTime()),
+    version: externalStamp(o.receivedAt.getTime(), at.seq, at.producer),
     values: record,
     receivedAt: o.receivedAt.toISOString(),
   };

@@ -24,6 +24,7 @@ import type { Telemetry } from '../telemetry/telemetry';
 import { syncChange } from './build';
 import { SyncConfigError, SyncProtocolError } from './errors';
 import { fitsInCheckpoint, sameTrackedQuery, type PassProgress, type SyncPosition } from './position';
+import { rowStamps } from '../model/version';
 import { deltaTokenVersion, rowVersion, toSourceRow } from './row';
 
 export type { PassProgress, SyncPosition } from './position';
@@ -132,7 +133,7 @@ export async function runSyncPass(o: SyncPassOptions): Promise<SyncPassResult> {
           throw new SyncProtocolError(`A change of table "${route.source.table}" has no primary id "${info.primaryId}" (route "${route.name}"); Dataverse always returns it, so the response is not a change-tracking page.`);
         }
         const values = toSourceRow(change.row);
-        const version = rowVersion(change.row) ?? fallbackVersion(values, receivedAt);
+        const version = rowStamps(values, receivedAt.getTime(), rowVersion(change.row));
         upserts.push(syncChange({ route, environment, operation: 'upsert', rowId, primaryId: info.primaryId, version, values, sessionBuckets: o.sessionBuckets, receivedAt }));
       }
       await publish(o, upserts);
@@ -151,9 +152,11 @@ export async function runSyncPass(o: SyncPassOptions): Promise<SyncPassResult> {
     if (!newLink) throw new SyncProtocolError(`The change-tracking read of "${info.entitySet}" ended without an @odata.deltaLink (route "${route.name}").`);
     let deletes = 0;
     if (progress.deletedIds.length) {
-      const version = deltaTokenVersion(newLink);
-      if (!version) throw new SyncProtocolError(`Cannot stamp ${progress.deletedIds.length} deletion(s) of "${info.entitySet}": the delta link's $deltatoken has no "<version>!<time>" form (${newLink}).`);
+      const token = deltaTokenVersion(newLink);
+      if (!token) throw new SyncProtocolError(`Cannot stamp ${progress.deletedIds.length} deletion(s) of "${info.entitySet}": the delta link's $deltatoken has no "<version>!<time>" form (${newLink}).`);
       const receivedAt = now();
+      // The token's version is at least the deletion's own: the Delete orders after every earlier version of the row.
+      const version = `rv=${token}`;
       const changes = progress.deletedIds.map((rowId) =>
         syncChange({ route, environment, operation: 'delete', rowId, primaryId: info.primaryId, version, values: { [info.primaryId]: rowId }, sessionBuckets: o.sessionBuckets, receivedAt }),
       );
@@ -213,10 +216,4 @@ async function publish(o: SyncPassOptions, changes: OutgoingChange[]): Promise<v
     if (o.largeMessages) chunk = await offloadLargeMessages(chunk, o.largeMessages.thresholdBytes, o.largeMessages.store);
     await o.publisher.publish(chunk);
   }
-}
-
-/** As for webhook events without a row version: modifiedon in ms, else the read time. */
-function fallbackVersion(values: Record<string, unknown>, receivedAt: Date): string {
-  const modified = typeof values.modifiedon === 'string' ? Date.parse(values.modifiedon) : NaN;
-  return String(Number.isNaN(modified) ? receivedAt.getTime() : modified);
 }

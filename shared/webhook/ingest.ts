@@ -5,6 +5,7 @@
  * All records are validated first; one bad record refuses the whole request (nothing is enqueued) and
  * every bad record is named by index and field.
  */
+import { randomUUID } from 'node:crypto';
 import type { SourceRow, SourceValue } from '../model/source-value';
 import { ingestChange, sourceColumnOf } from '../queue/build';
 import { offloadLargeMessages } from '../queue/large-messages';
@@ -90,7 +91,9 @@ export async function enqueueRecords(rt: IntakeRuntime, routeName: string, recor
   const loaded = externalRoute(rt, routeName);
   const rows = validateRecords(loaded, records);
   const receivedAt = rt.now();
-  const changes = rows.map((r) => ingestChange(r, loaded.route, 'ingest', { sessionBuckets: rt.settings.intake.sessionBuckets, receivedAt }));
+  // Records of one request are ordered by position; two requests in the same millisecond are not (see shared/model/version.ts).
+  const producer = randomUUID().replace(/-/g, '').slice(0, 16);
+  const changes = rows.map((r, seq) => ingestChange(r, loaded.route, 'ingest', { sessionBuckets: rt.settings.intake.sessionBuckets, receivedAt }, { seq, producer }));
   await rt.publisher.publish(await offloadLargeMessages(changes, rt.settings.storage.largeMessageThresholdBytes, rt.largeMessages));
   return rows.length;
 }

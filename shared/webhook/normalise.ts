@@ -47,7 +47,7 @@ export interface ChangeEvent {
   tag?: string;
   /** OperationCreatedOn as a UTC ISO time (offset quirk applied). Informational. */
   operationCreatedOn?: string;
-  /** Target RowVersion, else a post image's RowVersion, else the versionnumber column. */
+  /** Target RowVersion, else a post image's (Delete: pre image's) RowVersion, else the versionnumber column. */
   rowVersion?: string;
   /** modifiedon of the row (ISO), when present. */
   modifiedOn?: string;
@@ -96,13 +96,14 @@ export function normalise(ctx: RemoteContext, options: NormaliseOptions = {}): C
   const postImage = mergeImages(postImages);
   const values: SourceRow = operation === 'delete' ? { ...(preImage ?? {}) } : { ...(target ?? {}), ...(postImage ?? {}) };
 
-  const postRowVersion = Object.values(ctx.PostEntityImages ?? [])
+  // A Delete's version is the row's just before the deletion: its pre image's (shared/model/version.ts).
+  const imageRowVersion = Object.values((operation === 'delete' ? ctx.PreEntityImages : ctx.PostEntityImages) ?? [])
     .map((i) => i.value.RowVersion)
     .find((v): v is string => typeof v === 'string' && v.length > 0);
   const versionNumber = values.versionnumber;
   const rowVersion =
     (typeof targetEntity?.RowVersion === 'string' && targetEntity.RowVersion) ||
-    postRowVersion ||
+    imageRowVersion ||
     (typeof versionNumber === 'number' ? String(versionNumber) : typeof versionNumber === 'object' && versionNumber?.$type === 'decimal' ? versionNumber.value : undefined);
   const modifiedOn = values.modifiedon;
   const opCreated = ctx.OperationCreatedOn ? parseOperationCreatedOn(ctx.OperationCreatedOn) : undefined;

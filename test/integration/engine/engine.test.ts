@@ -45,15 +45,15 @@ describe('WriteEngine against the Dataverse emulator', () => {
 
     const accountFailures = await r.failures.list('accounts');
     expect(accountFailures).toHaveLength(1);
-    expect(accountFailures[0]).toMatchObject({ reason: 'DataverseError', status: 400, code: '0x80044331', targetKey: "accountnumber='A-13'", version: '1' });
+    expect(accountFailures[0]).toMatchObject({ reason: 'DataverseError', status: 400, code: '0x80044331', targetKey: "accountnumber='A-13'", version: 'ext=1:0:test' });
     expect((await r.failures.list('contacts'))[0]).toMatchObject({ status: 412, code: '0x80060892', targetKey: "emailaddress1='c8@x.com'" });
   });
 
-  it('keeps only the latest version per target row within a batch', async () => {
+  it('merges the changes of one target row within a batch into one write, in version order (the latest value per column wins)', async () => {
     const r = rig(world, [accountRoute()]);
     const result = await r.engine.applyChanges([r.msg('accounts', { num: 'A', name: 'v3' }, 3), r.msg('accounts', { num: 'A', name: 'v5' }, 5), r.msg('accounts', { num: 'A', name: 'v4' }, 4)]);
-    expect(result.outcomes.map((o) => o.outcome.status)).toEqual(['skipped', 'applied', 'skipped']);
-    expect(result.outcomes[0].outcome).toMatchObject({ reason: 'superseded' });
+    expect(result.outcomes.map((o) => o.outcome.status)).toEqual(['applied', 'applied', 'applied']);
+    expect(result.outcomes[0].outcome).toMatchObject({ detail: expect.stringMatching(/merged into message/) });
     expect(await accounts()).toEqual([expect.objectContaining({ accountnumber: 'A', name: 'v5' })]);
     expect(events).toHaveLength(1);
   });
@@ -117,7 +117,7 @@ describe('WriteEngine against the Dataverse emulator', () => {
     const same = await r.engine.applyChanges([r.msg('accounts', { num: 'A', name: 'Acme', phone: '2' }, 12)]);
     expect(same.outcomes[0].outcome).toMatchObject({ status: 'skipped', reason: 'identical' });
     const stale = await r.engine.applyChanges([r.msg('accounts', { num: 'A', name: 'Old', phone: '0' }, 11), r.msg('accounts', { num: 'A', name: 'Older', phone: '9' }, 5)]);
-    expect(stale.outcomes.map((o) => o.outcome)).toEqual([expect.objectContaining({ reason: 'stale' }), expect.objectContaining({ reason: 'superseded' })]);
+    expect(stale.outcomes.map((o) => o.outcome)).toEqual([expect.objectContaining({ reason: 'stale' }), expect.objectContaining({ reason: 'stale' })]);
     expect(events).toHaveLength(2);
     expect(await accounts()).toEqual([expect.objectContaining({ name: 'Acme', telephone1: '2' })]);
   });

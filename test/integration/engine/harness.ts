@@ -195,7 +195,8 @@ export function rig(world: World, routes: Route[], o: RigOptions = {}): Rig {
         origin: reread ? 'webhook' : 'ingest',
         operation: operation ?? 'upsert',
         source: { table: route, ...source },
-        version: String(version),
+        // Numbers in tests are positions on one scale: row versions for Dataverse changes, the producer clock for external ones.
+        version: reread ? `rv=${version}` : `ext=${version}:0:test`,
         values,
         ...(reread ? { reread } : {}),
         ...(blobRef ? { blobRef } : {}),

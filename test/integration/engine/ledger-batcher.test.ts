@@ -18,7 +18,7 @@ afterAll(async () => {
 });
 
 const key = (n: number): LedgerKey => ({ environment: 'target', table: 'account', key: `accountnumber='K${n}'` });
-const entry = (n: number, version: number): LedgerWrite => ({ ...key(n), version: String(version), hashes: { name: `h${n}v${version}` }, deleted: false });
+const entry = (n: number, version: number): LedgerWrite => ({ ...key(n), version: `dv|source|account|r${n}#rv=${version}`, hashes: { name: `h${n}v${version}` }, deleted: false });
 
 describe('LedgerBatcher', () => {
   it('merges concurrent reads and writes into fewer Table Storage calls, each caller getting its own rows', async () => {
@@ -48,7 +48,7 @@ describe('LedgerBatcher', () => {
     const batched = new LedgerBatcher(inner);
     await Promise.all([batched.write([entry(1, 7)]), batched.write([entry(1, 9)]), batched.write([entry(1, 8)])]);
     const stored = await inner.read([key(1)]);
-    expect(stored.get(ledgerId(key(1)))).toEqual({ version: '9', hashes: { name: 'h1v9' }, deleted: false });
+    expect(stored.get(ledgerId(key(1)))).toEqual({ version: 'dv|source|account|r1#rv=9', hashes: { name: 'h1v9' }, deleted: false });
   });
 
   it('hands a failed round to every caller in it, and still serves later rounds', async () => {
@@ -73,7 +73,7 @@ describe('LedgerBatcher', () => {
     // Every row ends at the later caller's version: per-row order kept across rounds.
     const stored = await batched.read(Array.from({ length: 150 }, (_, n) => key(n)));
     expect(stored.size).toBe(150);
-    for (let n = 0; n < 150; n++) expect(stored.get(ledgerId(key(n)))?.version).toBe(String(Math.floor(n / 30) * 2 + 1));
+    for (let n = 0; n < 150; n++) expect(stored.get(ledgerId(key(n)))?.version).toBe(`dv|source|account|r${n}#rv=${Math.floor(n / 30) * 2 + 1}`);
 
     watched.readSizes = [];
     watched.maxReadsInFlight = 0;

@@ -40,7 +40,7 @@ describe('completing messages before planning', () => {
     expect(result.outcomes.map((o) => o.outcome.status)).toEqual(['applied', 'failed']);
     expect(await rows(world.dv, 'target', 'accounts', 'accountnumber,name,telephone1')).toEqual([expect.objectContaining({ accountnumber: 'BIG-1', name: 'From the blob', telephone1: '555' })]);
     const [failure] = await r.failures.list('accounts');
-    expect(failure).toMatchObject({ reason: 'BlobMissing', version: '3' });
+    expect(failure).toMatchObject({ reason: 'BlobMissing', version: 'ext=3:0:test' });
     expect(failure.detail).toMatch(/gone\.json does not exist/);
     // The failure keeps the small queue body (replayable), not a copy of the blob.
     expect(JSON.parse(failure.body)).toMatchObject({ blobRef: { name: `${r.session}/gone.json` } });

@@ -65,7 +65,7 @@ describe('apply-changes worker through the local Functions host', () => {
     const sender = world.sbClient.createSender(QUEUE);
     try {
       const now = new Date().toISOString();
-      const change = (route: string, values: Record<string, unknown>) => ({ v: 1, route, origin: 'ingest', operation: 'upsert', source: { table: route }, version: '1', values, receivedAt: now });
+      const change = (route: string, values: Record<string, unknown>) => ({ v: 1, route, origin: 'ingest', operation: 'upsert', source: { table: route }, version: 'ext=1:0:test', values, receivedAt: now });
       await sender.sendMessages([
         { messageId: 'w-c1', sessionId: 'bucket-1', contentType: 'application/json', body: change('contacts', { email: 'w@x.com', last: 'Worker', account: 'W-1' }) },
         { messageId: 'w-a1', sessionId: 'bucket-1', contentType: 'application/json', body: change('accounts', { num: 'W-1', name: 'Worker parent' }) },
@@ -83,7 +83,7 @@ describe('apply-changes worker through the local Functions host', () => {
         (m) => m.size === 3,
         'three ledger entries',
       );
-      expect([...entries.values()].every((e) => e.version === '1' && !e.deleted)).toBe(true);
+      expect([...entries.values()].every((e) => e.version === 'ext#ext=1:0:test' && !e.deleted)).toBe(true);
     } finally {
       await sender.close();
       await host.close();

@@ -98,7 +98,8 @@ describe('POST /api/dataverse/webhook', () => {
       route: 'contacts',
       origin: 'webhook',
       operation: 'upsert',
-      version: String(Date.parse('2017-09-26T00:04:07Z')),
+      // The docs sample carries RowVersion null: only modifiedon orders it (shared/model/version.ts).
+      version: `mt=${Date.parse('2017-09-26T00:04:07Z')}`,
       source: { environment: 'source', table: 'contact', id: '6d81597f-0f9f-e711-8122-000d3aa2331c', operationId: '4af10637-4ea2-e711-8122-000d3aa2331c' },
       values: { firstname: 'James', fullname: 'James Glynn (sample)' },
     });
