@@ -239,7 +239,7 @@ export function judge(op: PlannedOp, entry: LedgerEntry | undefined, options: Ju
   if (op.merged.length > 0 && !op.current) {
     // A merged op carries older changes' columns: each is written only over an older value (per column).
     if (order !== 'unknown' && canResolve && Object.entries(full).some(([k, v]) => unordered(k, v))) return { type: 'reread', op, why: 'a merged column cannot be ordered against the applied one' };
-    full = Object.fromEntries(Object.entries(full).filter(([k]) => columnOrder(k) !== 'older' && columnOrder(k) !== 'same'));
+    full = Object.fromEntries(Object.entries(full).filter(([k]) => !['older', 'same'].includes(columnOrder(k))));
   }
   const hashes = hashBody(full);
 
@@ -288,7 +288,7 @@ function pick<T>(o: Record<string, T>, keys: string[]): Record<string, T> {
   return Object.fromEntries(keys.filter((k) => k in o).map((k) => [k, o[k]]));
 }
 
-/** The row version the ledger will hold: the op's when it orders after, else the later arrival's (the op's). */
+/** The row version the ledger will hold after an unordered change: the op's, unless it is comparably older (then the applied one stays). */
 function laterText(op: PlannedOp, entry: LedgerEntry): string {
   const o = compareVersions(op.version, parseVersion(entry.version));
   return o === 'older' ? entry.version : formatVersion(op.version);

@@ -144,8 +144,3 @@ export function orderChange(change: { version: Version; deleted: boolean }, appl
   if (o === 'same') return change.deleted ? 'newer' : 'older';
   return o;
 }
-
-/** The newer of two versions when they are comparable, else `b` (the later arrival). */
-export function laterOf(a: Version, b: Version): Version {
-  return compareVersions(a, b) === 'newer' ? a : b;
-}

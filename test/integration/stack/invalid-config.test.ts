@@ -31,19 +31,20 @@ function run(env: NodeJS.ProcessEnv, timeoutMs: number): Promise<{ code: number 
   });
 }
 
+const target = { environment: 'target', table: 'account', entitySet: 'accounts', key: ['dvs_externalid'], columns: { dvs_externalid: 'accountid' } };
+
+/** A routes file in a fresh temporary folder. */
+function writeRoutes(routes: unknown[]): string {
+  const routesFile = join(mkdtempSync(join(tmpdir(), 'dvsync-invalid-routes-')), 'routes.json');
+  writeFileSync(routesFile, JSON.stringify({ routes }));
+  return routesFile;
+}
+
 test('an invalid routes file: npm start prints every problem (file, route, field) and exits 1, never "ready"', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'dvsync-invalid-routes-'));
-  const routesFile = join(dir, 'routes.json');
-  const target = { environment: 'target', table: 'account', entitySet: 'accounts', key: ['dvs_externalid'], columns: { dvs_externalid: 'accountid' } };
-  writeFileSync(
-    routesFile,
-    JSON.stringify({
-      routes: [
-        { name: 'accounts-to-target', source: { environment: 'source', table: 'account', scope: 'Team' }, target },
-        { name: 'contacts-to-target', source: { environment: 'source', table: 'contact' }, target: { ...target, table: 'contact', entitySet: undefined } },
-      ],
-    }),
-  );
+  const routesFile = writeRoutes([
+    { name: 'accounts-to-target', source: { environment: 'source', table: 'account', scope: 'Team' }, target },
+    { name: 'contacts-to-target', source: { environment: 'source', table: 'contact' }, target: { ...target, table: 'contact', entitySet: undefined } },
+  ]);
   const result = await run({ DVSYNC_ROUTES_FILE: routesFile }, 60_000);
   expect({ code: result.code, ready: result.ready }).toEqual({ code: 1, ready: false });
   expect(result.output).toContain("dvsync start: the app's configuration is invalid, so the local stack was stopped (GET http://127.0.0.1:");
@@ -53,18 +54,10 @@ test('an invalid routes file: npm start prints every problem (file, route, field
 }, 90_000);
 
 test('a routes file that passes the schema but contradicts itself: the cross-field problems of every route are reported', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'dvsync-invalid-routes-'));
-  const routesFile = join(dir, 'routes.json');
-  const target = { environment: 'target', table: 'account', entitySet: 'accounts', key: ['dvs_externalid'], columns: { dvs_externalid: 'accountid' } };
-  writeFileSync(
-    routesFile,
-    JSON.stringify({
-      routes: [
-        { name: 'accounts-to-target', source: { environment: 'source', table: 'account' }, target: { ...target, dependsOn: ['no-such-route'] } },
-        { name: 'contacts-to-target', source: { environment: 'source', table: 'contact', selectColumns: ['firstname'] }, target: { ...target, table: 'contact', entitySet: 'contacts', columns: { dvs_externalid: 'emailaddress1' } } },
-      ],
-    }),
-  );
+  const routesFile = writeRoutes([
+    { name: 'accounts-to-target', source: { environment: 'source', table: 'account' }, target: { ...target, dependsOn: ['no-such-route'] } },
+    { name: 'contacts-to-target', source: { environment: 'source', table: 'contact', selectColumns: ['firstname'] }, target: { ...target, table: 'contact', entitySet: 'contacts', columns: { dvs_externalid: 'emailaddress1' } } },
+  ]);
   const result = await run({ DVSYNC_ROUTES_FILE: routesFile }, 60_000);
   expect({ code: result.code, ready: result.ready }).toEqual({ code: 1, ready: false });
   expect(result.output).toContain(`${routesFile}: route "accounts-to-target" (index 0), field target.dependsOn: unknown route "no-such-route"`);
