@@ -160,18 +160,27 @@ function telemetry(r: SettingsReader): Settings['telemetry'] {
 
 const catalogue: SettingDoc[] = [];
 
-export function loadSettings(env: Env = process.env): Settings {
+export interface LoadSettingsOptions {
+  /**
+   * Sections a caller does not use, whose problems do not stop it: `dvsync import` writes in-process and
+   * never touches Service Bus. Their values are still read (defaults applied) so the shape stays whole.
+   */
+  unused?: ReadonlyArray<'serviceBus'>;
+}
+
+export function loadSettings(env: Env = process.env, options: LoadSettingsOptions = {}): Settings {
   const issues: SettingIssue[] = [];
-  const section = <T>(name: string, read: (r: SettingsReader) => T): T => {
+  const unused = new Set<string>(options.unused ?? []);
+  const section = <T>(name: string, read: (r: SettingsReader) => T, key?: string): T => {
     const r = new SettingsReader(env, name, catalogue);
     const v = read(r);
-    issues.push(...r.issues);
+    if (!key || !unused.has(key)) issues.push(...r.issues);
     return v;
   };
   const settings: Settings = {
     environments: section('Dataverse environments', environments),
     routes: section('Routes', routes),
-    serviceBus: section('Service Bus', serviceBus),
+    serviceBus: section('Service Bus', serviceBus, 'serviceBus'),
     intake: section('Webhook and ingest', intake),
     storage: section('Storage (large messages)', storage),
     telemetry: section('Telemetry', telemetry),

@@ -6,23 +6,19 @@
  * the same account.
  */
 import { loadSettings, SettingsError, type Env } from '../config/settings';
-import type { DataverseClient } from '../dataverse/client';
-import type { ResponseMeta } from '../dataverse/meta';
+import { environmentPools } from '../config/pools';
 import { FailureStore } from '../ledger/failures';
 import { RecordLedger } from '../ledger/record-ledger';
 import { storageConnectionString } from '../ledger/tables';
 import { createServiceBusClient } from '../queue/servicebus';
 import { compileCondition } from '../routes/conditions';
 import { loadRoutes } from '../routes/load';
-import { createEnvironmentPool } from '../throttle/environment';
-import type { UserPool } from '../throttle/pool';
 import { throttleTelemetry } from '../telemetry/outcomes';
 import { invocationTelemetry } from '../telemetry/scope';
 import type { Telemetry } from '../telemetry/telemetry';
 import { BlobMessageReader } from './blob-reader';
 import { DataverseSourceReader, DataverseWriteAdapter } from './dataverse-adapter';
 import { WriteEngine } from './engine';
-import { EngineConfigError } from './errors';
 import { ServiceBusRescheduler } from './servicebus-rescheduler';
 
 let engine: Promise<WriteEngine> | undefined;
@@ -53,23 +49,7 @@ export function buildWorkerEngine(env: Env, wiring: WorkerWiring = {}): WriteEng
   if (unknown.length > 0) {
     throw new SettingsError(unknown.map((problem) => ({ setting: 'DVSYNC_ENVIRONMENTS', problem: `${problem} is not configured`, fix: `one of: ${Object.keys(environments).join(', ') || '(none configured)'}` })));
   }
-  const pools = new Map<string, UserPool<DataverseClient>>();
-  const poolOf = (name: string): UserPool<DataverseClient> => {
-    const config = environments[name];
-    if (!config) throw new EngineConfigError(`Environment "${name}" is not in DVSYNC_ENVIRONMENTS (known: ${Object.keys(environments).join(', ')}).`);
-    let pool = pools.get(name);
-    if (!pool) {
-      const throttled = new Map<string, (meta: ResponseMeta) => void>();
-      // Lane ids are `<environment>/<user label>`; the event names the user by its label.
-      const onResponse = (laneId: string, meta: ResponseMeta): void => {
-        let observe = throttled.get(laneId);
-        if (!observe) throttled.set(laneId, (observe = throttleTelemetry(telemetry, name, laneId.slice(name.length + 1))));
-        observe(meta);
-      };
-      pools.set(name, (pool = createEnvironmentPool(name, config, { settings: env, client: { writeTag: settings.intake.writeTag }, onResponse })));
-    }
-    return pool;
-  };
+  const poolOf = environmentPools(settings, env, { onResponse: (environment, user, meta) => throttleTelemetry(telemetry, environment, user)(meta) });
   const storage = storageConnectionString(env as NodeJS.ProcessEnv);
   return new WriteEngine(
     { routes },

@@ -10,7 +10,7 @@
 import { externalStamp } from '../model/version';
 import type { FailureRecord, FailureStorePort } from '../ledger/failures';
 import type { Checkpoint, CheckpointState } from '../ledger/checkpoints';
-import type { Route } from '../routes/schema';
+import type { LoadedRoute } from '../routes/load';
 import type { EntitySetResolver } from '../engine/mapping';
 import { applyChunk, type ChangeApplier, type ChunkTally, type InMemoryRescheduler } from './apply';
 import { fileIdentity } from './identity';
@@ -31,7 +31,7 @@ export interface ImportDeps {
   held: InMemoryRescheduler;
   checkpoints: CheckpointStore;
   failures: FailureStorePort;
-  routes: readonly Route[];
+  routes: readonly LoadedRoute[];
   entitySetOf: EntitySetResolver;
   progress?: ProgressSink;
   now?: () => number;
@@ -76,8 +76,9 @@ export async function runImport(input: ImportOptionsInput, deps: ImportDeps): Pr
   const opts = parseImportOptions(input);
   const now = deps.now ?? Date.now;
   const t0 = now();
-  const route = deps.routes.find((r) => r.name === opts.route);
-  if (!route) throw new ImportConfigError(`Route "${opts.route}" is not in the routes file (known: ${deps.routes.map((r) => r.name).join(', ')}).`);
+  const loaded = deps.routes.find((r) => r.route.name === opts.route);
+  if (!loaded) throw new ImportConfigError(`Route "${opts.route}" is not in the routes file (known: ${deps.routes.map((r) => r.route.name).join(', ')}).`);
+  const { route } = loaded;
   const validator = new RecordValidator(route, deps.entitySetOf, opts.format === 'csv');
   const identity = await fileIdentity(opts.file);
   const importId = `${route.name}:${identity.id}`;

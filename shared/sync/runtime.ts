@@ -3,7 +3,7 @@
  * per sync-enabled route a change source (a client of the source environment's user pool), the Service Bus
  * publisher of the changes queue, and the checkpoints table. Shared by the timer function and `dvsync sync`.
  */
-import type { DataverseClient } from '../dataverse/client';
+import { environmentPools, type PoolOf } from '../config/pools';
 import { Checkpoints } from '../ledger/checkpoints';
 import { storageConnectionString } from '../ledger/tables';
 import { BlobLargeMessageStore } from '../queue/large-messages';
@@ -11,8 +11,6 @@ import type { ChangePublisher } from '../queue/outgoing';
 import { createServiceBusClient, ServiceBusChangePublisher } from '../queue/servicebus';
 import type { Route } from '../routes/schema';
 import type { Telemetry } from '../telemetry/telemetry';
-import { createEnvironmentPool } from '../throttle/environment';
-import type { UserPool } from '../throttle/pool';
 import type { Configuration } from '../webhook/runtime';
 import { SyncConfigError } from './errors';
 import { runSyncPass, type ChangeSource, type CheckpointStore, type SyncPassResult } from './pass';
@@ -27,18 +25,19 @@ export interface SyncRuntimeOverrides {
 export type RouteRun = { route: string; ok: true; result: SyncPassResult } | { route: string; ok: false; error: Error };
 
 export class SyncRuntime {
-  private readonly pools = new Map<string, UserPool<DataverseClient>>();
+  private readonly poolOf: PoolOf;
   private readonly publisher: ChangePublisher;
   private readonly checkpoints: CheckpointStore;
 
   constructor(
     readonly config: Configuration,
-    private readonly env: Readonly<Record<string, string | undefined>>,
+    env: Readonly<Record<string, string | undefined>>,
     private readonly overrides: SyncRuntimeOverrides = {},
   ) {
     const { settings } = config;
     this.publisher =
       overrides.publisher ?? new ServiceBusChangePublisher(createServiceBusClient(settings.serviceBus), settings.serviceBus.changesQueue, settings.intake.retryAfterSeconds);
+    this.poolOf = environmentPools(settings, env);
     this.checkpoints = overrides.checkpoints ?? new Checkpoints({ connectionString: storageConnectionString(env as NodeJS.ProcessEnv) });
   }
 
@@ -57,13 +56,8 @@ export class SyncRuntime {
     const name = route.source.environment;
     if (!name) throw new SyncConfigError(`Route "${route.name}" has no source.environment; incremental sync reads a Dataverse table, so name the source environment.`);
     if (this.overrides.source) return this.overrides.source(name);
-    let pool = this.pools.get(name);
-    if (!pool) {
-      const envConfig = this.config.settings.environments[name];
-      if (!envConfig) throw new SyncConfigError(`Route "${route.name}": source.environment "${name}" is not in DVSYNC_ENVIRONMENTS.`);
-      pool = createEnvironmentPool(name, envConfig, { settings: this.env });
-      this.pools.set(name, pool);
-    }
+    if (!this.config.settings.environments[name]) throw new SyncConfigError(`Route "${route.name}": source.environment "${name}" is not in DVSYNC_ENVIRONMENTS.`);
+    const pool = this.poolOf(name);
     // One client per pass: a delta read is a chain of pages on one connection; the lane still sees every response.
     return pool.clientOf(pool.pick());
   }

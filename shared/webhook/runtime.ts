@@ -3,7 +3,7 @@
  * settings, compiled routes, the organization allow-list, header auth, the Service Bus publisher and
  * the large-message store. `loadConfiguration` reports settings and routes problems together.
  */
-import { loadSettings, SettingsError, type Env, type SettingIssue, type Settings } from '../config/settings';
+import { loadSettings, SettingsError, type Env, type LoadSettingsOptions, type SettingIssue, type Settings } from '../config/settings';
 import { compileCondition } from '../routes/conditions';
 import { loadRoutes, RoutesError, type ConditionCompiler, type LoadedRoutes } from '../routes/load';
 import { FailureStore, type FailureRecord, type FailureStorePort } from '../ledger/failures';
@@ -17,11 +17,11 @@ export interface Configuration {
   routes: LoadedRoutes;
 }
 
-export function loadConfiguration(env: Env = process.env, compile: ConditionCompiler = compileCondition): Configuration {
+export function loadConfiguration(env: Env = process.env, compile: ConditionCompiler = compileCondition, options: LoadSettingsOptions = {}): Configuration {
   let settings: Settings | undefined;
   const issues: SettingsError['issues'] = [];
   try {
-    settings = loadSettings(env);
+    settings = loadSettings(env, options);
   } catch (e) {
     if (!(e instanceof SettingsError)) throw e;
     issues.push(...e.issues);
