@@ -27,7 +27,7 @@ export async function syncHandler(_timer: Timer, context: InvocationContext): Pr
     for (const run of runs) {
       if (run.ok) {
         const r = run.result;
-        context.log(`sync ${r.route}: ${r.outcome} (${r.mode}${r.resynced ? ', resynced after an expired token' : ''}${r.resumed ? ', resumed mid-pass' : ''}): ${r.pages} page(s), ${r.upserts} upsert(s), ${r.deletes} delete(s) enqueued`);
+        context.log(`sync ${r.route}: ${r.outcome} (${r.mode}${r.resynced ? ', resynced after an expired token' : ''}${r.resumed ? ', resumed mid-pass' : ''}): ${r.pages} page(s), ${r.upserts} upsert(s), ${r.deletes} delete(s) enqueued, ${r.skipped} skipped by the route filters`);
       } else context.error(`sync ${run.route}: failed: ${run.error.name}: ${run.error.message}`);
     }
     const failed = runs.filter((r) => !r.ok).map((r) => r.route);

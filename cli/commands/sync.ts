@@ -35,7 +35,7 @@ export async function run(argv: string[]): Promise<number> {
   const telemetry = contextTelemetry({ debug: () => undefined, info: () => undefined, warn: (...a) => process.stderr.write(`${a.join(' ')}\n`), error: (...a) => process.stderr.write(`${a.join(' ')}\n`) });
   try {
     const r = await runtime.runRoute(String(flags.route), telemetry, { full: !!flags.full });
-    process.stdout.write(`${r.route}: ${r.outcome} (${r.mode}${r.resynced ? ', resynced after an expired token' : ''}): ${r.pages} page(s), ${r.upserts} upsert(s), ${r.deletes} delete(s) enqueued\n`);
+    process.stdout.write(`${r.route}: ${r.outcome} (${r.mode}${r.resynced ? ', resynced after an expired token' : ''}): ${r.pages} page(s), ${r.upserts} upsert(s), ${r.deletes} delete(s) enqueued, ${r.skipped} skipped by the route filters\n`);
     if (r.outcome === 'conflict') process.stderr.write('Another runner advanced the checkpoint first; its pass covers these changes. Nothing to do.\n');
     return 0;
   } finally {

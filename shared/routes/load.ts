@@ -7,6 +7,7 @@ import { readFileSync } from 'fs';
 import { isAbsolute, resolve } from 'path';
 import { formatPath } from '../webhook/errors';
 import { primaryIdColumns, sourceColumnUses } from './columns';
+import { filterProblems } from './filter';
 import { routesFileSchema, type Route } from './schema';
 import type { DataverseTriggerOutputs } from './trigger-outputs';
 
@@ -98,6 +99,7 @@ export function parseRoutes(text: string, origin: string, compile: ConditionComp
       }
     });
     problems.push(...columnContradictions(route).map((c) => `${where(['routes', index, ...c.path])}: ${c.message}`));
+    problems.push(...filterProblems(route, r.data.routes).map((c) => `${where(['routes', index, ...c.path])}: ${c.message}`));
     const loaded = { route, index, conditions };
     routes.push(loaded);
     if (!byName.has(route.name)) byName.set(route.name, loaded);

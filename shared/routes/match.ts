@@ -22,7 +22,7 @@ export interface MatchInput {
   triggerOutputs: () => DataverseTriggerOutputs;
 }
 
-const no = (reason: string): RouteDecision => ({ matched: false, reason });
+export const no = (reason: string): RouteDecision => ({ matched: false, reason });
 
 export function matchRoute(loaded: LoadedRoute, input: MatchInput): RouteDecision {
   const { route } = loaded;
@@ -57,12 +57,12 @@ export function matchRoute(loaded: LoadedRoute, input: MatchInput): RouteDecisio
   return { matched: true };
 }
 
-function refId(v: SourceValue | undefined): { table: string; id: string } | undefined {
+export function refId(v: SourceValue | undefined): { table: string; id: string } | undefined {
   return v !== null && typeof v === 'object' && v.$type === 'reference' ? { table: v.table, id: v.id.toLowerCase() } : undefined;
 }
 
 /** Power Automate scope: the row's owner compared with the flow owner (route source ownerUserId / ownerBusinessUnitId). */
-function scopeDecision(loaded: LoadedRoute, values: SourceRow): RouteDecision {
+export function scopeDecision(loaded: LoadedRoute, values: SourceRow): RouteDecision {
   const src = loaded.route.source;
   switch (src.scope) {
     case 'Organization':

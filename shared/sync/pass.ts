@@ -19,7 +19,8 @@ import { isExpiredDeltaToken } from '../dataverse/query';
 import { CheckpointConflictError, type Checkpoint, type CheckpointState } from '../ledger/checkpoints';
 import { offloadLargeMessages, type LargeMessageStore } from '../queue/large-messages';
 import type { ChangePublisher, OutgoingChange } from '../queue/outgoing';
-import type { Route } from '../routes/schema';
+import { matchRow } from '../routes/filter';
+import type { LoadedRoute } from '../routes/load';
 import type { Telemetry } from '../telemetry/telemetry';
 import { syncChange } from './build';
 import { SyncConfigError, SyncProtocolError } from './errors';
@@ -42,7 +43,8 @@ export interface CheckpointStore {
 }
 
 export interface SyncPassOptions {
-  route: Route;
+  /** The route with its compiled trigger conditions: rows it excludes are skipped with their reason (shared/routes/filter.ts). */
+  route: LoadedRoute;
   source: ChangeSource;
   publisher: ChangePublisher;
   checkpoints: CheckpointStore;
@@ -67,6 +69,8 @@ export interface SyncPassResult {
   pages: number;
   upserts: number;
   deletes: number;
+  /** Rows the route's filters excluded (scope, trigger conditions, ignoreUsers, messages); each counted in `sync.skipped` with its reason. */
+  skipped: number;
 }
 
 export const checkpointName = (route: string): string => `sync:${route}`;
@@ -80,7 +84,8 @@ type Start = { kind: 'full'; resynced: boolean } | { kind: 'delta'; link: string
 class LostRace extends Error {}
 
 export async function runSyncPass(o: SyncPassOptions): Promise<SyncPassResult> {
-  const { route } = o;
+  const loaded = o.route;
+  const { route } = loaded;
   const sync = route.source.sync;
   if (!sync?.enabled) throw new SyncConfigError(`Route "${route.name}" does not opt in to incremental sync: set "source.sync": {"enabled": true} in the routes file.`);
   const environment = route.source.environment;
@@ -118,6 +123,17 @@ export async function runSyncPass(o: SyncPassOptions): Promise<SyncPassResult> {
     const position = start.kind === 'resume' ? { nextLink: start.progress.nextLink } : start.kind === 'delta' ? { deltaLink: start.link } : {};
     let newLink: string | undefined;
     let oversizeReported = false;
+    // Skipped rows of the page being read, by reason; reported once the page is published.
+    const skipped = new Map<string, number>();
+    let skippedTotal = start.kind === 'resume' ? (start.progress.skipped ?? 0) : 0;
+    const reportSkipped = (): void => {
+      for (const [reason, n] of skipped) {
+        o.telemetry.count('sync.skipped', { ...props, reason }, n);
+        skippedTotal += n;
+      }
+      progress.skipped = skippedTotal;
+      skipped.clear();
+    };
     for await (const page of o.source.changes(info.entitySet, { ...position, select, pageSize: sync.pageSize, lookupLogicalNames: true })) {
       pagesThisAttempt++;
       progress.pages++;
@@ -133,11 +149,17 @@ export async function runSyncPass(o: SyncPassOptions): Promise<SyncPassResult> {
           throw new SyncProtocolError(`A change of table "${route.source.table}" has no primary id "${info.primaryId}" (route "${route.name}"); Dataverse always returns it, so the response is not a change-tracking page.`);
         }
         const values = toSourceRow(change.row);
+        const decision = matchRow(loaded, { operation: 'upsert', rowId, values });
+        if (!decision.matched) {
+          skipped.set(decision.reason, (skipped.get(decision.reason) ?? 0) + 1);
+          continue;
+        }
         const version = rowStamps(values, receivedAt.getTime(), rowVersion(change.row));
         upserts.push(syncChange({ route, environment, operation: 'upsert', rowId, primaryId: info.primaryId, version, values, sessionBuckets: o.sessionBuckets, receivedAt }));
       }
       await publish(o, upserts);
       progress.upserts += upserts.length;
+      reportSkipped();
       if (upserts.length) o.telemetry.count('sync.enqueued', { ...props, operation: 'upsert' }, upserts.length);
       newLink = page.deltaLink ?? newLink;
       if (page.nextLink) {
@@ -151,7 +173,11 @@ export async function runSyncPass(o: SyncPassOptions): Promise<SyncPassResult> {
     }
     if (!newLink) throw new SyncProtocolError(`The change-tracking read of "${info.entitySet}" ended without an @odata.deltaLink (route "${route.name}").`);
     let deletes = 0;
-    if (progress.deletedIds.length) {
+    const deletions = matchRow(loaded, { operation: 'delete', rowId: '', values: {} });
+    if (progress.deletedIds.length && !deletions.matched) {
+      skipped.set(deletions.reason, progress.deletedIds.length);
+      reportSkipped();
+    } else if (progress.deletedIds.length) {
       const token = deltaTokenVersion(newLink);
       if (!token) throw new SyncProtocolError(`Cannot stamp ${progress.deletedIds.length} deletion(s) of "${info.entitySet}": the delta link's $deltatoken has no "<version>!<time>" form (${newLink}).`);
       const receivedAt = now();
@@ -164,7 +190,7 @@ export async function runSyncPass(o: SyncPassOptions): Promise<SyncPassResult> {
       deletes = changes.length;
       o.telemetry.count('sync.enqueued', { ...props, operation: 'delete' }, deletes);
     }
-    return { mode: progress.mode, resynced: progress.resynced, pages: progress.pages, upserts: progress.upserts, deletes, newLink };
+    return { mode: progress.mode, resynced: progress.resynced, pages: progress.pages, upserts: progress.upserts, deletes, skipped: skippedTotal, newLink };
   };
 
   /** Where to go when the first page of an attempt fails; undefined = give up (the error is thrown). */
@@ -198,15 +224,15 @@ export async function runSyncPass(o: SyncPassOptions): Promise<SyncPassResult> {
         start = next;
       }
     }
-    for (const [k, v] of [['passes', 1], ['upserts', result.upserts], ['deletes', result.deletes], ['resyncs', result.resynced ? 1 : 0]] as const) totals[k] = (totals[k] ?? 0) + v;
+    for (const [k, v] of [['passes', 1], ['upserts', result.upserts], ['deletes', result.deletes], ['skipped', result.skipped], ['resyncs', result.resynced ? 1 : 0]] as const) totals[k] = (totals[k] ?? 0) + v;
     await save({ deltaLink: result.newLink, entitySet: info.entitySet, select }, totals);
   } catch (e) {
     if (!(e instanceof LostRace)) throw e;
     o.telemetry.count('sync.conflict', props);
-    return { route: route.name, outcome: 'conflict', mode: start.kind === 'resume' ? start.progress.mode : start.kind, resynced: false, resumed, pages: 0, upserts: 0, deletes: 0 };
+    return { route: route.name, outcome: 'conflict', mode: start.kind === 'resume' ? start.progress.mode : start.kind, resynced: false, resumed, pages: 0, upserts: 0, deletes: 0, skipped: 0 };
   }
-  const base = { route: route.name, mode: result.mode, resynced: result.resynced, resumed, pages: result.pages, upserts: result.upserts, deletes: result.deletes } as const;
-  o.telemetry.event('sync.pass', { ...props, mode: result.mode, resynced: result.resynced, resumed, pages: result.pages, upserts: result.upserts, deletes: result.deletes });
+  const base = { route: route.name, mode: result.mode, resynced: result.resynced, resumed, pages: result.pages, upserts: result.upserts, deletes: result.deletes, skipped: result.skipped } as const;
+  o.telemetry.event('sync.pass', { ...props, mode: result.mode, resynced: result.resynced, resumed, pages: result.pages, upserts: result.upserts, deletes: result.deletes, skipped: result.skipped });
   return { ...base, outcome: 'committed' };
 }
 

@@ -14,6 +14,8 @@ export interface PassProgress {
   deletedIds: string[];
   pages: number;
   upserts: number;
+  /** Rows the route's filters excluded so far (absent in checkpoints written before filters applied to sync). */
+  skipped?: number;
   startedAt: string;
 }
 

@@ -9,6 +9,7 @@ import { storageConnectionString } from '../ledger/tables';
 import { BlobLargeMessageStore } from '../queue/large-messages';
 import type { ChangePublisher } from '../queue/outgoing';
 import { createServiceBusClient, ServiceBusChangePublisher } from '../queue/servicebus';
+import type { LoadedRoute } from '../routes/load';
 import type { Route } from '../routes/schema';
 import type { Telemetry } from '../telemetry/telemetry';
 import type { Configuration } from '../webhook/runtime';
@@ -47,9 +48,13 @@ export class SyncRuntime {
   }
 
   route(name: string): Route {
+    return this.loaded(name).route;
+  }
+
+  private loaded(name: string): LoadedRoute {
     const loaded = this.config.routes.byName.get(name);
     if (!loaded) throw new SyncConfigError(`No route "${name}" in ${this.config.routes.origin}; known: ${[...this.config.routes.byName.keys()].join(', ')}.`);
-    return loaded.route;
+    return loaded;
   }
 
   private sourceFor(route: Route): ChangeSource {
@@ -63,11 +68,12 @@ export class SyncRuntime {
   }
 
   runRoute(name: string, telemetry: Telemetry, options: { full?: boolean } = {}): Promise<SyncPassResult> {
-    const route = this.route(name);
+    const loaded = this.loaded(name);
+    const { route } = loaded;
     const { settings } = this.config;
     const store = BlobLargeMessageStore.fromSettings(settings.storage);
     return runSyncPass({
-      route,
+      route: loaded,
       source: this.sourceFor(route),
       publisher: this.publisher,
       checkpoints: this.checkpoints,
