@@ -20,6 +20,7 @@ import { readRecords } from './readers';
 import { addTally, zeroCounts, type ImportCounts, type ImportReport, type LineProblem } from './report';
 import { RecordValidator } from './validate';
 import { keyOf } from './keys';
+import { externalRecordId, matchRow } from '../routes/filter';
 
 export interface CheckpointStore {
   get<P>(name: string): Promise<Checkpoint<P> | undefined>;
@@ -93,9 +94,10 @@ export async function runImport(input: ImportOptionsInput, deps: ImportDeps): Pr
   let committedLine = resumedAfterLine;
   const invalidReported: LineProblem[] = [];
   const failedReported: LineProblem[] = [];
+  const filteredReported: LineProblem[] = [];
   const report = (complete: boolean): ImportReport => ({
     file: opts.file, route: route.name, importId, checkpoint: checkpointName, resumedAfterLine, completedThroughLine: committedLine,
-    complete, counts: { ...committed }, invalid: invalidReported, failed: failedReported, seconds: (now() - t0) / 1000,
+    complete, counts: { ...committed }, invalid: invalidReported, failed: failedReported, filtered: filteredReported, seconds: (now() - t0) / 1000,
   });
   if (resume?.position.complete) return report(true);
 
@@ -181,7 +183,14 @@ export async function runImport(input: ImportOptionsInput, deps: ImportDeps): Pr
       let problem = rec.error;
       if (!problem) {
         const v = validator.validate(rec.values as Record<string, unknown>, { importId, line: rec.line, version: versionOf(startedAt, rec.line, identity.id), receivedAt: new Date(now()).toISOString() });
-        if (v.ok) {
+        const decision = v.ok ? matchRow(loaded, { operation: 'upsert', rowId: externalRecordId(route, v.message.values), values: v.message.values }) : undefined;
+        if (v.ok && decision && !decision.matched) {
+          chunk.counts.valid++;
+          live.valid++;
+          chunk.counts.filtered++;
+          live.filtered++;
+          if (filteredReported.length < opts.maxReportedInvalid) filteredReported.push({ line: rec.line, endLine: rec.endLine, reason: decision.reason });
+        } else if (v.ok) {
           chunk.counts.valid++;
           live.valid++;
           const messageId = `import:${importId}:${rec.line}`;

@@ -61,6 +61,17 @@ export function matchRow(loaded: LoadedRoute, row: RowCandidate): RouteDecision 
   return { matched: true };
 }
 
+/** An external record's id in a trigger body (`ItemInternalId`): its target key values, joined by "|". */
+export function externalRecordId(route: Route, row: SourceRow): string {
+  return route.target.key
+    .map((k) => {
+      const m = route.target.columns[k];
+      const column = typeof m === 'string' ? m : (m?.from ?? k);
+      return String(row[column] ?? '');
+    })
+    .join('|');
+}
+
 function plainId(v: SourceRow[string] | undefined): string | undefined {
   return typeof v === 'string' ? v.toLowerCase() : undefined;
 }

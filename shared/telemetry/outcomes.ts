@@ -2,8 +2,8 @@
  * Outcome records: one `dvsync.event <stage>.<outcome>` line per message or row decision, always with the same
  * dimensions (route, table, reason, correlationId, messageId, environment; empty string when unknown), so one
  * KQL query covers every producer and the worker. Failures, refusals and throttling log at warning level.
- * Names: webhook.routed|skipped|unrouted|rejected, ingest.accepted|rejected, inbound.accepted|invalid,
- * sync.enqueued, worker.applied|skipped|failed|rescheduled, dataverse.throttled.
+ * Names: webhook.routed|skipped|unrouted|rejected, ingest.accepted|skipped|rejected, inbound.accepted|skipped|invalid,
+ * sync.enqueued|skipped (counters), worker.applied|skipped|failed|rescheduled, dataverse.throttled.
  */
 import type { ResponseMeta } from '../dataverse/meta';
 import type { Telemetry, TelemetryProperties } from './telemetry';

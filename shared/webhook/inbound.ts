@@ -16,7 +16,7 @@ import { MessageTooLargeError } from '../queue/large-messages';
 import type { Telemetry } from '../telemetry/telemetry';
 import { emitOutcome } from '../telemetry/outcomes';
 import { IntakeRejection } from './errors';
-import { enqueueRecords } from './ingest';
+import { enqueueRecords, type RecordsOutcome } from './ingest';
 import type { JsonValue } from './json';
 import { parseJsonBody } from './parse';
 import type { IntakeRuntime } from './runtime';
@@ -49,13 +49,13 @@ function messageJson(message: unknown): unknown {
   }
 }
 
-/** `{route, record}` or `{route, records}` → ChangeMessages on the changes queue; returns the number of records. */
-export async function handleInbound(rt: IntakeRuntime, message: unknown): Promise<number> {
+/** `{route, record}` or `{route, records}` → ChangeMessages on the changes queue (records the route's filters exclude are skipped). */
+export async function handleInbound(rt: IntakeRuntime, message: unknown): Promise<RecordsOutcome & { route: string }> {
   const m = messageJson(message) as { route?: unknown; record?: JsonValue; records?: JsonValue[] } | null;
   if (m === null || typeof m !== 'object' || Array.isArray(m) || typeof m.route !== 'string') throw new InvalidInboundMessageError('invalid_shape', SHAPE);
   const records = Array.isArray(m.records) ? m.records : m.record !== undefined ? [m.record] : [];
   try {
-    return await enqueueRecords(rt, m.route, records);
+    return { route: m.route, ...(await enqueueRecords(rt, m.route, records)) };
   } catch (e) {
     if (e instanceof IntakeRejection && !e.transient) {
       const problems = e.problems.length ? ` Problems: ${e.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}` : '';
@@ -72,7 +72,7 @@ export interface InboundDelivery {
   deliveryCount?: number;
 }
 
-export type InboundOutcome = { status: 'accepted'; records: number } | { status: 'rejected'; code: string; detail: string };
+export type InboundOutcome = { status: 'accepted'; records: number; skipped: RecordsOutcome['skipped'] } | { status: 'rejected'; code: string; detail: string };
 
 function bodyText(message: unknown): string {
   if (typeof message === 'string') return message;
@@ -86,9 +86,10 @@ function bodyText(message: unknown): string {
  */
 export async function processInboundMessage(rt: IntakeRuntime, message: unknown, delivery: InboundDelivery, telemetry: Telemetry): Promise<InboundOutcome> {
   try {
-    const records = await handleInbound(rt, message);
-    emitOutcome(telemetry, 'inbound.accepted', { messageId: delivery.messageId, records });
-    return { status: 'accepted', records };
+    const { route, accepted, skipped } = await handleInbound(rt, message);
+    emitOutcome(telemetry, 'inbound.accepted', { messageId: delivery.messageId, route, records: accepted, skipped: skipped.length });
+    for (const s of skipped) emitOutcome(telemetry, 'inbound.skipped', { messageId: delivery.messageId, route, index: s.index, reason: s.reason });
+    return { status: 'accepted', records: accepted, skipped };
   } catch (e) {
     if (!(e instanceof InvalidInboundMessageError)) throw e;
     const route = e.route !== undefined && rt.routes.byName.has(e.route) ? e.route : undefined;

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { SourceRow, SourceValue } from '../model/source-value';
 import { ingestChange, sourceColumnOf } from '../queue/build';
 import { offloadLargeMessages } from '../queue/large-messages';
+import { externalRecordId, matchRow } from '../routes/filter';
 import type { LoadedRoute } from '../routes/load';
 import { IntakeRejection } from './errors';
 import { readCheckedBody, rejectionResponse, type IntakeHttpRequest, type IntakeHttpResponse } from './http';
@@ -86,25 +87,40 @@ function typed(value: JsonValue, type: string): SourceValue | undefined {
   }
 }
 
-/** Validates and enqueues; returns the number of records accepted. Throws IntakeRejection / queue errors. */
-export async function enqueueRecords(rt: IntakeRuntime, routeName: string, records: JsonValue[]): Promise<number> {
+export interface RecordsOutcome {
+  /** Records enqueued. */
+  accepted: number;
+  /** Records the route's filters excluded (trigger conditions), by position in the request, with the reason. */
+  skipped: Array<{ index: number; reason: string }>;
+}
+
+/** Validates, filters (shared/routes/filter.ts) and enqueues. Throws IntakeRejection / queue errors. */
+export async function enqueueRecords(rt: IntakeRuntime, routeName: string, records: JsonValue[]): Promise<RecordsOutcome> {
   const loaded = externalRoute(rt, routeName);
   const rows = validateRecords(loaded, records);
   const receivedAt = rt.now();
   // Records of one request are ordered by position; two requests in the same millisecond are not (see shared/model/version.ts).
   const producer = randomUUID().replace(/-/g, '').slice(0, 16);
-  const changes = rows.map((r, seq) => ingestChange(r, loaded.route, 'ingest', { sessionBuckets: rt.settings.intake.sessionBuckets, receivedAt }, { seq, producer }));
-  await rt.publisher.publish(await offloadLargeMessages(changes, rt.settings.storage.largeMessageThresholdBytes, rt.largeMessages));
-  return rows.length;
+  const changes = [];
+  const skipped: RecordsOutcome['skipped'] = [];
+  for (let seq = 0; seq < rows.length; seq++) {
+    const decision = matchRow(loaded, { operation: 'upsert', rowId: externalRecordId(loaded.route, rows[seq]), values: rows[seq] });
+    if (decision.matched) changes.push(ingestChange(rows[seq], loaded.route, 'ingest', { sessionBuckets: rt.settings.intake.sessionBuckets, receivedAt }, { seq, producer }));
+    else skipped.push({ index: seq, reason: decision.reason });
+  }
+  if (changes.length) await rt.publisher.publish(await offloadLargeMessages(changes, rt.settings.storage.largeMessageThresholdBytes, rt.largeMessages));
+  return { accepted: changes.length, skipped };
 }
 
-/** POST /api/ingest/{route}: 202 {accepted: n}; 400/401/404/413/415 as for the webhook; 503 when the queue is down. */
+
+/** POST /api/ingest/{route}: 202 {accepted: n, skipped: [{index, reason}]}; 400/401/404/413/415 as for the webhook; 503 when the queue is down. */
 export async function handleIngest(rt: IntakeRuntime, routeName: string, req: IntakeHttpRequest, telemetry: Telemetry): Promise<IntakeHttpResponse> {
   try {
     const bytes = await readCheckedBody(req, rt.auth, rt.settings.intake.maxBodyBytes);
-    const accepted = await enqueueRecords(rt, routeName, recordsOf(parseJsonBody(bytes)));
-    emitOutcome(telemetry, 'ingest.accepted', { route: routeName, records: accepted });
-    return { status: 202, headers: { 'content-type': 'application/json; charset=utf-8' }, jsonBody: { accepted } };
+    const { accepted, skipped } = await enqueueRecords(rt, routeName, recordsOf(parseJsonBody(bytes)));
+    emitOutcome(telemetry, 'ingest.accepted', { route: routeName, records: accepted, skipped: skipped.length });
+    for (const s of skipped) emitOutcome(telemetry, 'ingest.skipped', { route: routeName, index: s.index, reason: s.reason });
+    return { status: 202, headers: { 'content-type': 'application/json; charset=utf-8' }, jsonBody: { accepted, skipped } };
   } catch (e) {
     const r = toRejection(e, rt.settings.intake.retryAfterSeconds, telemetry);
     emitOutcome(telemetry, 'ingest.rejected', { route: routeName, reason: r.code, status: r.status, detail: r.message }, 'warn');
