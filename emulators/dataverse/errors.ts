@@ -93,6 +93,21 @@ export const dvErrors = {
   /** Clients discover the tenant from WWW-Authenticate (authorization_uri, resource_id); the body code is [U]. */
   unauthorized: (detail: string, resource: string) =>
     new DvError(401, '', detail, { 'www-authenticate': `Bearer authorization_uri=https://login.microsoftonline.com/${EMULATOR_TENANT}/oauth2/authorize, resource_id=${resource}` }),
+  /**
+   * PrivilegeDenied: 403 (Learn: webapi/compose-http-requests-handle-errors, "Identify status codes"), 0x80040220
+   * (Learn: reference/web-service-error-codes), message as live Web API responses carry it (privileges.ts cites the sample).
+   * The counts and accessMode are the emulator's: one role holding every privilege but the denied ones, an application
+   * user's access mode 4 [U]; AADObjectId is the caller principal (the JWT oid, or the token string).
+   */
+  privilegeDenied: (p: {
+    userId: string; aadObjectId: string; businessUnitId: string; privilegeCount: number; metadataPrivilegeCount: number;
+    privilege: string; privilegeId: string; objectTypeCode: number; table: string; localizedName: string;
+  }) =>
+    new DvError(
+      403,
+      '0x80040220',
+      `Principal user (Id=${p.userId}, type=8, roleCount=1, privilegeCount=${p.privilegeCount}, accessMode='4 Non-interactive', AADObjectId='${p.aadObjectId}', MetadataCachePrivilegesCount=${p.metadataPrivilegeCount}, businessUnitId=${p.businessUnitId}), is missing ${p.privilege} privilege (Id=${p.privilegeId}) on OTC=${p.objectTypeCode} for entity '${p.table}' (LocalizedName='${p.localizedName}'). context.Caller=${p.userId}. Consider adding missed privilege to one of the principal (user/team) roles.`,
+    ),
   /** Learn: webapi/compose-http-requests-handle-errors: injected server faults. */
   serverError: (status: number) =>
     new DvError(status, status === 500 ? '0x80040216' : '', status === 500 ? 'An unexpected error occurred.' : status === 502 ? 'Bad Gateway' : 'Service Unavailable'),

@@ -1,9 +1,10 @@
 /**
  * Operator endpoints under `/_emulator/` (no auth): reset, load rows, counters, runtime config,
- * alternate-key status, save/load state. Answers are JSON; errors are {"error":{"code","message"}}.
+ * alternate-key status, denied privileges, save/load state. Answers are JSON; errors are {"error":{"code","message"}}.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { DvError, dvErrors, errorResponse } from './errors';
+import { PRIVILEGE_ACTIONS } from './privileges';
 import { parseBody } from './rows/body';
 import type { EmulatorRuntime } from './runtime';
 import type { EnvironmentState } from './store/environment';
@@ -71,6 +72,21 @@ async function route(rt: EmulatorRuntime, method: string, path: string, body: Bu
     const { status } = parseJson(body, 'set key status') as { status?: string };
     if (!['Active', 'Pending', 'InProgress', 'Failed'].includes(status ?? '')) throw dvErrors.invalidArgument('set key status: body must be {"status":"Active"|"Pending"|"InProgress"|"Failed"}.');
     return json(200, { status: env(m[1]).setKeyStatus(m[2], decodeURIComponent(m[3]), status as 'Active') });
+  }
+  if ((m = /^\/_emulator\/environments\/([^/]+)\/privileges(?:\/([^/]+))?$/.exec(path))) {
+    // The privilege switch (privileges.ts): PUT replaces what one principal lacks, DELETE restores it (or everyone's).
+    const privileges = env(m[1]).privileges;
+    const principal = m[2] === undefined ? undefined : decodeURIComponent(m[2]);
+    if (method === 'GET') return json(200, principal === undefined ? privileges.list() : { principal, deny: privileges.deniedTo(principal) });
+    if (method === 'DELETE') { privileges.clear(principal); return json(200, principal === undefined ? {} : { principal, deny: [] }); }
+    if (method === 'PUT' && principal !== undefined) {
+      const { deny } = parseJson(body, 'set denied privileges') as { deny?: unknown };
+      if (!Array.isArray(deny) || deny.some((d) => d === null || typeof d !== 'object' || typeof (d as { table?: unknown }).table !== 'string')) {
+        throw dvErrors.invalidArgument(`set denied privileges: body must be {"deny":[{"table":"<logical name>","action":"${PRIVILEGE_ACTIONS.join('"|"')}"}, …]}; [] restores every privilege.`);
+      }
+      privileges.set(principal, deny as Array<{ table: string; action: string }>);
+      return json(200, { principal, deny: privileges.deniedTo(principal) });
+    }
   }
   if (method === 'POST' && (path === '/_emulator/state/save' || path === '/_emulator/state/load')) {
     const { file } = parseJson(body, path) as { file?: string };

@@ -86,5 +86,9 @@ export async function handleWebApi(rt: EmulatorRuntime, envName: string, req: Dv
   }
   rt.counters.executionMsByUser[principal] = (rt.counters.executionMsByUser[principal] ?? 0) + costMs;
   for (const [k, n] of Object.entries(ctx?.operations ?? {})) rt.counters.operations[k] = (rt.counters.operations[k] ?? 0) + n;
+  if (ctx?.privilegeDenied) {
+    const mine = (rt.counters.privilegeDenied[principal] ??= {});
+    for (const [k, n] of Object.entries(ctx.privilegeDenied)) mine[k] = (mine[k] ?? 0) + n;
+  }
   return finish(res, admission.headers());
 }

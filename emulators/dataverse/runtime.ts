@@ -17,9 +17,11 @@ export interface Counters {
   /** `<writePath>:<kind>` → operations */
   operations: Record<string, number>;
   faultsInjected: number;
+  /** Operations refused by the privilege switch: principal → `prv<Action><SchemaName>` → count (privileges.ts). */
+  privilegeDenied: Record<string, Record<string, number>>;
 }
 
-const emptyCounters = (): Counters => ({ requests: 0, responsesByStatus: {}, throttledByCode: {}, executionMsByUser: {}, operations: {}, faultsInjected: 0 });
+const emptyCounters = (): Counters => ({ requests: 0, responsesByStatus: {}, throttledByCode: {}, executionMsByUser: {}, operations: {}, faultsInjected: 0, privilegeDenied: {} });
 
 function stableGuid(seed: string): string {
   const h = createHash('sha1').update(seed).digest('hex');
@@ -71,7 +73,7 @@ export class EmulatorRuntime {
     }
   }
 
-  /** A context for server-side writes (seeding, operator loads): SYSTEM user, no cost, no events. */
+  /** A context for server-side writes (seeding, operator loads, first-sight systemuser rows): SYSTEM user (or the new user), no cost, no events, no privilege checks. */
   systemContext(env: Environment, user?: AppUser): RequestContext {
     return {
       env,
@@ -88,6 +90,7 @@ export class EmulatorRuntime {
       operations: {},
       baseUrl: '',
       quiet: true,
+      system: true,
     };
   }
 
@@ -117,7 +120,7 @@ export class EmulatorRuntime {
   }
 
   reset(): void {
-    for (const env of this.environments.values()) { env.clear(); this.seed(env); }
+    for (const env of this.environments.values()) { env.clear(); env.privileges.clear(); this.seed(env); }
     for (const l of this.limiters.values()) l.reset();
     this.counters = emptyCounters();
   }

@@ -64,6 +64,10 @@ export interface RequestContext {
   baseUrl: string;
   /** Operator loads and first-sight systemuser rows: writes publish no WriteEvents (the change log still records them). */
   quiet?: boolean;
+  /** The emulator's own writes (seeding, operator loads, first-sight systemuser rows, webhook system rows): never refused by the privilege switch (privileges.ts). */
+  system?: boolean;
+  /** Privileges refused during this request, `prv…` → count (the pipeline adds them to the operator counters' `privilegeDenied`). */
+  privilegeDenied?: Record<string, number>;
   /** Set while inside `env.transaction(ctx, fn)`; writes record undo steps and buffer their events here. */
   tx?: Transaction;
 }

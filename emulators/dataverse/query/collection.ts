@@ -39,8 +39,13 @@ export const collectionQueryHandler: Handler = async (req, ctx) => {
   charge(ctx, 'read');
   // A tracked load's nextLink carries istracking="True" in its cookie, so follow-ups stay tracked without the Prefer header.
   const trackedPage = /istracking="True"/.test(req.query.get('$skiptoken') ?? '');
-  if (prefs.trackChanges || trackedPage || req.query.has('$deltatoken')) return trackedQuery(req, ctx, table, prefs, Boolean(m[2]));
+  if (prefs.trackChanges || trackedPage || req.query.has('$deltatoken')) {
+    ctx.env.privileges.check(ctx, table, 'Read');
+    return trackedQuery(req, ctx, table, prefs, Boolean(m[2]));
+  }
   const plan = parseQueryPlan(ctx.env, table, req.query);
+  // After the query options parse (their 400s come first); [U] a table read through $expand needs its Read too.
+  for (const t of [table, ...plan.expand.map((e) => e.target)]) ctx.env.privileges.check(ctx, t, 'Read');
   const rows = orderedMatches(ctx, table, plan);
   if (m[2]) return countResponse(rows.length);
   return pageResponse(req, ctx, table, plan, prefs, rows);

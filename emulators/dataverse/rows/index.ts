@@ -74,6 +74,7 @@ async function read(req: DvRequest, ctx: RequestContext, table: TableDef, key: R
   }
   const select = parseSelect(table, req.query.get('$select'));
   charge(ctx, 'read');
+  ctx.env.privileges.check(ctx, table, 'Read'); // the table privilege comes before the row lookup (403 for a missing row too)
   const row = findRow(ctx.env, table, key);
   if (!row) throw notFound(table, key);
   const prefs = parsePrefer(req.headers.prefer);

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { dvErrors, DvError } from '../errors';
+import { Privileges } from '../privileges';
 import type { KeyDef, Schema, TableDef } from '../schema/model';
 import type { ChangeEntry, RequestContext, Row, WriteEvent, WriteMessage } from '../types';
 import { KeyIndex } from './keys';
@@ -57,8 +58,16 @@ export class Environment {
   changeRetentionMs = DEFAULT_CHANGE_RETENTION_MS;
   /** `$batch` bodies with bare LF answer 400 0x80048d19 when true (https://learn.microsoft.com/troubleshoot/power-platform/power-apps/dataverse/web-api-client-errors). */
   strictBatchLineEndings = false;
+  /**
+   * The privilege switch: what each caller principal lacks here (privileges.ts). Operator state like key
+   * status: not part of clear(), snapshot() or restore(); `POST /_emulator/reset` clears it.
+   */
+  readonly privileges: Privileges;
 
   constructor(readonly info: EnvironmentInfo, readonly schema: Schema) {
+    // Assigned here, before clear(), from the constructor's own parameter: a field initializer would
+    // run before the parameter properties exist under the ES2022 class-field semantics.
+    this.privileges = new Privileges(() => schema.tables.values(), (t) => schema.tables.get(t));
     this.clear();
   }
 
@@ -109,6 +118,7 @@ export class Environment {
   /** Insert a row. `values` are coerced column values; the primary id may be given. Throws 412 on a duplicate id or Active key. */
   create(ctx: RequestContext, table: string, values: Row, message: WriteMessage = 'Create'): Row {
     const def = this.mustTable(table);
+    this.privileges.checkWrite(ctx, def, 'Create', values);
     const id = String(values[def.primaryId] ?? randomUUID()).toLowerCase();
     const map = this.rowsMap(table);
     if (map.has(id)) throw new DvError(412, '0x80040237', 'Cannot insert duplicate key.');
@@ -148,8 +158,10 @@ export class Environment {
     const def = this.mustTable(table);
     const map = this.rowsMap(table);
     const key = id.toLowerCase();
+    this.privileges.check(ctx, def, 'Write'); // the table privilege comes before the row lookup
     const current = map.get(key);
     if (!current) throw dvErrors.notFoundById(table, id);
+    this.privileges.checkWrite(ctx, def, 'Write', changes, current);
     const pre = current; // stored rows are never mutated (an update stores a new object), so the old one is the pre image
     const version = this.nextVersion(ctx);
     const kept = replace ? Object.fromEntries(Object.entries(current).filter(([c]) => def.columns.get(c)?.readOnly || c === 'ownerid')) : current;
@@ -171,6 +183,7 @@ export class Environment {
 
   /** Delete a row and its N:N links. Throws 404 when missing. */
   delete(ctx: RequestContext, table: string, id: string): Row {
+    this.privileges.check(ctx, this.mustTable(table), 'Delete');
     const map = this.rowsMap(table);
     const key = id.toLowerCase();
     const current = map.get(key);
@@ -195,6 +208,12 @@ export class Environment {
   /** Link two rows through an N:N relationship (entity1 id first). Idempotent like Dataverse's associate of an existing pair. */
   associate(ctx: RequestContext, relationship: string, id1: string, id2: string, message: 'Associate' | 'Disassociate' = 'Associate'): void {
     const rel = this.schema.relationships.get(relationship)!;
+    // Dynamics CRM 2016 SDK, "Associate message privileges" (gg328270): Write and Append on entity 1; its entry for entity 2
+    // reads "prvSecondaryEntity", taken as AppendTo [U]; Disassociate assumed the same [U].
+    const [t1, t2] = [this.mustTable(rel.entity1), this.mustTable(rel.entity2)];
+    this.privileges.check(ctx, t1, 'Write');
+    this.privileges.check(ctx, t1, 'Append');
+    this.privileges.check(ctx, t2, 'AppendTo');
     const set = this.links.get(relationship)!;
     const pair = `${id1.toLowerCase()}|${id2.toLowerCase()}`;
     if (message === 'Associate') {

@@ -20,12 +20,12 @@ export function stableId(seed: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
-/** A SYSTEM context for seeding: no events, no cost. */
+/** A SYSTEM context for seeding: no events, no cost, no privilege checks. */
 export function systemWriteContext(env: Environment): RequestContext {
   return {
     env, user: { systemUserId: stableId(`system/${env.info.organizationId}`), principal: 'SYSTEM', name: 'SYSTEM' }, now: new Date(),
     bypassPlugins: false, suppressDuplicateDetection: true, correlationId: randomUUID(), requestId: randomUUID(), costMs: 0,
-    writePath: 'single', costModel: defaultCostModel, timeScale: 1, operations: {}, baseUrl: '', quiet: true,
+    writePath: 'single', costModel: defaultCostModel, timeScale: 1, operations: {}, baseUrl: '', quiet: true, system: true,
   };
 }
 
