@@ -8,7 +8,7 @@ import { serviceBusQueueFunction } from './definition';
 import type { IncomingMessage } from '../shared/engine/plan';
 import { createWorkerEngine } from '../shared/engine/runtime';
 import { contextTelemetry } from '../shared/telemetry/telemetry';
-import { recordWorkerOutcomes } from '../shared/telemetry/outcomes';
+import { recordCircuits, recordWorkerOutcomes } from '../shared/telemetry/outcomes';
 import { runWithTelemetry } from '../shared/telemetry/scope';
 
 const QUEUE = process.env.DVSYNC_CHANGES_QUEUE || 'dvsync-changes';
@@ -42,6 +42,7 @@ export async function applyChangesHandler(messages: unknown, context: Invocation
   const result = await runWithTelemetry(telemetry, () => engine.applyChanges(incoming));
   // One structured outcome line per message (route, reason, latency) for Application Insights; see shared/telemetry/README.md.
   recordWorkerOutcomes(telemetry, incoming, result.outcomes);
+  recordCircuits(telemetry, result.circuits);
   context.log(`apply-changes: ${bodies.length} messages → applied ${result.counts.applied}, skipped ${result.counts.skipped}, failed ${result.counts.failed}, rescheduled ${result.counts.rescheduled}`);
 }
 

@@ -10,7 +10,8 @@ import { truncateBody } from '../ledger/failures';
 import { BatchSizer, CapabilityRegistry } from './capabilities';
 import { routeRanks } from './dependencies';
 import { BatchTransientError, EngineConfigError, isDuplicateCode, isMissingRowCode, MappingError } from './errors';
-import { GroupWriter, type EnvironmentState, type ItemResult } from './group-writer';
+import { GroupWriter, type EnvironmentState, type ItemResult, type SystemicResult } from './group-writer';
+import { MemoryCircuitStore, type Circuit, type CircuitStorePort } from '../ledger/circuits';
 import { countOutcomes, type BatchResult, type MessageOutcome, type Outcome } from './outcomes';
 import { resolveOptions, type EngineOptions, type ResolvedOptions } from './options';
 import { judge, planBatch, plannedOp, type Decision, type IncomingMessage, type LedgerVerdict, type PlannedOp } from './plan';
@@ -30,7 +31,18 @@ export interface EnginePorts {
   sources?: SourceReadPort;
   /** Reads `blobRef` messages; without it they fail as BlobRefUnsupported. */
   blobs?: BlobReadPort;
+  /** Circuits of stopped routes, shared by every instance (Table Storage); default: in this process only. */
+  circuits?: CircuitStorePort;
 }
+
+/** What describes each systemic cause to an operator, and what fixes it. */
+const CAUSES: Record<SystemicResult['cause'], string> = {
+  privilege: 'the application user lacks a privilege on the target table (assign it a security role with the privilege Dataverse names)',
+  auth: 'Dataverse refuses the credential (check the application user, its secret or certificate, and that it is enabled)',
+  inactiveKey: 'the target alternate key is not defined or its index is not Active yet (check the key in the table\'s Keys; a new key becomes Active once its index is built)',
+  unknownColumn: 'the target table has no column or navigation property the route writes (fix target.columns / target.lookups, or add the column)',
+  unknownTable: 'the target entity set does not exist in the environment (fix target.entitySet, or the lookup\'s entitySet)',
+};
 
 /** What the failure/reschedule helpers need to know about one message, planned or not. */
 interface MessageRef {
@@ -79,9 +91,11 @@ export class WriteEngine {
   readonly writer: GroupWriter;
   /** Concurrent calls share ledger reads and writes (group commit). */
   private readonly ledger: LedgerBatcher;
+  private readonly circuits: CircuitStorePort;
 
   constructor(options: EngineOptions, private readonly ports: EnginePorts) {
     this.opts = resolveOptions(options);
+    this.circuits = ports.circuits ?? new MemoryCircuitStore();
     this.routes = new Map();
     for (const r of this.opts.routes) {
       if (this.routes.has(r.name)) throw new EngineConfigError(`Two routes are named "${r.name}"; route names must be unique.`);
@@ -134,7 +148,7 @@ export class WriteEngine {
     } catch (err) {
       throw new BatchTransientError(`Reading the record ledger failed (${(err as Error).message}); the batch will be redelivered.`, { cause: err });
     }
-    const ctx: RunContext = { now, outcomes, failures, ledgerWrites, scheduled, envs: new Map(), applied: 0, transient: [] };
+    const ctx: RunContext = { now, outcomes, failures, ledgerWrites, scheduled, envs: new Map(), applied: 0, transient: [], stopped: new Map(), closed: [] };
     const decisions: Decision[] = [];
     const rereads: PlannedOp[] = [];
     const canReread = this.ports.sources !== undefined;
@@ -147,9 +161,27 @@ export class WriteEngine {
     for (const op of await this.rereadUnordered(rereads, ctx)) this.take(op, judge(op, entries.get(op.lid), { canReread: false }), ctx, decisions);
 
     for (const u of resolution.unresolved) this.settleUnresolved(u, messages[u.index], ctx);
-    await this.execute(decisions, ctx);
+    const gate = await this.gate(decisions, ctx);
+    if (gate.probes.length > 0) {
+      await this.execute(gate.probes, ctx);
+      // A probe that got any answer but a systemic one shows the cause is gone: close, and write the rest now.
+      for (const probe of gate.probes) {
+        const route = probe.op.route.name;
+        if (ctx.stopped.has(route)) continue;
+        await this.circuits.close(route, 'probe', now);
+        ctx.closed.push(route);
+        gate.normal.push(...(gate.held.get(route) ?? []));
+        gate.held.delete(route);
+      }
+    }
+    await this.execute(gate.normal, ctx);
+    const opened = await this.openCircuits(ctx);
+    for (const [route, held] of gate.held) {
+      const until = ctx.stopped.get(route)?.circuit ?? gate.circuits.get(route)!;
+      for (const d of held) this.hold(refOf(d.op), ctx, until);
+    }
 
-    if (ctx.transient.length > 0 && ctx.applied === 0 && ctx.transient.length === decisions.length) {
+    if (ctx.transient.length > 0 && ctx.applied === 0 && ctx.transient.length === gate.normal.length + gate.probes.length) {
       await this.persist(ctx);
       const first = ctx.transient[0];
       throw new BatchTransientError(`Every write of the batch failed transiently (e.g. ${first.result.message}); the batch will be redelivered.`);
@@ -157,7 +189,84 @@ export class WriteEngine {
     for (const t of ctx.transient) this.retryLater(refOf(t.decision.op), ctx, 'Transient', `Dataverse kept failing transiently: ${t.result.message}`, t.result);
     await this.persist(ctx);
     outcomes.sort((a, b) => a.index - b.index);
-    return { outcomes, counts: countOutcomes(outcomes) };
+    const result: BatchResult = { outcomes, counts: countOutcomes(outcomes) };
+    if (opened.length > 0 || ctx.closed.length > 0) result.circuits = { opened, closed: ctx.closed };
+    return result;
+  }
+
+  /**
+   * Routes with an open circuit write nothing: their changes are held until the next probe. When the probe
+   * time has come, the instance that claims it (ETag) sends one of the route's changes alone as the probe.
+   */
+  private async gate(decisions: Decision[], ctx: RunContext): Promise<{ normal: Decision[]; probes: Decision[]; held: Map<string, Decision[]>; circuits: Map<string, Circuit> }> {
+    const routes = new Set(decisions.map((d) => d.op.route.name));
+    const none = { normal: decisions, probes: [], held: new Map(), circuits: new Map() };
+    if (routes.size === 0) return none;
+    let open: Circuit[];
+    try {
+      open = (await this.circuits.listOpen()).filter((c) => routes.has(c.route));
+    } catch (err) {
+      throw new BatchTransientError(`Reading the circuits table failed (${(err as Error).message}); the batch will be redelivered.`, { cause: err });
+    }
+    if (open.length === 0) return none;
+    const circuits = new Map<string, Circuit>();
+    const probing = new Set<string>();
+    for (const c of open) {
+      if (Date.parse(c.probeAt) > ctx.now.getTime()) {
+        circuits.set(c.route, c);
+        continue;
+      }
+      const next = new Date(ctx.now.getTime() + this.probeDelayMs(c.probes + 1));
+      if (await this.circuits.claimProbe(c, next)) probing.add(c.route);
+      circuits.set(c.route, { ...c, probeAt: next.toISOString(), probes: c.probes + 1 });
+    }
+    const normal: Decision[] = [];
+    const probes: Decision[] = [];
+    const held = new Map<string, Decision[]>();
+    for (const d of decisions) {
+      const route = d.op.route.name;
+      if (!circuits.has(route)) normal.push(d);
+      else if (probing.has(route)) {
+        probes.push(d);
+        probing.delete(route);
+      } else held.set(route, [...(held.get(route) ?? []), d]);
+    }
+    return { normal, probes, held, circuits };
+  }
+
+  /** The wait before the next probe once `probesSent` probes have failed: first, 2×, 4×… up to the maximum. */
+  private probeDelayMs(probesSent: number): number {
+    return Math.min(this.opts.circuit.maxProbeMs, this.opts.circuit.firstProbeMs * 2 ** probesSent);
+  }
+
+  /** Opens the circuit of every route a systemic error stopped in this batch; one failure row when it was not open yet. */
+  private async openCircuits(ctx: RunContext): Promise<Circuit[]> {
+    const opened: Circuit[] = [];
+    for (const [route, stop] of ctx.stopped) {
+      const w = stop.first.op.write;
+      const fault = { route, environment: w.environment, table: w.table, cause: stop.result.cause, status: stop.result.status, code: stop.result.code, message: stop.result.message };
+      let r: { created: boolean; circuit: Circuit };
+      try {
+        r = await this.circuits.open(fault, ctx.now, new Date(ctx.now.getTime() + this.probeDelayMs(0)));
+      } catch (err) {
+        throw new BatchTransientError(`Opening the circuit of route "${route}" failed (${(err as Error).message}); the batch will be redelivered.`, { cause: err });
+      }
+      stop.circuit = r.circuit;
+      for (const d of stop.ops) this.hold(refOf(d.op), ctx, r.circuit);
+      if (!r.created) continue;
+      opened.push(r.circuit);
+      const detail = `Route "${route}" is stopped: ${CAUSES[fault.cause]}. Dataverse answered ${`${fault.status ?? ''} ${fault.code ?? ''}`.trim()}: ${fault.message} Its changes are held (rescheduled, never failed or dead-lettered); a probe write goes at ${r.circuit.probeAt}, then with backoff up to every ${this.opts.circuit.maxProbeMs / 60_000} min. After fixing the cause, wait for the probe or run "dvsync circuits close ${route}".`;
+      ctx.failures.push(this.failureRecord(refOf(stop.first.op), ctx, 'error', 'CircuitOpen', detail, { status: fault.status, code: fault.code, kind: fault.cause }));
+    }
+    return opened;
+  }
+
+  /** Holds a change of a stopped route until just after the circuit's next probe time (retries not counted). */
+  private hold(ref: MessageRef, ctx: RunContext, circuit: Circuit): void {
+    const probeAt = Math.max(Date.parse(circuit.probeAt), ctx.now.getTime());
+    // Spread the held changes over a few seconds after the probe time, so the probe goes before the crowd.
+    const notBefore = new Date(probeAt + 1000 + Math.round(Math.random() * 4000));
+    this.reschedule(ref, ctx, notBefore, 'CircuitOpen', ref.retries, `route "${ref.route}" is stopped since ${circuit.openedAt} (${circuit.cause}: ${circuit.message}); held until the probe at ${circuit.probeAt}`);
   }
 
   private readonly entitySetOf = (env: string, table: string): string | undefined => this.entitySets.get(`${env}/${table}`);
@@ -243,7 +352,7 @@ export class WriteEngine {
         const { environment, table, kind } = group[0].op.write;
         const state = ctx.envs.get(environment) ?? {};
         ctx.envs.set(environment, state);
-        const results = await this.writer.write(environment, table, kind, group.map((d, i) => ({ id: i, write: toTargetWrite(d) })), state);
+        const results = await this.writer.write(environment, table, kind, group.map((d, i) => ({ id: i, write: toTargetWrite(d), route: d.op.route.name })), state);
         group.forEach((d, i) => this.settle(d, results.get(i) as ItemResult, ctx, missingParent, mode));
       }),
     );
@@ -260,6 +369,13 @@ export class WriteEngine {
       case 'transient':
         ctx.transient.push({ decision: d, result: r });
         return;
+      case 'systemic': {
+        // Held once the circuit is open (openCircuits), with the circuit's probe time.
+        const stop = ctx.stopped.get(op.route.name);
+        if (stop) stop.ops.push(d);
+        else ctx.stopped.set(op.route.name, { result: r, first: d, ops: [d] });
+        return;
+      }
       case 'record': {
         const w = op.write;
         if (w.kind === 'create' && r.status === 412 && isDuplicateCode(r.code, r.status)) {
@@ -346,11 +462,11 @@ export class WriteEngine {
     this.reschedule(ref, ctx, notBefore ?? new Date(ctx.now.getTime() + retryDelayMs(policy, ref.retries)), reason, ref.retries + 1);
   }
 
-  private reschedule(ref: MessageRef, ctx: RunContext, notBefore: Date, reason: string, retries: number): void {
-    for (const m of ref.merged ?? []) this.reschedule(m, ctx, notBefore, reason, retries);
+  private reschedule(ref: MessageRef, ctx: RunContext, notBefore: Date, reason: string, retries: number, detail?: string): void {
+    for (const m of ref.merged ?? []) this.reschedule(m, ctx, notBefore, reason, retries, detail);
     const messageId = nextMessageId(ref.incoming.messageId);
     ctx.scheduled.push({ body: ref.body, sessionId: ref.incoming.sessionId, correlationId: ref.incoming.correlationId, messageId, scheduledEnqueueTimeUtc: notBefore, applicationProperties: { ...ref.incoming.applicationProperties, [RETRIES_PROPERTY]: retries } });
-    ctx.outcomes.push({ index: ref.index, messageId: ref.incoming.messageId, route: ref.route, targetKey: ref.targetKey, outcome: { status: 'rescheduled', reason, notBefore: notBefore.toISOString(), messageId }, warnings: ctx.warnings?.get(ref.index) ?? [] });
+    ctx.outcomes.push({ index: ref.index, messageId: ref.incoming.messageId, route: ref.route, targetKey: ref.targetKey, outcome: { status: 'rescheduled', reason, notBefore: notBefore.toISOString(), messageId, ...(detail ? { detail } : {}) }, warnings: ctx.warnings?.get(ref.index) ?? [] });
   }
 
   private fail(ref: MessageRef, ctx: RunContext, reason: string, detail: string, dv?: { status?: number; code?: string; kind?: string }): void {
@@ -391,6 +507,10 @@ interface RunContext {
   applied: number;
   transient: Array<{ decision: Decision; result: Extract<ItemResult, { type: 'transient' }> }>;
   warnings?: Map<number, string[]>;
+  /** Routes a systemic error stopped in this batch: the error, the first change that met it, every change to hold. */
+  stopped: Map<string, { result: SystemicResult; first: Decision; ops: Decision[]; circuit?: Circuit }>;
+  /** Routes whose circuit a probe closed in this batch. */
+  closed: string[];
 }
 
 /** The queue body as text, as planning stores it (the replayable original). */

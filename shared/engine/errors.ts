@@ -38,8 +38,13 @@ export type WriteErrorKind =
   | 'auth'
   | 'permanent';
 
+export type { SystemicCause } from '../ledger/circuits';
+import type { SystemicCause } from '../ledger/circuits';
+
 /** What the engine needs to know about a failed Dataverse call. */
 export type ClassifiedError =
+  /** No record of the route can succeed until the target or the configuration changes: open its circuit, do not split. */
+  | { type: 'systemic'; cause: SystemicCause; status?: number; code?: string; message: string }
   /** throttled: the server paced the user (not the record's fault); else a transient failure's backoff outgrew the budget. */
   | { type: 'reschedule'; notBefore: Date; message: string; throttled: boolean }
   | { type: 'unsupported'; message: string }
@@ -93,6 +98,8 @@ export function classifyWriteError(err: unknown): ClassifiedError {
     return { type: 'transient', message, pressure: false };
   }
   if (isUnsupportedMessage(status, code, message)) return { type: 'unsupported', message };
+  const cause = systemicCause(status, code, message);
+  if (cause) return { type: 'systemic', cause, status, code, message };
   const kind = (typeof e.kind === 'string' ? e.kind : undefined) as WriteErrorKind | undefined;
   const pressure = (code !== undefined && PRESSURE_CODES.has(code)) || status === 408 || status === 504 || /sql timeout|timeout expired/i.test(message);
   const retryable = e.retryable === true || kind === 'transient' || kind === 'throttled' || status === 429 || status >= 500 || pressure;
@@ -100,6 +107,27 @@ export function classifyWriteError(err: unknown): ClassifiedError {
     return { type: 'transient', status, code, message, retryAfterMs: typeof e.retryAfterMs === 'number' ? e.retryAfterMs : undefined, pressure };
   }
   return { type: 'record', status, code, kind: kind ?? kindFromStatus(status, code), message };
+}
+
+/** Missing privilege (Learn: reference/web-service-error-codes, "SecLib::CheckPrivilege failed … is missing prv… privilege"). */
+const PRIVILEGE_CODE = '0x80040220';
+/** EntityKeyNotDefined (also what a key whose index is not Active answers). */
+const KEY_NOT_DEFINED_CODE = '0x80060890';
+/** Payload errors that name a column or navigation property the target table does not have. */
+const UNKNOWN_PROPERTY = /Invalid property '[^']+' was found|An undeclared property '[^']+'|Could not find a property named '[^']+'/;
+
+/**
+ * Errors no split, retry or other record can fix: 401 after the client's token refresh, a missing
+ * privilege, an alternate key that is not defined or not Active, an unknown column, an unknown entity set.
+ * Anything else stays record-level (a 403 on one record's access, a value out of range…).
+ */
+export function systemicCause(status: number, code: string | undefined, message: string): SystemicCause | undefined {
+  if (status === 401) return 'auth';
+  if (status === 403 && (code === PRIVILEGE_CODE || /is missing prv\w+ privilege/i.test(message))) return 'privilege';
+  if (status === 400 && code === KEY_NOT_DEFINED_CODE) return 'inactiveKey';
+  if (status === 400 && UNKNOWN_PROPERTY.test(message)) return 'unknownColumn';
+  if (status === 404 && code === '0x8006088a') return 'unknownTable';
+  return undefined;
 }
 
 /** SdkEntityDoesNotSupportMessage: "The 'CreateMultiple' method does not support entities of type 'account'." */

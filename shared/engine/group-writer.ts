@@ -1,11 +1,13 @@
 /**
  * Writes one group (same environment, table and write kind) through the best available path, in
  * chunks of the adaptive batch size. All-or-nothing chunks that fail on a record are split in halves
- * until the bad records are isolated; the rest is applied. Reports one result per item.
+ * until the bad records are isolated; the rest is applied. A systemic error (errors.ts `systemicCause`)
+ * is never split: a chunk of several routes is split by route once, and a route that meets one is
+ * stopped for the rest of the batch (its items answer `systemic` without a request). Reports one result per item.
  */
 import { mapBounded } from '../ledger/bounded';
 import { BatchSizer, CapabilityRegistry, type WritePath } from './capabilities';
-import { classifyWriteError, type WriteErrorKind } from './errors';
+import { classifyWriteError, type SystemicCause, type WriteErrorKind } from './errors';
 import { DEFAULTS, type ResolvedOptions } from './options';
 import { bindUrl } from './keys';
 import type { BulkMessage, DataverseWritePort, TargetWrite } from './ports';
@@ -13,18 +15,25 @@ import type { BulkMessage, DataverseWritePort, TargetWrite } from './ports';
 export interface WriteItem {
   id: number;
   write: TargetWrite;
+  /** The route the write belongs to: the unit a systemic error stops. */
+  route: string;
 }
+
+export type SystemicResult = { type: 'systemic'; cause: SystemicCause; status?: number; code?: string; message: string };
 
 export type ItemResult =
   | { type: 'ok'; path: WritePath }
   | { type: 'record'; status?: number; code?: string; kind: WriteErrorKind; message: string }
   | { type: 'reschedule'; notBefore: Date; message: string; throttled: boolean }
-  | { type: 'transient'; status?: number; code?: string; message: string };
+  | { type: 'transient'; status?: number; code?: string; message: string }
+  | SystemicResult;
 
 /** Per-batch state of one environment: once the throttle says "not before T", nothing more is sent there. */
 export interface EnvironmentState {
   blockedUntil?: Date;
   blockedReason?: string;
+  /** Routes stopped by a systemic error in this batch, with the first such error. */
+  stoppedRoutes?: Map<string, SystemicResult>;
 }
 
 const BULK_MESSAGE: Record<TargetWrite['kind'], BulkMessage | undefined> = {
@@ -130,6 +139,14 @@ export class GroupWriter {
       for (const c of chunk) results.set(c.id, { type: 'reschedule', notBefore: state.blockedUntil, message: state.blockedReason ?? 'throttled', throttled: true });
       return;
     }
+    if (state.stoppedRoutes?.size) {
+      const live = chunk.filter((c) => {
+        const stopped = state.stoppedRoutes?.get(c.route);
+        if (stopped) results.set(c.id, stopped);
+        return !stopped;
+      });
+      if (live.length < chunk.length) return this.attempt(env, table, kind, path, live, results, state, transientTry);
+    }
     const sizeId = this.sizeId(env, table, path);
     const start = this.startSize(env, table, path);
     const t0 = Date.now();
@@ -167,6 +184,18 @@ export class GroupWriter {
           }
           for (const item of chunk) results.set(item.id, { type: 'transient', status: c.status, code: c.code, message: c.message });
           return;
+        case 'systemic': {
+          const routes = [...new Set(chunk.map((item) => item.route))];
+          // Which route is at fault is unknown in a mixed chunk: one request per route tells.
+          if (routes.length > 1) {
+            for (const r of routes) await this.attempt(env, table, kind, path, chunk.filter((item) => item.route === r), results, state, transientTry);
+            return;
+          }
+          const result: SystemicResult = { type: 'systemic', cause: c.cause, status: c.status, code: c.code, message: c.message };
+          (state.stoppedRoutes ??= new Map()).set(routes[0], result);
+          for (const item of chunk) results.set(item.id, result);
+          return;
+        }
         case 'record':
           if (chunk.length > 1) return split();
           results.set(chunk[0].id, { type: 'record', status: c.status, code: c.code, kind: c.kind, message: c.message });

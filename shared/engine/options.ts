@@ -37,8 +37,15 @@ export interface EngineOptions {
   singleConcurrency?: number;
   /** Bulk / change-set chunks of one group in flight; default: the Dataverse port's parallelism (every user's lane limit), else 4. */
   chunksInFlight?: number;
+  /** Circuits (shared/ledger/circuits.ts): the first probe after this long, then doubling up to maxProbeMs. */
+  circuit?: Partial<CircuitPolicy>;
   now?: () => Date;
   sleep?: (ms: number) => Promise<void>;
+}
+
+export interface CircuitPolicy {
+  firstProbeMs: number;
+  maxProbeMs: number;
 }
 
 export interface ResolvedOptions {
@@ -53,6 +60,7 @@ export interface ResolvedOptions {
   singleConcurrency: number;
   /** Undefined: follow the Dataverse port's parallelism. */
   chunksInFlight?: number;
+  circuit: CircuitPolicy;
   now: () => Date;
   sleep: (ms: number) => Promise<void>;
 }
@@ -67,6 +75,8 @@ export const DEFAULTS = {
   singleConcurrency: 8,
   /** Chunks in flight when the Dataverse port cannot tell its parallelism: Microsoft's usual x-ms-dop-hint for one user. */
   chunksInFlight: 4,
+  /** A stopped route is probed after 30 s, then 1, 2, 4… min, at most every 15 min. */
+  circuit: { firstProbeMs: 30_000, maxProbeMs: 15 * 60_000 },
   /** Longest 429/backoff wait a request sleeps before its changes are rescheduled (message lock is 1 min). */
   throttleBudgetMs: 30_000,
 } as const;
@@ -77,7 +87,10 @@ export function resolveOptions(o: EngineOptions): ResolvedOptions {
   if (batchSize.bulk > 1000 || batchSize.changeSet > 1000) throw new EngineConfigError(`batchSize: at most 1000 per bulk request or change set (Dataverse limit); got bulk ${batchSize.bulk}, changeSet ${batchSize.changeSet}.`);
   const retry = { ...DEFAULTS.retry, ...o.retry };
   for (const [name, v] of Object.entries(retry)) nonNegative(`retry.${name}`, v);
+  const circuit = { ...DEFAULTS.circuit, ...o.circuit };
+  for (const [name, v] of Object.entries(circuit)) positiveInt(`circuit.${name}`, v);
   const r: ResolvedOptions = {
+    circuit,
     routes: o.routes,
     entitySets: o.entitySets ?? {},
     capabilities: o.capabilities ?? {},

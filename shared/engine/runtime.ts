@@ -7,6 +7,7 @@
  */
 import { loadSettings, SettingsError, type Env } from '../config/settings';
 import { environmentPools } from '../config/pools';
+import { TableCircuitStore } from '../ledger/circuits';
 import { FailureStore } from '../ledger/failures';
 import { RecordLedger } from '../ledger/record-ledger';
 import { storageConnectionString } from '../ledger/tables';
@@ -59,6 +60,7 @@ export function buildWorkerEngine(env: Env, wiring: WorkerWiring = {}): WriteEng
       blobs: BlobMessageReader.fromConnectionString(storage),
       ledger: new RecordLedger({ connectionString: storage }),
       failures: new FailureStore({ connectionString: storage }),
+      circuits: new TableCircuitStore({ connectionString: storage }),
       rescheduler: new ServiceBusRescheduler(createServiceBusClient(settings.serviceBus), settings.serviceBus.changesQueue),
     },
   );

@@ -27,6 +27,12 @@ export class InMemoryRescheduler implements ReschedulePort {
   }
 }
 
+/** The engine stopped the route (a systemic error, shared/ledger/circuits.ts): the import stops, resumable once it is fixed. */
+export class RouteStoppedError extends Error {
+  override name = 'RouteStoppedError';
+  readonly retryable = false;
+}
+
 export interface ChunkTally {
   applied: number;
   /** No column changed since the ledger's last applied write. */
@@ -69,6 +75,9 @@ export async function applyChunk(engine: ChangeApplier, held: InMemoryReschedule
         if (out.reason === 'identical') tally.skippedUnchanged++;
         else if (out.reason === 'stale') tally.alreadyApplied++;
         else tally.superseded++;
+      } else if (out.reason === 'CircuitOpen') {
+        // A route-wide fault (privilege, credential, key, column): waiting in memory for a probe would hang the import.
+        throw new RouteStoppedError(out.detail ?? `route ${o.route ?? ''} is stopped`);
       } else {
         const change = held.take(out.messageId);
         if (!change) throw new Error(`The engine rescheduled message ${o.messageId} as ${out.messageId} but handed no change to the rescheduler; cannot finish the chunk.`);

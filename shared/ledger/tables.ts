@@ -9,6 +9,7 @@ import { identityConnectionString, serviceEndpoint, storageCredential, usesEntra
 export const LEDGER_TABLE = 'dvsyncledger';
 export const FAILURES_TABLE = 'failures';
 export const CHECKPOINTS_TABLE = 'checkpoints';
+export const CIRCUITS_TABLE = 'dvsynccircuits';
 
 export class StorageConfigError extends Error {
   override name = 'StorageConfigError';

@@ -3,7 +3,7 @@
  * dimensions (route, table, reason, correlationId, messageId, environment; empty string when unknown), so one
  * KQL query covers every producer and the worker. Failures, refusals and throttling log at warning level.
  * Names: webhook.routed|skipped|unrouted|rejected, ingest.accepted|skipped|rejected, inbound.accepted|skipped|invalid,
- * sync.enqueued|skipped (counters), worker.applied|skipped|failed|rescheduled, dataverse.throttled.
+ * sync.enqueued|skipped (counters), circuit.opened|closed, worker.applied|skipped|failed|rescheduled, dataverse.throttled.
  */
 import type { ResponseMeta } from '../dataverse/meta';
 import type { Telemetry, TelemetryProperties } from './telemetry';
@@ -66,7 +66,10 @@ export function recordWorkerOutcomes(telemetry: Telemetry, messages: readonly Wo
       const since = Date.parse(body.source?.changedAt ?? body.receivedAt ?? '');
       if (!Number.isNaN(since)) dims.latencyMs = Math.max(0, now.getTime() - since);
     }
-    if (o.outcome.status === 'rescheduled') dims.notBefore = o.outcome.notBefore;
+    if (o.outcome.status === 'rescheduled') {
+      dims.notBefore = o.outcome.notBefore;
+      if (o.outcome.detail) dims.detail = o.outcome.detail;
+    }
     if (o.outcome.status === 'failed') {
       dims.detail = o.outcome.detail;
       // The Dataverse error code (0x…), when the engine reports it; else the first code quoted in the detail.
@@ -81,6 +84,12 @@ export function recordWorkerOutcomes(telemetry: Telemetry, messages: readonly Wo
     const [route, status] = key.split('\u0000');
     telemetry.count(`worker.${status}`, { route }, n);
   }
+}
+
+/** The circuits a batch opened (warn: a route stopped, with its cause) and closed (a probe succeeded). */
+export function recordCircuits(telemetry: Telemetry, circuits: { opened: ReadonlyArray<{ route: string; environment: string; table: string; cause: string; status?: number; code?: string; message: string; probeAt: string }>; closed: readonly string[] } | undefined): void {
+  for (const c of circuits?.opened ?? []) emitOutcome(telemetry, 'circuit.opened', { route: c.route, table: c.table, environment: c.environment, reason: c.cause, httpStatus: c.status, code: c.code, detail: c.message, probeAt: c.probeAt }, 'warn');
+  for (const route of circuits?.closed ?? []) emitOutcome(telemetry, 'circuit.closed', { route, reason: 'probe succeeded' });
 }
 
 /**

@@ -156,6 +156,8 @@ export interface RigOptions {
   /** Share the pools (and so the throttle lanes) of another rig. */
   pools?: Map<string, UserPool<DataverseClient>>;
   ledgerTable?: string;
+  /** Circuits of stopped routes (default: in this engine only); share one store to model several instances. */
+  circuits?: EnginePorts['circuits'];
 }
 
 export function rig(world: World, routes: Route[], o: RigOptions = {}): Rig {
@@ -176,6 +178,7 @@ export function rig(world: World, routes: Route[], o: RigOptions = {}): Rig {
     ledger: o.ledger ? o.ledger(ledger) : ledger,
     failures,
     rescheduler: new ServiceBusRescheduler(world.sbClient, QUEUE),
+    ...(o.circuits ? { circuits: o.circuits } : {}),
   };
   const engine = new WriteEngine({ routes, transientDelayMs: 10, retry: { maxAttempts: 3, baseDelayMs: 60_000 }, ...o.engine }, ports);
   const session = uniqueName('s');
