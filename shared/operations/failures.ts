@@ -75,6 +75,9 @@ export async function replayFailures(o: ReplayOptions): Promise<ReplayReport> {
 }
 
 export function replayChange(failure: StoredFailure, routes: LoadedRoutes, sessionBuckets: number): OutgoingChange | { reason: string } {
+  if (failure.reason === 'CircuitOpen') {
+    return { reason: `it records a stopped route, not a lost change: the route's changes are held on the queue and are written once the circuit closes (dvsync circuits list | close ${failure.route ?? '<route>'})` };
+  }
   if (/…\[truncated \d+ chars\]$/.test(failure.body)) {
     return { reason: 'the stored body was truncated (too large for the table); re-read the row from the source instead (dvsync sync --route <name> --full)' };
   }
