@@ -5,7 +5,7 @@
  * own CPU time (not scaled) distorts the benchmark at that scale.
  */
 import { defaultCostModel } from '../emulators/dataverse/cost';
-import { mapBounded } from '../shared/ledger/bounded';
+import { mapBounded } from '../shared/util/bounded';
 import { benchClient } from './strategies/baselines';
 import type { EmulatorProcess } from './emulator';
 import type { Workload } from './workload';

@@ -6,7 +6,7 @@ import { webhook } from './webhook';
 import { ingest } from './ingest';
 import { inbound } from './inbound';
 import { sync } from './sync';
-import { startupConfiguration } from '../shared/webhook/runtime';
+import { startupConfiguration } from '../shared/config/configuration';
 
 export const allFunctions: FunctionDefinition[] = [health, applyChanges, webhook, ingest, inbound, sync];
 

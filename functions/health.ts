@@ -5,7 +5,7 @@
  * (file, route, field). Anonymous: the report names settings, files, routes and fields, never a key's value.
  */
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import { startupConfiguration, type ConfigurationCheck } from '../shared/webhook/runtime';
+import { startupConfiguration, type ConfigurationCheck } from '../shared/config/configuration';
 import { httpFunction } from './definition';
 
 export function createHealthHandler(check: () => ConfigurationCheck) {

@@ -8,9 +8,9 @@
 import type { InvocationContext, Timer } from '@azure/functions';
 import { SettingsError } from '../shared/config/settings';
 import { SyncRuntime } from '../shared/sync/runtime';
-import { syncScheduleFrom } from '../shared/sync/settings';
+import { syncScheduleFrom } from '../shared/config/sync';
 import { contextTelemetry } from '../shared/telemetry/telemetry';
-import { loadConfiguration } from '../shared/webhook/runtime';
+import { loadConfiguration } from '../shared/config/configuration';
 import { timerFunction } from './definition';
 
 export async function syncHandler(_timer: Timer, context: InvocationContext): Promise<void> {

@@ -6,7 +6,7 @@
 import { staticTokenProvider } from '../../shared/dataverse/auth';
 import { DataverseClient } from '../../shared/dataverse/client';
 import type { BatchOperation } from '../../shared/dataverse/batch';
-import { mapBounded } from '../../shared/ledger/bounded';
+import { mapBounded } from '../../shared/util/bounded';
 import { accountColumns, contactColumns, type BenchRecord } from '../workload';
 import { withPowerAutomateRetry, type RetryStats } from './power-automate-retry';
 

@@ -7,7 +7,7 @@ import { failuresFrom } from '../../shared/operations/clients';
 import { listFailures, replayFailures } from '../../shared/operations/failures';
 import { parseFlags, UsageError, type FlagValues } from '../../shared/operations/flags';
 import { createServiceBusClient, ServiceBusChangePublisher } from '../../shared/queue/servicebus';
-import { loadConfiguration } from '../../shared/webhook/runtime';
+import { loadConfiguration } from '../../shared/config/configuration';
 
 const USAGE = `Usage:
   dvsync failures list   [--route R] [--since ISO] [--json] [--file local.settings.json]

@@ -7,7 +7,7 @@ import { readAppSettings } from '../../shared/operations/app-settings';
 import { parseFlags, UsageError, type FlagValues } from '../../shared/operations/flags';
 import { SyncRuntime } from '../../shared/sync/runtime';
 import { contextTelemetry } from '../../shared/telemetry/telemetry';
-import { loadConfiguration } from '../../shared/webhook/runtime';
+import { loadConfiguration } from '../../shared/config/configuration';
 
 const USAGE = `Usage: dvsync sync --route NAME [--full] [--file local.settings.json]
 

@@ -7,7 +7,7 @@
  */
 import { environmentsSchema, type Environments } from './environments';
 import { SettingsError, SettingsReader, type Env, type SettingDoc, type SettingIssue } from './reader';
-import { syncSettings, type SyncSettings } from '../sync/settings';
+import { syncSettings, type SyncSettings } from './sync';
 
 export { SettingsError, type Env, type SettingDoc, type SettingIssue } from './reader';
 

@@ -15,7 +15,7 @@ import { MemoryCircuitStore, type Circuit, type CircuitStorePort } from '../ledg
 import { countOutcomes, type BatchResult, type MessageOutcome, type Outcome } from './outcomes';
 import { resolveOptions, type EngineOptions, type ResolvedOptions } from './options';
 import { judge, planBatch, plannedOp, type Decision, type IncomingMessage, type LedgerVerdict, type PlannedOp } from './plan';
-import { mapBounded } from '../ledger/bounded';
+import { mapBounded } from '../util/bounded';
 import { mapChange } from './mapping';
 import type { BlobReadPort, DataverseWritePort, ReschedulePort, ScheduledChange, SourceReadPort, TargetWrite } from './ports';
 import { nextMessageId, RETRIES_PROPERTY, retryDelayMs } from './reschedule';

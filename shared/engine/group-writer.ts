@@ -5,7 +5,7 @@
  * is never split: a chunk of several routes is split by route once, and a route that meets one is
  * stopped for the rest of the batch (its items answer `systemic` without a request). Reports one result per item.
  */
-import { mapBounded } from '../ledger/bounded';
+import { mapBounded } from '../util/bounded';
 import { BatchSizer, CapabilityRegistry, type WritePath } from './capabilities';
 import { classifyWriteError, type SystemicCause, type WriteErrorKind } from './errors';
 import { DEFAULTS, type ResolvedOptions } from './options';

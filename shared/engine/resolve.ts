@@ -6,7 +6,7 @@
  *   Delete event carries the deletion).
  * The original queue body is kept for rescheduling and failure records (it stays small).
  */
-import { mapBounded } from '../ledger/bounded';
+import { mapBounded } from '../util/bounded';
 import type { ChangeMessage } from '../model/change-message';
 import type { Route } from '../routes/schema';
 import { BatchTransientError, BlobNotFoundError, classifyWriteError } from './errors';

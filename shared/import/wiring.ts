@@ -15,7 +15,7 @@ import { FailureStore } from '../ledger/failures';
 import { RecordLedger } from '../ledger/record-ledger';
 import { storageConnectionString } from '../ledger/tables';
 import type { Route } from '../routes/schema';
-import { loadConfiguration, type Configuration } from '../webhook/runtime';
+import { loadConfiguration, type Configuration } from '../config/configuration';
 import { InMemoryRescheduler } from './apply';
 import { ImportConfigError } from './options';
 import type { ImportDeps } from './runner';

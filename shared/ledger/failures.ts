@@ -4,7 +4,7 @@
  * RowKey = inverted time + message id, so a partition lists newest first.
  */
 import type { TableClient, TransactionAction } from '@azure/data-tables';
-import { mapBounded } from './bounded';
+import { mapBounded } from '../util/bounded';
 import { MAX_TRANSACTION_OPERATIONS } from './record-ledger';
 import { encodeTableKey } from './table-keys';
 import { FAILURES_TABLE, openTable } from './tables';

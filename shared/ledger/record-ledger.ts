@@ -8,7 +8,7 @@
  * same partition only.
  */
 import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
-import { mapBounded } from './bounded';
+import { mapBounded } from '../util/bounded';
 import { bucketOf, encodeTableKey } from './table-keys';
 import { LEDGER_TABLE, openTable } from './tables';
 import { ledgerId, type LedgerEntry, type LedgerKey, type LedgerWrite, type RecordLedgerPort } from './types';

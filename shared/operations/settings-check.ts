@@ -4,7 +4,7 @@
  * settings hold secrets).
  */
 import { settingsCatalogue, SettingsError, type Env, type SettingDoc, type SettingIssue } from '../config/settings';
-import { loadConfiguration, type Configuration } from '../webhook/runtime';
+import { loadConfiguration, type Configuration } from '../config/configuration';
 
 export interface SettingsCheck {
   ok: boolean;

@@ -5,7 +5,7 @@ import { CHANGE_MESSAGE_VERSION, type ChangeMessage } from '../model/change-mess
 import type { SourceRow } from '../model/source-value';
 import { carryColumns } from '../routes/columns';
 import type { Route } from '../routes/schema';
-import type { ChangeEvent } from '../webhook/normalise';
+import type { ChangeEvent } from '../model/change-event';
 import { dataverseStamps, externalStamp } from '../model/version';
 import { changeMessageId, orderingBucket, sessionIdFor } from './ordering';
 import type { OutgoingChange } from './outgoing';

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'fs';
 import { isAbsolute, resolve } from 'path';
-import { formatPath } from '../webhook/errors';
+import { formatPath } from '../util/path';
 import { primaryIdColumns, sourceColumnUses } from './columns';
 import { filterProblems } from './filter';
 import { routesFileSchema, type Route } from './schema';

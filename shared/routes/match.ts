@@ -6,7 +6,7 @@
  * an extra re-read is cheap, a lost change is not.
  */
 import type { SourceRow, SourceValue } from '../model/source-value';
-import type { ChangeEvent } from '../webhook/normalise';
+import type { ChangeEvent } from '../model/change-event';
 import type { LoadedRoute } from './load';
 import type { DataverseTriggerOutputs } from './trigger-outputs';
 

@@ -12,7 +12,7 @@ import { createServiceBusClient, ServiceBusChangePublisher } from '../queue/serv
 import type { LoadedRoute } from '../routes/load';
 import type { Route } from '../routes/schema';
 import type { Telemetry } from '../telemetry/telemetry';
-import type { Configuration } from '../webhook/runtime';
+import type { Configuration } from '../config/configuration';
 import { SyncConfigError } from './errors';
 import { runSyncPass, type ChangeSource, type CheckpointStore, type SyncPassResult } from './pass';
 

@@ -35,14 +35,3 @@ export class IntakeRejection extends Error {
     return this.status === 503;
   }
 }
-
-/** `['InputParameters', 0, 'value', 'Attributes', 3]` → `InputParameters[0].value.Attributes[3]`. */
-export function formatPath(path: ReadonlyArray<PropertyKey>): string {
-  let out = '';
-  for (const p of path) {
-    if (typeof p === 'number') out += `[${p}]`;
-    else if (typeof p === 'string' && /^[A-Za-z_$][\w$@.-]*$/.test(p) && !p.includes('.')) out += out ? `.${p}` : p;
-    else out += `[${JSON.stringify(String(p))}]`;
-  }
-  return out || '(root)';
-}

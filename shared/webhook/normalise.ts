@@ -4,58 +4,16 @@
  * for Delete the pre images. Changed columns: the Target's attribute names (for Update that is the
  * changed set plus system-set columns, which is what Dataverse's filtering attributes look at).
  */
+import type { ChangeEvent } from '../model/change-event';
 import type { SourceRow } from '../model/source-value';
+
+export type { ChangeEvent } from '../model/change-event';
 import { IntakeRejection } from './errors';
 import { check, entityReferenceSchema, entitySchema, type RemoteContext, type WireEntity } from './remote-context';
 import { convertAttributes, keyValues, parseOperationCreatedOn, typeName, type ConvertContext, type ValueProblem } from './values';
 
 export const ASYNC_PRIMARY_NAME_IMAGE = 'AsynchronousStepPrimaryName';
 
-export interface ChangeEvent {
-  message: string;
-  table: string;
-  rowId: string;
-  operation: 'upsert' | 'delete';
-  organizationId: string;
-  organizationName?: string;
-  /** The row after the change (Create/Update) or before it (Delete), as far as the payload shows it. */
-  values: SourceRow;
-  /** FormattedValues of the Target and images (column → localized text). */
-  formattedValues: Record<string, string>;
-  /** Columns present in the Target (for Update: the changed and system-set columns). */
-  changedColumns: string[];
-  /** Target attributes only (no images), when the Target is an Entity. */
-  target?: SourceRow;
-  /** Pre/post images by alias, and all of them merged (custom images win over AsynchronousStepPrimaryName). */
-  preImages: Record<string, SourceRow>;
-  postImages: Record<string, SourceRow>;
-  preImage?: SourceRow;
-  postImage?: SourceRow;
-  userId?: string;
-  initiatingUserId?: string;
-  businessUnitId?: string;
-  correlationId?: string;
-  operationId?: string;
-  requestId?: string;
-  /** The sdkmessageprocessingstep that fired (OwningExtension.Id). */
-  stepId?: string;
-  depth?: number;
-  /** 0 synchronous, 1 asynchronous. */
-  mode?: number;
-  stage?: number;
-  /** The `tag` shared variable (our own writes carry DVSYNC_WRITE_TAG). */
-  tag?: string;
-  /** OperationCreatedOn as a UTC ISO time (offset quirk applied). Informational. */
-  operationCreatedOn?: string;
-  /** Target RowVersion, else a post image's (Delete: pre image's) RowVersion, else the versionnumber column. */
-  rowVersion?: string;
-  /** modifiedon of the row (ISO), when present. */
-  modifiedOn?: string;
-  /** The payload is stripped or incomplete: the worker re-reads the row instead of trusting values. */
-  reread: boolean;
-  /** Values we did not carry (unknown wire types), by path. */
-  skippedColumns: ValueProblem[];
-}
 
 export interface NormaliseOptions {
   /** `x-ms-dynamics-msg-size-exceeded` was present: Dataverse removed InputParameters and images. */

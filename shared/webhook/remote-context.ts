@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { ExactNumber } from './json';
-import { formatPath } from './errors';
+import { formatPath } from '../util/path';
 
 /** Dataverse GUIDs are not RFC 4122 versioned (e.g. 6d81597f-0f9f-e711-…), so only the shape is checked. */
 export const guid = z.guid('expected a GUID (8-4-4-4-12 hex digits)');

@@ -7,7 +7,7 @@
  */
 import type { SourceRow, SourceValue } from '../model/source-value';
 import { ExactNumber } from './json';
-import { formatPath } from './errors';
+import { formatPath } from '../util/path';
 
 export interface ValueProblem {
   path: string;

@@ -13,7 +13,8 @@ import { createWebhookHandler } from '../../../functions/webhook';
 import { startFunctionsHost, type FunctionsHostHandle } from '../../../emulators/functions-host';
 import { redactLine, redactUrl } from '../../../emulators/functions-host/redact';
 import { QueueUnavailableError, type OutgoingChange } from '../../../shared/queue/outgoing';
-import { createIntakeRuntime, loadConfiguration } from '../../../shared/webhook/runtime';
+import { createIntakeRuntime } from '../../../shared/webhook/runtime';
+import { loadConfiguration } from '../../../shared/config/configuration';
 import { fixtureBytes } from '../../unit/webhook/fixtures';
 
 const FUNCTION_KEY = 'fn-key-Secret-4711-abcdef';

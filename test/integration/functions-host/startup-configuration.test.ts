@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFunctionsHost, type FunctionsHostHandle } from '../../../emulators/functions-host';
 import type { FunctionDefinition } from '../../../functions/definition';
-import { checkConfiguration } from '../../../shared/webhook/runtime';
+import { checkConfiguration } from '../../../shared/config/configuration';
 
 const FUNCTION_KEY = 'startup-check-function-key';
 

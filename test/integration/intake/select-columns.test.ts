@@ -11,7 +11,8 @@ import { createWebhookHandler } from '../../../functions/webhook';
 import { mapChange } from '../../../shared/engine/mapping';
 import type { ChangeMessage } from '../../../shared/model/change-message';
 import { orderingBucket, sessionIdFor } from '../../../shared/queue/ordering';
-import { createIntakeRuntime, loadConfiguration, type IntakeRuntime } from '../../../shared/webhook/runtime';
+import { createIntakeRuntime, type IntakeRuntime } from '../../../shared/webhook/runtime';
+import { loadConfiguration } from '../../../shared/config/configuration';
 import { webhookFixture } from '../../helpers/fixtures';
 
 const CONTACT_ORG = '00aa00aa-bb11-cc22-dd33-44ee44ee44ee';

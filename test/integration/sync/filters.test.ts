@@ -7,7 +7,7 @@
 import type { ChangeMessage } from '../../../shared/model/change-message';
 import { SyncRuntime } from '../../../shared/sync/runtime';
 import { MemoryTelemetry } from '../../../shared/telemetry/telemetry';
-import { loadConfiguration } from '../../../shared/webhook/runtime';
+import { loadConfiguration } from '../../../shared/config/configuration';
 import { accountRoute, startSyncHarness, type SyncHarness } from './harness';
 
 let h: SyncHarness;

@@ -5,7 +5,7 @@ import { Checkpoints } from '../../../shared/ledger/checkpoints';
 import { checkpointName, type CheckpointStore, type SyncPosition } from '../../../shared/sync/pass';
 import { SyncRuntime } from '../../../shared/sync/runtime';
 import { MemoryTelemetry } from '../../../shared/telemetry/telemetry';
-import { loadConfiguration } from '../../../shared/webhook/runtime';
+import { loadConfiguration } from '../../../shared/config/configuration';
 import { accountRoute, startSyncHarness, type SyncHarness } from './harness';
 
 let h: SyncHarness;

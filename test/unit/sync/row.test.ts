@@ -1,6 +1,6 @@
 /** Web API change rows → SourceRow, version stamps, delta-token versions, and the schedule setting. */
 import { deltaTokenVersion, rowVersion, toSourceRow } from '../../../shared/sync/row';
-import { ncrontabProblem, syncScheduleFrom } from '../../../shared/sync/settings';
+import { ncrontabProblem, syncScheduleFrom } from '../../../shared/config/sync';
 import { loadSettings, SettingsError } from '../../../shared/config/settings';
 
 describe('toSourceRow', () => {

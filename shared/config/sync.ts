@@ -3,7 +3,7 @@
  * The timer function reads DVSYNC_SYNC_SCHEDULE at registration (the host needs a literal schedule),
  * through `syncScheduleFrom`, so registration and `dvsync settings check` apply the same rule.
  */
-import type { Env, SettingsReader } from '../config/reader';
+import type { Env, SettingsReader } from './reader';
 
 export interface SyncSettings {
   /** Six-field NCRONTAB (`{second} {minute} {hour} {day} {month} {day-of-week}`), UTC. */
