@@ -72,6 +72,7 @@ export async function handleWebApi(rt: EmulatorRuntime, envName: string, req: Dv
       timeScale: scale,
       operations: {},
       baseUrl,
+      dispatch,
     };
     res = await dispatch(req, ctx);
   } catch (e) {

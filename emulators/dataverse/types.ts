@@ -1,5 +1,5 @@
 /**
- * Plain types of the Dataverse emulator pipeline. Nothing here depends on node:http, so `$batch`
+ * Plain types of the Dataverse emulator pipeline (and `dispatcherOf`). Nothing here depends on node:http, so `$batch`
  * can run its inner requests through the same `dispatch` as the HTTP server.
  */
 import type { Environment } from './store/environment';
@@ -70,6 +70,17 @@ export interface RequestContext {
   privilegeDenied?: Record<string, number>;
   /** Set while inside `env.transaction(ctx, fn)`; writes record undo steps and buffer their events here. */
   tx?: Transaction;
+  /**
+   * Routing for requests handlers make themselves (`$batch` parts, a webhook step's wrapped request): the
+   * pipeline sets it to dispatch.ts, so handlers need not import the router that imports them.
+   */
+  dispatch?: (req: DvRequest, ctx: RequestContext) => Promise<DvResponse>;
+}
+
+/** The router of a request context (set by the pipeline for every HTTP request). */
+export function dispatcherOf(ctx: RequestContext): (req: DvRequest, ctx: RequestContext) => Promise<DvResponse> {
+  if (!ctx.dispatch) throw new Error('This request context has no dispatcher (only contexts built by the pipeline route inner requests).');
+  return ctx.dispatch;
 }
 
 /**

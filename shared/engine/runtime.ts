@@ -6,7 +6,7 @@
  * the same account.
  */
 import { loadSettings, SettingsError, type Env } from '../config/settings';
-import { environmentPools } from '../config/pools';
+import { environmentPools } from '../throttle/pools';
 import { TableCircuitStore } from '../ledger/circuits';
 import { FailureStore } from '../ledger/failures';
 import { RecordLedger } from '../ledger/record-ledger';

@@ -5,7 +5,7 @@
  * DVSYNC_STORAGE / AzureWebJobsStorage. Held changes wait in an in-memory rescheduler.
  */
 import { resolve } from 'node:path';
-import { environmentPools } from '../config/pools';
+import { environmentPools } from '../throttle/pools';
 import { SettingsError, type Env } from '../config/settings';
 import { DataverseWriteAdapter } from '../engine/dataverse-adapter';
 import { WriteEngine } from '../engine/engine';

@@ -16,7 +16,7 @@
  * - scope and trigger conditions: evaluated on the row (a deleted row has no columns left: deletions pass).
  */
 import type { SourceRow } from '../model/source-value';
-import type { LoadedRoute } from './load';
+import type { LoadedRoute } from './loaded';
 import { no, refId, scopeDecision, type RouteDecision } from './match';
 import type { Route } from './schema';
 import { rowTriggerBody } from './trigger-body';

@@ -8,26 +8,10 @@ import { isAbsolute, resolve } from 'path';
 import { formatPath } from '../util/path';
 import { primaryIdColumns, sourceColumnUses } from './columns';
 import { filterProblems } from './filter';
+import type { ConditionCompiler, LoadedRoute, LoadedRoutes } from './loaded';
 import { routesFileSchema, type Route } from './schema';
-import type { DataverseTriggerOutputs } from './trigger-outputs';
 
-export interface CompiledCondition {
-  test(outputs: DataverseTriggerOutputs): { matched: boolean; error?: Error };
-}
-export type ConditionCompiler = (source: string) => CompiledCondition;
-
-export interface LoadedRoute {
-  route: Route;
-  index: number;
-  conditions: Array<{ source: string; compiled: CompiledCondition }>;
-}
-
-export interface LoadedRoutes {
-  /** Where the routes came from: the resolved file path, or "DVSYNC_ROUTES". */
-  origin: string;
-  routes: LoadedRoute[];
-  byName: Map<string, LoadedRoute>;
-}
+export type { CompiledCondition, ConditionCompiler, LoadedRoute, LoadedRoutes } from './loaded';
 
 export class RoutesError extends Error {
   constructor(

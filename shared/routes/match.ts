@@ -7,7 +7,7 @@
  */
 import type { SourceRow, SourceValue } from '../model/source-value';
 import type { ChangeEvent } from '../model/change-event';
-import type { LoadedRoute } from './load';
+import type { LoadedRoute } from './loaded';
 import type { DataverseTriggerOutputs } from './trigger-outputs';
 
 export type RouteDecision = { matched: true } | { matched: false; reason: string };

@@ -3,7 +3,7 @@
  * per sync-enabled route a change source (a client of the source environment's user pool), the Service Bus
  * publisher of the changes queue, and the checkpoints table. Shared by the timer function and `dvsync sync`.
  */
-import { environmentPools, type PoolOf } from '../config/pools';
+import { environmentPools, type PoolOf } from '../throttle/pools';
 import { Checkpoints } from '../ledger/checkpoints';
 import { storageConnectionString } from '../ledger/tables';
 import { BlobLargeMessageStore } from '../queue/large-messages';

@@ -10,13 +10,10 @@ import type { ResponseMeta } from '../dataverse/meta';
 import { systemClock, type Clock } from './clock';
 import { DATAVERSE_MAX_CONCURRENCY, parseLaneOptions, type LaneOptions } from './options';
 import { RescheduleError } from './errors';
-import { runOnLanes, type RunOptions } from './run';
+import { runOnLanes, type Permit, type RunOptions } from './run';
 import { enqueueWaiter, type QueuedWaiter } from './wait-queue';
 
-export interface Permit {
-  /** Idempotent. */
-  release(): void;
-}
+export type { Permit } from './run';
 
 
 export interface LaneSnapshot {

@@ -7,10 +7,23 @@ import { DataverseError } from '../dataverse/errors';
 import { DEFAULT_RETRY_POLICY, retryDelayMs, type RetryPolicy } from '../dataverse/retry';
 import { sleep, type Clock } from './clock';
 import { RescheduleError } from './errors';
-import type { Permit, ThrottleLane } from './lane';
+
+/** A slot taken on a lane. */
+export interface Permit {
+  /** Idempotent. */
+  release(): void;
+}
+
+/** What the run loop needs of a lane (ThrottleLane implements it): the loop does not import the lane. */
+export interface RunLane {
+  readonly id: string;
+  pausedUntil(): number;
+  acquire(signal?: AbortSignal, deadline?: number): Promise<Permit>;
+  throttled(retryAfterMs: number): void;
+}
 
 /** Takes a slot on some lane (the user pool: whichever lane frees first); default: `pick()`'s lane. */
-export type SlotAcquirer = (signal?: AbortSignal, deadline?: number) => Promise<{ lane: ThrottleLane; permit: Permit }>;
+export type SlotAcquirer<L extends RunLane = RunLane> = (signal?: AbortSignal, deadline?: number) => Promise<{ lane: L; permit: Permit }>;
 
 /** Whether an error is the server telling this lane to back off. */
 export function isThrottle(error: unknown): error is DataverseError {
@@ -28,12 +41,12 @@ export interface RunOptions {
   random?: () => number;
 }
 
-export async function runOnLanes<T>(
-  pick: () => ThrottleLane,
-  fn: (lane: ThrottleLane, signal?: AbortSignal) => Promise<T>,
+export async function runOnLanes<T, L extends RunLane>(
+  pick: () => L,
+  fn: (lane: L, signal?: AbortSignal) => Promise<T>,
   clock: Clock,
   options: RunOptions = {},
-  acquire?: SlotAcquirer,
+  acquire?: SlotAcquirer<L>,
 ): Promise<T> {
   const policy = options.retry ?? DEFAULT_RETRY_POLICY;
   const deadlines = [options.deadline, options.budgetMs === undefined ? undefined : clock.now() + options.budgetMs].filter((d): d is number => d !== undefined);

@@ -6,10 +6,9 @@
  * charged by the handler it reaches, at the batch rate (ctx.writePath = 'batch').
  */
 import { randomUUID } from 'node:crypto';
-import { dispatch } from '../dispatch';
 import { DvError, dvErrors, errorResponse } from '../errors';
 import { parsePrefer } from '../prefer';
-import type { DvResponse, Handler, RequestContext } from '../types';
+import { dispatcherOf, type DvResponse, type Handler, type RequestContext } from '../types';
 import { methodNotAllowedInChangeSet, tooManyBatchOperations, tooManyChangeSetOperations } from './errors';
 import { parseInnerRequest, renderResponsePart, type InnerRequest } from './http-part';
 import { boundaryOf, checkLineEndings, splitMultipart } from './multipart';
@@ -85,7 +84,7 @@ export const batchHandler: Handler = async (req, ctx) => {
 async function runOperation(ctx: RequestContext, inner: InnerRequest, refs: ContentIds, where: string): Promise<PartResult> {
   let res: DvResponse;
   try {
-    res = await dispatch(toDvRequest(inner, refs, where), ctx);
+    res = await dispatcherOf(ctx)(toDvRequest(inner, refs, where), ctx);
   } catch (err) {
     if (!(err instanceof DvError)) throw err;
     res = errorResponse(err);

@@ -5,11 +5,11 @@
  * `odata.maxpagesize` (nextLink first, the delta link on the last page).
  */
 import { DvError } from '../errors';
-import { collectionContext, countResponse, JSON_CONTENT_TYPE } from '../query/collection';
+import { collectionContext, countResponse } from '../query/context';
 import { linkWith, rejectSkip } from '../query/options';
 import { parseOrderBy } from '../query/orderby';
 import { decodeSkipToken, encodeSkipToken } from '../query/paging';
-import { MAX_PAGE_SIZE, type Preferences } from '../prefer';
+import { JSON_CONTENT_TYPE, MAX_PAGE_SIZE, type Preferences } from '../prefer';
 import { propertyValue } from '../query/properties';
 import { preferenceApplied, renderRow } from '../query/render';
 import { compareTuples, sortTuple } from '../query/orderby';

@@ -14,16 +14,11 @@ import { linkWith, parseQueryPlan, type QueryPlan } from './options';
 import { decodeSkipToken, encodeSkipToken } from './paging';
 import { JSON_CONTENT_TYPE, MAX_PAGE_SIZE, parsePrefer, wantsAnnotation, type Preferences } from '../prefer';
 import { propertyValue } from './properties';
+import { collectionContext, countResponse } from './context';
 import { preferenceApplied, renderRow } from './render';
-import { propertyName } from '../serialize';
 
 export { JSON_CONTENT_TYPE };
 
-/** Collection context: `<base>$metadata#accounts(name,accountid)`. */
-export function collectionContext(baseUrl: string, table: TableDef, select: string[] | undefined, suffix = ''): string {
-  const sel = select ? `(${[...new Set([...select, table.primaryId])].map((c) => propertyName(table.columns.get(c)!)).join(',')})` : '';
-  return `${baseUrl}$metadata#${table.entitySetName}${sel}${suffix}`;
-}
 
 export const collectionQueryHandler: Handler = async (req, ctx) => {
   if (req.method !== 'GET') return undefined;
@@ -51,10 +46,6 @@ export const collectionQueryHandler: Handler = async (req, ctx) => {
   return pageResponse(req, ctx, table, plan, prefs, rows);
 };
 
-/** `/$count` answers a bare number, at most 5,000 (Learn: webapi/compose-http-requests-handle-errors). */
-export function countResponse(n: number): DvResponse {
-  return { status: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: String(Math.min(n, MAX_PAGE_SIZE)) };
-}
 
 interface Keyed { row: Row; key: SortTuple }
 

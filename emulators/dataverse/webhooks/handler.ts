@@ -6,7 +6,7 @@
  * part comes back through `dispatch` and is wrapped (joining its change set's transaction).
  */
 import { parsePath } from '../path';
-import type { DvRequest, DvResponse, Handler, RequestContext } from '../types';
+import { dispatcherOf, type DvRequest, type DvResponse, type Handler, type RequestContext } from '../types';
 import { hasSyncSteps, isRegistrationTable } from './registry';
 import { webhooksOf } from './runner';
 import { validateRegistrationWrite } from './validate';
@@ -43,8 +43,7 @@ export const webhookHandler: Handler = async (req, ctx) => {
     return undefined;
   }
   if (!hasSyncSteps(ctx.env)) return undefined;
-  // Loaded lazily: dispatch → handlers → this module is a cycle.
-  const { dispatch } = await import('../dispatch');
+  const dispatch = dispatcherOf(ctx);
   inside.add(req);
   try {
     return await ctx.env.transaction(ctx, async () => {

@@ -6,9 +6,9 @@
  */
 import type { DataverseClient } from '../dataverse/client';
 import type { ResponseMeta } from '../dataverse/meta';
-import { createEnvironmentPool, type EnvironmentPoolOptions } from '../throttle/environment';
-import type { UserPool } from '../throttle/pool';
-import type { Env, Settings } from './settings';
+import type { Env, Settings } from '../config/settings';
+import { createEnvironmentPool, type EnvironmentPoolOptions } from './environment';
+import type { UserPool } from './pool';
 
 export class UnknownEnvironmentError extends Error {
   override name = 'UnknownEnvironmentError';
