@@ -6,12 +6,13 @@
 import type { InvocationContext } from '@azure/functions';
 import { serviceBusQueueFunction } from './definition';
 import type { IncomingMessage } from '../shared/engine/plan';
+import { queueNamesFrom } from '../shared/config/settings';
 import { createWorkerEngine } from '../shared/engine/runtime';
 import { contextTelemetry } from '../shared/telemetry/telemetry';
 import { recordCircuits, recordWorkerOutcomes } from '../shared/telemetry/outcomes';
 import { runWithTelemetry } from '../shared/telemetry/scope';
 
-const QUEUE = process.env.DVSYNC_CHANGES_QUEUE || 'dvsync-changes';
+const QUEUE = queueNamesFrom(process.env).changes;
 
 /** The library camel-cases metadata keys and JSON-parses string values, so ids may arrive as numbers. */
 export function toIncomingMessages(bodies: unknown[], meta: Record<string, unknown> | undefined): IncomingMessage[] {

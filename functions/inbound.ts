@@ -6,6 +6,7 @@
  * dead-letters it at maxDeliveryCount.
  */
 import type { InvocationContext } from '@azure/functions';
+import { queueNamesFrom } from '../shared/config/settings';
 import { contextTelemetry } from '../shared/telemetry/telemetry';
 import { processInboundMessage } from '../shared/webhook/inbound';
 import { intakeRuntime, type IntakeRuntime } from '../shared/webhook/runtime';
@@ -24,7 +25,7 @@ export function createInboundHandler(runtime: () => Promise<IntakeRuntime>) {
 
 export const inbound = serviceBusQueueFunction('inbound', {
   connection: 'ServiceBusConnection',
-  // Read at registration: the host needs a literal name (the same default as shared/config/settings.ts).
-  queueName: process.env.DVSYNC_INBOUND_QUEUE?.trim() || 'dvsync-inbound',
+  // Read at registration: the host needs a literal name.
+  queueName: queueNamesFrom(process.env).inbound,
   handler: createInboundHandler(intakeRuntime),
 });

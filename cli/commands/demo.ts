@@ -6,6 +6,7 @@
  */
 import { azuriteConnectionString } from '../../emulators/azurite';
 import { connectionStringFor } from '../../emulators/servicebus';
+import { queueNamesFrom } from '../../shared/config/settings';
 import { PORT_SPECS, type StackPorts } from '../../emulators/stack/options';
 
 const USAGE = `Usage: dvsync demo [options]
@@ -62,7 +63,7 @@ export function parseDemoArgs(argv: string[], env: NodeJS.ProcessEnv): DemoCliOp
     dataverseUrl: new URL(dataverseUrl).origin,
     storage: values.get('--storage') ?? azuriteConnectionString('127.0.0.1', portOf('azuriteTable', env), portOf('azuriteBlob', env)),
     serviceBus: values.get('--servicebus') ?? connectionStringFor(portOf('serviceBus', env)),
-    queue: values.get('--queue') ?? (env.DVSYNC_CHANGES_QUEUE || 'dvsync-changes'),
+    queue: values.get('--queue') ?? queueNamesFrom(env).changes,
     stepTimeoutMs: Number(timeout) * 1000,
   };
 }

@@ -89,6 +89,16 @@ function routes(r: SettingsReader): RoutesSettings {
   return { ...(file ? { file } : {}), ...(inline && !file ? { inline } : {}), appRoot };
 }
 
+export const QUEUE_DEFAULTS = { changes: 'dvsync-changes', inbound: 'dvsync-inbound' } as const;
+
+/**
+ * The queues the Service Bus triggers listen on, for their registration (the host needs literal names when it
+ * loads the app, before or without a valid configuration): the same settings, rule and defaults as loadSettings.
+ */
+export function queueNamesFrom(env: Env): { changes: string; inbound: string } {
+  return { changes: env.DVSYNC_CHANGES_QUEUE?.trim() || QUEUE_DEFAULTS.changes, inbound: env.DVSYNC_INBOUND_QUEUE?.trim() || QUEUE_DEFAULTS.inbound };
+}
+
 function serviceBus(r: SettingsReader): ServiceBusSettings {
   const connectionString = r.string('ServiceBusConnection', {
     description: 'Service Bus connection string (Endpoint=sb://…;SharedAccessKeyName=…;SharedAccessKey=…). Or use ServiceBusConnection__fullyQualifiedNamespace.',
@@ -110,8 +120,8 @@ function serviceBus(r: SettingsReader): ServiceBusSettings {
     ...(connectionString ? { connectionString } : {}),
     ...(fullyQualifiedNamespace && !connectionString ? { fullyQualifiedNamespace } : {}),
     ...(managedIdentityClientId ? { managedIdentityClientId } : {}),
-    changesQueue: r.string('DVSYNC_CHANGES_QUEUE', { description: 'Queue of ChangeMessages (session-enabled, duplicate detection on).', default: 'dvsync-changes' }),
-    inboundQueue: r.string('DVSYNC_INBOUND_QUEUE', { description: 'Queue external systems send records to (forwarded as ChangeMessages).', default: 'dvsync-inbound' }),
+    changesQueue: r.string('DVSYNC_CHANGES_QUEUE', { description: 'Queue of ChangeMessages (session-enabled, duplicate detection on).', default: QUEUE_DEFAULTS.changes }).trim(),
+    inboundQueue: r.string('DVSYNC_INBOUND_QUEUE', { description: 'Queue external systems send records to (forwarded as ChangeMessages).', default: QUEUE_DEFAULTS.inbound }).trim(),
     sendTimeoutMs: r.integer('DVSYNC_QUEUE_SEND_TIMEOUT_MS', { description: 'Timeout of one Service Bus send attempt (ms).', default: 10_000, min: 100, max: 50_000 }),
     sendRetries: r.integer('DVSYNC_QUEUE_SEND_RETRIES', { description: 'Retries of a failed send before answering 503.', default: 2, min: 0, max: 5 }),
   };

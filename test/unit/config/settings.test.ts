@@ -1,6 +1,6 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
-import { loadSettings, SettingsError, settingsCatalogue } from '../../../shared/config/settings';
+import { loadSettings, queueNamesFrom, SettingsError, settingsCatalogue } from '../../../shared/config/settings';
 
 const base = {
   DVSYNC_ENVIRONMENTS: JSON.stringify({ source: { url: 'https://contoso.crm4.dynamics.com', organizationId: 'f42a590d-a29d-ef11-8a66-6045bd056902', credentials: [{ type: 'managedIdentity' }] } }),
@@ -59,5 +59,12 @@ describe('local.settings.sample.json', () => {
     const sample = JSON.parse(readFileSync(join(__dirname, '../../../local.settings.sample.json'), 'utf8')) as { Values: Record<string, string> };
     const missing = settingsCatalogue().map((d) => d.name).filter((n) => !(n in sample.Values) || !(`// ${n}` in sample.Values));
     expect(missing).toEqual([]);
+  });
+});
+
+describe('queueNamesFrom (trigger registration)', () => {
+  it.each([{}, { DVSYNC_CHANGES_QUEUE: 'my-changes', DVSYNC_INBOUND_QUEUE: 'my-inbound' }, { DVSYNC_CHANGES_QUEUE: '  padded  ', DVSYNC_INBOUND_QUEUE: '   ' }])('names the queues loadSettings names: %j', (queues: Record<string, string>) => {
+    const s = loadSettings({ ...base, ...queues });
+    expect(queueNamesFrom({ ...base, ...queues })).toEqual({ changes: s.serviceBus.changesQueue, inbound: s.serviceBus.inboundQueue });
   });
 });
