@@ -1,6 +1,6 @@
 /**
  * Every place the emulator reaches into rhea 3.0.5 internals, in one file, each with a unit test
- * (test/unit/servicebus/rhea-internals.test.ts) so a rhea upgrade that changes them fails loudly.
+ * (test/unit/emulators/servicebus/rhea-internals.test.ts) so a rhea upgrade that changes them fails loudly.
  * Each comment says why it is needed; the behaviours are in amqp/rhea 3.0.5 `lib/link.js`, `lib/session.js`, `lib/connection.js`.
  */
 import { amqpMessage } from './codec';

@@ -6,8 +6,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { client } from '../dataverse/core/helpers';
-import { createEndpoint, createStep, kv, startReceiver, type Receiver } from '../dataverse/webhooks/helpers';
+import { client } from '../emulators/dataverse/core/helpers';
+import { createEndpoint, createStep, kv, startReceiver, type Receiver } from '../emulators/dataverse/webhooks/helpers';
 import { spawnImport, startHarness, type Harness } from './harness';
 
 let h: Harness;

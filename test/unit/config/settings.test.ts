@@ -63,7 +63,7 @@ describe('local.settings.sample.json', () => {
 });
 
 describe('queueNamesFrom (trigger registration)', () => {
-  it.each([{}, { DVSYNC_CHANGES_QUEUE: 'my-changes', DVSYNC_INBOUND_QUEUE: 'my-inbound' }, { DVSYNC_CHANGES_QUEUE: '  padded  ', DVSYNC_INBOUND_QUEUE: '   ' }])('names the queues loadSettings names: %j', (queues: Record<string, string>) => {
+  it.each<Record<string, string>>([{}, { DVSYNC_CHANGES_QUEUE: 'my-changes', DVSYNC_INBOUND_QUEUE: 'my-inbound' }, { DVSYNC_CHANGES_QUEUE: '  padded  ', DVSYNC_INBOUND_QUEUE: '   ' }])('names the queues loadSettings names: %j', (queues: Record<string, string>) => {
     const s = loadSettings({ ...base, ...queues });
     expect(queueNamesFrom({ ...base, ...queues })).toEqual({ changes: s.serviceBus.changesQueue, inbound: s.serviceBus.inboundQueue });
   });
