@@ -10,7 +10,7 @@ import { MappingError } from './errors';
 import { compareVersions, formatVersion, orderChange, parseVersion, versionOfChange, type Order, type Version } from '../model/version';
 import { hashBody, valueHash } from './hashing';
 import { mapChange, type EntitySetResolver, type MappedWrite } from './mapping';
-import { parseChangeMessage } from './message';
+import { parseChangeMessage } from '../model/parse-change-message';
 import type { MessageOutcome } from './outcomes';
 import { RETRIES_PROPERTY } from './reschedule';
 

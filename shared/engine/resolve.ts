@@ -11,7 +11,7 @@ import type { ChangeMessage } from '../model/change-message';
 import type { Route } from '../routes/schema';
 import { BatchTransientError, BlobNotFoundError, classifyWriteError } from './errors';
 import { dataverseStamps, rowStamps } from '../model/version';
-import { parseChangeMessage } from './message';
+import { parseChangeMessage } from '../model/parse-change-message';
 import type { IncomingMessage } from './plan';
 import type { BlobReadPort, SourceReadPort } from './ports';
 

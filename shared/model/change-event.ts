@@ -2,13 +2,14 @@
  * One Dataverse change as the webhook intake normalised it (shared/webhook/normalise.ts builds it): what
  * routing, trigger conditions and the ChangeMessage need. A contract between intake, routes and queue.
  */
+import type { Operation } from './change-message';
 import type { SourceRow } from './source-value';
 
 export interface ChangeEvent {
   message: string;
   table: string;
   rowId: string;
-  operation: 'upsert' | 'delete';
+  operation: Operation;
   organizationId: string;
   organizationName?: string;
   /** The row after the change (Create/Update) or before it (Delete), as far as the payload shows it. */

@@ -6,7 +6,7 @@
  * Order: send, then mark: a crash in between can only repeat a replay, never lose it.
  */
 import type { TableClient } from '@azure/data-tables';
-import { parseChangeMessage } from '../engine/message';
+import { parseChangeMessage } from '../model/parse-change-message';
 import type { FailureRecord, FailureStore } from '../ledger/failures';
 import { targetKeyValues } from '../queue/build';
 import { changeMessageId, orderingBucket, sessionIdFor } from '../queue/ordering';

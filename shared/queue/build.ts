@@ -7,6 +7,7 @@ import { carryColumns } from '../routes/columns';
 import type { Route } from '../routes/schema';
 import type { ChangeEvent } from '../model/change-event';
 import { dataverseStamps, externalStamp } from '../model/version';
+import { canonicalJson } from '../util/canonical-json';
 import { changeMessageId, orderingBucket, sessionIdFor } from './ordering';
 import type { OutgoingChange } from './outgoing';
 
@@ -96,13 +97,4 @@ export function ingestChange(record: SourceRow, route: Route, origin: 'ingest', 
   };
   // Same record content → same id, so a client's retry inside the duplicate-detection window is dropped.
   return envelope(body, route, changeMessageId(route.name, ['rec', canonicalJson(record)]), rowKey, o);
-}
-
-export function canonicalJson(v: unknown): string {
-  if (v === null || typeof v !== 'object') return JSON.stringify(v);
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
-  return `{${Object.keys(v)
-    .sort()
-    .map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`)
-    .join(',')}}`;
 }

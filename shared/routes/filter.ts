@@ -15,6 +15,7 @@
  *   `ignoreUsers` (the loader says so);
  * - scope and trigger conditions: evaluated on the row (a deleted row has no columns left: deletions pass).
  */
+import type { Operation } from '../model/change-message';
 import type { SourceRow } from '../model/source-value';
 import type { LoadedRoute } from './loaded';
 import { no, refId, scopeDecision, type RouteDecision } from './match';
@@ -24,7 +25,7 @@ import { rowTriggerBody } from './trigger-body';
 export type RowPath = 'sync' | 'ingest' | 'inbound' | 'import';
 
 export interface RowCandidate {
-  operation: 'upsert' | 'delete';
+  operation: Operation;
   rowId: string;
   values: SourceRow;
 }

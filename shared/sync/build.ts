@@ -4,7 +4,7 @@
  * sync changes share one ordered session; the version is the row's version stamp, so the ledger applies
  * whichever copy arrives first and skips the other as stale.
  */
-import { CHANGE_MESSAGE_VERSION, type ChangeMessage } from '../model/change-message';
+import { CHANGE_MESSAGE_VERSION, type ChangeMessage, type Operation } from '../model/change-message';
 import type { SourceRow } from '../model/source-value';
 import { changeMessageId, orderingBucket, sessionIdFor } from '../queue/ordering';
 import type { OutgoingChange } from '../queue/outgoing';
@@ -15,7 +15,7 @@ export interface SyncChangeInput {
   route: Route;
   /** Configured source environment name. */
   environment: string;
-  operation: 'upsert' | 'delete';
+  operation: Operation;
   rowId: string;
   /** The source table's primary id column; kept even when selectColumns omit it (deletes carry only it). */
   primaryId: string;

@@ -10,3 +10,9 @@ export function formatPath(path: ReadonlyArray<PropertyKey>): string {
   }
   return out || '(root)';
 }
+
+/** One problem found in a payload, at a path in formatPath's form. */
+export interface PathProblem {
+  path: string;
+  message: string;
+}

@@ -4,6 +4,8 @@
  * Dataverse retries only 502/503/504 (once), so everything permanent is a 4xx and everything
  * transient is a 503 with Retry-After.
  */
+import type { PathProblem } from '../util/path';
+
 export type RejectionCode =
   | 'unauthorized'
   | 'unknown_organization'
@@ -24,7 +26,7 @@ export class IntakeRejection extends Error {
     readonly code: RejectionCode,
     message: string,
     /** Per-item problems (path + message) for payload and record validation. */
-    readonly problems: Array<{ path: string; message: string }> = [],
+    readonly problems: PathProblem[] = [],
     /** Seconds, for 503 answers. */
     readonly retryAfterSeconds?: number,
   ) {

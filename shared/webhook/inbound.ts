@@ -17,7 +17,7 @@ import type { Telemetry } from '../telemetry/telemetry';
 import { emitOutcome } from '../telemetry/outcomes';
 import { IntakeRejection } from './errors';
 import { enqueueRecords, type RecordsOutcome } from './ingest';
-import type { JsonValue } from './json';
+import type { JsonValue } from '../util/json';
 import { parseJsonBody } from './parse';
 import type { IntakeRuntime } from './runtime';
 

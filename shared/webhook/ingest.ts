@@ -13,7 +13,8 @@ import { externalRecordId, matchRow } from '../routes/filter';
 import type { LoadedRoute } from '../routes/load';
 import { IntakeRejection } from './errors';
 import { readCheckedBody, rejectionResponse, type IntakeHttpRequest, type IntakeHttpResponse } from './http';
-import { ExactNumber, type JsonValue } from './json';
+import { ExactNumber, type JsonValue } from '../util/json';
+import type { PathProblem } from '../util/path';
 import { parseJsonBody } from './parse';
 import type { IntakeRuntime } from './runtime';
 import { toRejection } from './intake';
@@ -38,7 +39,7 @@ export function recordsOf(json: JsonValue): JsonValue[] {
 export function validateRecords(loaded: LoadedRoute, records: JsonValue[]): SourceRow[] {
   const columns = loaded.route.source.recordColumns!;
   const keySources = loaded.route.target.key.map((k) => sourceColumnOf(loaded.route, k));
-  const problems: Array<{ path: string; message: string }> = [];
+  const problems: PathProblem[] = [];
   if (records.length === 0) problems.push({ path: 'records', message: 'no records (send an object, an array, or {"records": [...]})' });
   const rows = records.map((rec, i) => {
     const row: SourceRow = {};

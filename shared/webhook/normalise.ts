@@ -9,8 +9,9 @@ import type { SourceRow } from '../model/source-value';
 
 export type { ChangeEvent } from '../model/change-event';
 import { IntakeRejection } from './errors';
-import { check, entityReferenceSchema, entitySchema, type RemoteContext, type WireEntity } from './remote-context';
-import { convertAttributes, keyValues, parseOperationCreatedOn, typeName, type ConvertContext, type ValueProblem } from './values';
+import { checkSchema } from '../util/schema-check';
+import { entityReferenceSchema, entitySchema, type RemoteContext, type WireEntity } from './remote-context';
+import { convertAttributes, keyValues, parseOperationCreatedOn, typeName, type ConvertContext } from './values';
 
 export const ASYNC_PRIMARY_NAME_IMAGE = 'AsynchronousStepPrimaryName';
 
@@ -33,14 +34,14 @@ export function normalise(ctx: RemoteContext, options: NormaliseOptions = {}): C
   let targetEntity: WireEntity | undefined;
   const formattedValues: Record<string, string> = {};
   if (rawTarget !== undefined && typeName(rawTarget) === 'Entity') {
-    const r = check(entitySchema, rawTarget, targetPath);
+    const r = checkSchema(entitySchema, rawTarget, targetPath);
     conv.problems.push(...r.problems);
     if (r.value) {
       targetEntity = r.value;
       target = entityRow(r.value, targetPath, conv, formattedValues);
     }
   } else if (rawTarget !== undefined && typeName(rawTarget) === 'EntityReference') {
-    conv.problems.push(...check(entityReferenceSchema, rawTarget, targetPath).problems);
+    conv.problems.push(...checkSchema(entityReferenceSchema, rawTarget, targetPath).problems);
   }
 
   const preImages = images(ctx.PreEntityImages, 'PreEntityImages', conv, formattedValues);

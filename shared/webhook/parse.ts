@@ -4,8 +4,9 @@
  * that is not valid UTF-8 is refused (400) rather than silently "repaired" into different text.
  */
 import { IntakeRejection } from './errors';
-import { JsonSyntaxError, parseJson, type JsonValue } from './json';
-import { check, remoteContextSchema, type RemoteContext } from './remote-context';
+import { JsonSyntaxError, parseJson, type JsonValue } from '../util/json';
+import { checkSchema } from '../util/schema-check';
+import { remoteContextSchema, type RemoteContext } from './remote-context';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
@@ -48,7 +49,7 @@ export function parseRemoteContext(bytes: Uint8Array): RemoteContext {
       { path: '(root)', message: `expected an object, found ${found}` },
     ]);
   }
-  const r = check(remoteContextSchema, json);
+  const r = checkSchema(remoteContextSchema, json);
   if (!r.value) {
     const first = r.problems[0];
     throw new IntakeRejection(

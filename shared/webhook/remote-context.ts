@@ -5,8 +5,6 @@
  * Value-level checks (EntityReference, OptionSetValue, …) happen in ./values.ts, with the same path format.
  */
 import { z } from 'zod';
-import { ExactNumber } from './json';
-import { formatPath } from '../util/path';
 
 /** Dataverse GUIDs are not RFC 4122 versioned (e.g. 6d81597f-0f9f-e711-…), so only the shape is checked. */
 export const guid = z.guid('expected a GUID (8-4-4-4-12 hex digits)');
@@ -63,34 +61,3 @@ export const remoteContextSchema = z.looseObject({
 export type RemoteContext = z.infer<typeof remoteContextSchema>;
 export type WireEntity = z.infer<typeof entitySchema>;
 export type WireEntityReference = z.infer<typeof entityReferenceSchema>;
-
-export interface SchemaProblem {
-  path: string;
-  message: string;
-}
-
-/** Validates with zod and turns issues into `path: what was expected` problems (paths prefixed). */
-export function check<T>(schema: z.ZodType<T>, value: unknown, prefix: ReadonlyArray<PropertyKey> = []): { value?: T; problems: SchemaProblem[] } {
-  const r = schema.safeParse(value);
-  if (r.success) return { value: r.data, problems: [] };
-  return {
-    problems: r.error.issues.map((i) => ({ path: formatPath([...prefix, ...i.path]), message: describeIssue(i, valueAt(value, i.path)) })),
-  };
-}
-
-function valueAt(root: unknown, path: ReadonlyArray<PropertyKey>): unknown {
-  let v = root;
-  for (const p of path) v = v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[p] : undefined;
-  return v;
-}
-
-function describeIssue(issue: z.core.$ZodIssue, value: unknown): string {
-  const message = issue.message.replace(/^Invalid input: /, '');
-  if (value === undefined && (issue.code === 'invalid_type' || issue.code === 'invalid_format')) return `missing (${message})`;
-  return message;
-}
-
-/** ExactNumber values (decimals kept as text) are numbers for schema purposes. */
-export function isNumberLike(v: unknown): v is number | ExactNumber {
-  return typeof v === 'number' || v instanceof ExactNumber;
-}

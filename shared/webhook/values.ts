@@ -6,17 +6,12 @@
  * (e.g. AliasedValue, nested entities) are skipped and listed, never guessed at.
  */
 import type { SourceRow, SourceValue } from '../model/source-value';
-import { ExactNumber } from './json';
-import { formatPath } from '../util/path';
-
-export interface ValueProblem {
-  path: string;
-  message: string;
-}
+import { ExactNumber } from '../util/json';
+import { formatPath, type PathProblem } from '../util/path';
 
 export interface ConvertContext {
-  problems: ValueProblem[];
-  skipped: ValueProblem[];
+  problems: PathProblem[];
+  skipped: PathProblem[];
 }
 
 const DATE = /^\/Date\((-?\d+)([+-]\d{4})?\)\/$/;

@@ -2,7 +2,7 @@
 import { ExactDecimal, toWireJson } from '../../../shared/dataverse/wire-json';
 import { valueHash } from '../../../shared/engine/hashing';
 import { mapChange } from '../../../shared/engine/mapping';
-import { parseChangeMessage } from '../../../shared/engine/message';
+import { parseChangeMessage } from '../../../shared/model/parse-change-message';
 import { applyTransforms } from '../../../shared/engine/transforms';
 import type { ChangeMessage } from '../../../shared/model/change-message';
 import { routeSchema } from '../../../shared/routes/schema';

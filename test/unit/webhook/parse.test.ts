@@ -1,5 +1,5 @@
 import { IntakeRejection } from '../../../shared/webhook/errors';
-import { ExactNumber, JsonSyntaxError, parseJson } from '../../../shared/webhook/json';
+import { ExactNumber, JsonSyntaxError, parseJson } from '../../../shared/util/json';
 import { normalise } from '../../../shared/webhook/normalise';
 import { isJsonContentType, parseRemoteContext } from '../../../shared/webhook/parse';
 import { HeaderAuthenticator } from '../../../shared/webhook/auth';

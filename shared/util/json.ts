@@ -1,5 +1,5 @@
 /**
- * A strict JSON parser (RFC 8259) for webhook bodies. Two reasons not to use JSON.parse:
+ * A strict JSON parser (RFC 8259) for request and message bodies (webhook, ingest, inbound). Two reasons not to use JSON.parse:
  * - errors must name the line and column (Node 20's JSON.parse only gives an offset, sometimes not even that);
  * - numbers must stay exact: Dataverse decimals arrive as `1.0000000000` and money may exceed float
  *   precision, so a number whose text does not survive a round trip through `number` is kept as
