@@ -7,7 +7,7 @@ import type { InvocationContext } from '@azure/functions';
 import { serviceBusQueueFunction } from './definition';
 import type { IncomingMessage } from '../shared/engine/plan';
 import { queueNamesFrom } from '../shared/config/settings';
-import { createWorkerEngine } from '../shared/engine/runtime';
+import { appRoot } from '../shared/app';
 import { contextTelemetry } from '../shared/telemetry/telemetry';
 import { recordCircuits, recordWorkerOutcomes } from '../shared/telemetry/outcomes';
 import { runWithTelemetry } from '../shared/telemetry/scope';
@@ -36,7 +36,7 @@ export function toIncomingMessages(bodies: unknown[], meta: Record<string, unkno
 
 export async function applyChangesHandler(messages: unknown, context: InvocationContext): Promise<void> {
   const bodies = Array.isArray(messages) ? messages : [messages];
-  const engine = await createWorkerEngine();
+  const engine = appRoot().workerEngine();
   const incoming = toIncomingMessages(bodies, context.triggerMetadata as Record<string, unknown> | undefined);
   const telemetry = contextTelemetry(context);
   // Throttle events (dataverse.throttled) raised while this batch's requests run are logged on this invocation.

@@ -9,7 +9,8 @@ import type { InvocationContext } from '@azure/functions';
 import { queueNamesFrom } from '../shared/config/settings';
 import { contextTelemetry } from '../shared/telemetry/telemetry';
 import { processInboundMessage } from '../shared/webhook/inbound';
-import { intakeRuntime, type IntakeRuntime } from '../shared/webhook/runtime';
+import { intakeRuntime } from '../shared/app';
+import type { IntakeRuntime } from '../shared/webhook/runtime';
 import { serviceBusQueueFunction } from './definition';
 
 export function createInboundHandler(runtime: () => Promise<IntakeRuntime>) {

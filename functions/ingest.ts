@@ -2,7 +2,8 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { contextTelemetry } from '../shared/telemetry/telemetry';
 import { handleIngest } from '../shared/webhook/ingest';
-import { intakeRuntime, type IntakeRuntime } from '../shared/webhook/runtime';
+import { intakeRuntime } from '../shared/app';
+import type { IntakeRuntime } from '../shared/webhook/runtime';
 import { httpFunction } from './definition';
 import { notConfiguredResponse, toHttpResponse, toIntakeRequest } from './webhook';
 

@@ -8,7 +8,8 @@ import type { IntakeHttpRequest, IntakeHttpResponse } from '../shared/webhook/ht
 import { SettingsError } from '../shared/config/settings';
 import { contextTelemetry } from '../shared/telemetry/telemetry';
 import { handleWebhook } from '../shared/webhook/intake';
-import { intakeRuntime, type IntakeRuntime } from '../shared/webhook/runtime';
+import { intakeRuntime } from '../shared/app';
+import type { IntakeRuntime } from '../shared/webhook/runtime';
 import { httpFunction } from './definition';
 
 /** HttpRequest ⇄ the intake cores' HTTP-agnostic request/response (shared with functions/ingest.ts). */

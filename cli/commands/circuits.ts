@@ -5,8 +5,8 @@
  * cause is fixed, and `close` lets the held changes through at once. Exit 0 on success, 1 when nothing
  * matched, 2 on bad usage.
  */
-import { TableCircuitStore, type Circuit } from '../../shared/ledger/circuits';
-import { storageConnectionString } from '../../shared/ledger/tables';
+import { operatorRoot } from '../../shared/app';
+import type { Circuit } from '../../shared/ledger/circuits';
 import { readAppSettings } from '../../shared/operations/app-settings';
 import { parseFlags, UsageError, type FlagValues } from '../../shared/operations/flags';
 
@@ -40,7 +40,7 @@ export async function run(argv: string[]): Promise<number> {
     return 2;
   }
   const { env } = readAppSettings({ file: flags.file as string | undefined });
-  const store = new TableCircuitStore({ connectionString: storageConnectionString(env as NodeJS.ProcessEnv) });
+  const store = operatorRoot(env, ['storage']).circuits();
   if (sub === 'close') {
     const closed = await store.close(route as string, `operator (dvsync circuits close)`, new Date());
     process.stdout.write(closed ? `Closed the circuit of route "${route}"; its held changes are written when they come back.\n` : `Route "${route}" has no open circuit.\n`);

@@ -3,8 +3,8 @@
  * description and delivery count; move messages back to the queue (copy sent first, then the
  * dead-lettered one completed). Exit 0 on success, 1 on errors, 2 on bad usage.
  */
+import { operatorRoot } from '../../shared/app';
 import { readAppSettings } from '../../shared/operations/app-settings';
-import { serviceBusClientFrom } from '../../shared/operations/clients';
 import { listDeadLetters, resubmitDeadLetters } from '../../shared/operations/deadletters';
 import { parseFlags, UsageError, type FlagValues } from '../../shared/operations/flags';
 
@@ -36,7 +36,8 @@ export async function run(argv: string[]): Promise<number> {
   }
   const queue = String(flags.queue);
   const max = (flags.max as number | undefined) ?? 100;
-  const client = serviceBusClientFrom(readAppSettings({ file: flags.file as string | undefined }).env);
+  const root = operatorRoot(readAppSettings({ file: flags.file as string | undefined }).env, ['serviceBus']);
+  const client = root.serviceBusClient();
   try {
     if (sub === 'list') {
       const letters = await listDeadLetters(client, queue, max);
@@ -58,6 +59,6 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(`${report.resubmitted.length} ${verb} to ${queue}.\n`);
     return 0;
   } finally {
-    await client.close();
+    await root.close();
   }
 }

@@ -2,11 +2,10 @@
  * `dvsync failures list|replay`: the failures table (changes the worker could not apply) and replaying
  * their stored messages onto the changes queue. Exit 0 on success, 1 on errors, 2 on bad usage.
  */
+import { AppRoot, operatorRoot } from '../../shared/app';
 import { readAppSettings } from '../../shared/operations/app-settings';
-import { failuresFrom } from '../../shared/operations/clients';
 import { listFailures, replayFailures } from '../../shared/operations/failures';
 import { parseFlags, UsageError, type FlagValues } from '../../shared/operations/flags';
-import { createServiceBusClient, ServiceBusChangePublisher } from '../../shared/queue/servicebus';
 import { loadConfiguration } from '../../shared/config/configuration';
 
 const USAGE = `Usage:
@@ -40,7 +39,9 @@ export async function run(argv: string[]): Promise<number> {
     return 2;
   }
   const { env } = readAppSettings({ file: flags.file as string | undefined });
-  const { store, table } = failuresFrom(env);
+  // Listing needs the storage account only; a replay needs the whole configuration (routes, the changes queue).
+  const root = sub === 'list' ? operatorRoot(env, ['storage']) : new AppRoot(loadConfiguration(env));
+  const store = root.failures();
   const filter = { ...(flags.route ? { route: String(flags.route) } : {}), ...(since ? { since } : {}), ...(flags.id ? { id: String(flags.id) } : {}) };
 
   if (sub === 'list') {
@@ -57,16 +58,23 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
 
-  const config = loadConfiguration(env);
-  const publisher = new ServiceBusChangePublisher(createServiceBusClient(config.settings.serviceBus), config.settings.serviceBus.changesQueue, config.settings.intake.retryAfterSeconds);
+  const config = root.configuration();
   try {
-    const report = await replayFailures({ ...filter, store, table, publisher, routes: config.routes, sessionBuckets: config.settings.intake.sessionBuckets, dryRun: !!flags['dry-run'] });
+    const report = await replayFailures({
+      ...filter,
+      store,
+      table: root.failuresTable(),
+      publisher: root.changePublisher(),
+      routes: config.routes,
+      sessionBuckets: config.settings.intake.sessionBuckets,
+      dryRun: !!flags['dry-run'],
+    });
     const verb = report.dryRun ? 'would replay' : 'replayed';
     for (const r of report.replayed) process.stdout.write(`${verb} ${r.id} (${r.route}) as message ${r.messageId}\n`);
     for (const s of report.skipped) process.stdout.write(`skipped ${s.id}${s.route ? ` (${s.route})` : ''}: ${s.reason}\n`);
     process.stdout.write(`${report.replayed.length} ${verb}, ${report.skipped.length} skipped.\n`);
     return report.skipped.length ? 1 : 0;
   } finally {
-    await publisher.close();
+    await root.close();
   }
 }

@@ -4,7 +4,16 @@
  * applied or skipped, 1 when some were invalid or failed (the report lists them) or the run stopped,
  * 2 on bad usage or configuration.
  */
-import { buildImportDeps, createProgress, formatReport, ImportAbortedError, ImportConfigError, loadImportConfiguration, runImport, type ImportOptionsInput } from '../../shared/import';
+import { AppRoot } from '../../shared/app';
+import {
+  createProgress,
+  formatReport,
+  ImportAbortedError,
+  ImportConfigError,
+  loadImportConfiguration,
+  runImport,
+  type ImportOptionsInput,
+} from '../../shared/import';
 
 const USAGE = `Usage: dvsync import FILE --route NAME [options]
 
@@ -72,7 +81,7 @@ export async function run(argv: string[]): Promise<number> {
 
   let deps;
   try {
-    deps = buildImportDeps(loadImportConfiguration(process.env, routesFile, process.cwd()), process.env);
+    deps = new AppRoot(loadImportConfiguration(process.env, routesFile, process.cwd())).importDeps();
   } catch (err) {
     process.stderr.write(`dvsync import: ${(err as Error).message}\n`);
     return 2;

@@ -3,9 +3,9 @@
  * (same settings, checkpoint and queue). Exit 0 when committed or another runner won the checkpoint,
  * 1 on failure, 2 on bad usage.
  */
+import { AppRoot } from '../../shared/app';
 import { readAppSettings } from '../../shared/operations/app-settings';
 import { parseFlags, UsageError, type FlagValues } from '../../shared/operations/flags';
-import { SyncRuntime } from '../../shared/sync/runtime';
 import { contextTelemetry } from '../../shared/telemetry/telemetry';
 import { loadConfiguration } from '../../shared/config/configuration';
 
@@ -31,7 +31,8 @@ export async function run(argv: string[]): Promise<number> {
     return 2;
   }
   const { env } = readAppSettings({ file: flags.file as string | undefined });
-  const runtime = new SyncRuntime(loadConfiguration(env), env);
+  const root = new AppRoot(loadConfiguration(env));
+  const runtime = root.sync();
   const telemetry = contextTelemetry({ debug: () => undefined, info: () => undefined, warn: (...a) => process.stderr.write(`${a.join(' ')}\n`), error: (...a) => process.stderr.write(`${a.join(' ')}\n`) });
   try {
     const r = await runtime.runRoute(String(flags.route), telemetry, { full: !!flags.full });
@@ -39,6 +40,6 @@ export async function run(argv: string[]): Promise<number> {
     if (r.outcome === 'conflict') process.stderr.write('Another runner advanced the checkpoint first; its pass covers these changes. Nothing to do.\n');
     return 0;
   } finally {
-    await runtime.close();
+    await root.close();
   }
 }

@@ -7,6 +7,7 @@
  */
 import { environmentsSchema, type Environments } from './environments';
 import { SettingsError, SettingsReader, type Env, type SettingDoc, type SettingIssue } from './reader';
+import { identityConnectionString } from './storage-identity';
 import { syncSettings, type SyncSettings } from './sync';
 
 export { SettingsError, type Env, type SettingDoc, type SettingIssue } from './reader';
@@ -41,6 +42,11 @@ export interface StorageSettings {
   connectionString?: string;
   /** DVSYNC_STORAGE__blobServiceUri / AzureWebJobsStorage__blobServiceUri: managed identity. */
   blobServiceUri?: string;
+  /**
+   * The account of the tables (ledger, failures, checkpoints, circuits) and of the worker's blob reads: the
+   * connection string, else the keyless identity connection from `__accountName` / `__tableServiceUri` / `__blobServiceUri`.
+   */
+  accountConnection?: string;
   largeMessageContainer: string;
   /** A change message body above this many bytes goes to blob storage (Service Bus Standard allows 256 KB per message). */
   largeMessageThresholdBytes: number;
@@ -55,6 +61,8 @@ export interface RoutesSettings {
 
 export interface Settings {
   environments: Environments;
+  /** The value of every setting a clientSecret credential names (`clientSecretSetting`), for the token providers. */
+  credentialSecrets: Readonly<Record<string, string>>;
   routes: RoutesSettings;
   serviceBus: ServiceBusSettings;
   intake: IntakeSettings;
@@ -155,9 +163,11 @@ function storage(r: SettingsReader): StorageSettings {
     r.string('DVSYNC_STORAGE__blobServiceUri', { description: 'Blob endpoint for managed identity (large messages).', example: 'https://<account>.blob.core.windows.net' }) ??
     r.raw('AzureWebJobsStorage__blobServiceUri');
   const connectionString = own ?? jobs;
+  const accountConnection = connectionString ?? identityConnectionString(r.env);
   return {
     ...(connectionString ? { connectionString } : {}),
     ...(uri && !connectionString ? { blobServiceUri: uri } : {}),
+    ...(accountConnection ? { accountConnection } : {}),
     largeMessageContainer: r.string('DVSYNC_LARGE_MESSAGE_CONTAINER', { description: 'Blob container for change messages too large for Service Bus.', default: 'dvsync-large-messages', pattern: /^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62}$/, fix: 'a blob container name (3-63 lower-case letters, digits, -)' }),
     largeMessageThresholdBytes: r.integer('DVSYNC_LARGE_MESSAGE_BYTES', { description: 'Change message bodies above this size go to blob storage.', default: 200_000, min: 1_024, max: 100_000_000 }),
   };
@@ -168,33 +178,53 @@ function telemetry(r: SettingsReader): Settings['telemetry'] {
   return cs ? { appInsightsConnectionString: cs } : {};
 }
 
+/** Checked present by `environments` (a missing one is reported there). */
+function credentialSecrets(env: Env, environments: Environments): Record<string, string> {
+  const secrets: Record<string, string> = {};
+  for (const environment of Object.values(environments)) {
+    for (const c of environment.credentials) {
+      const value = c.type === 'clientSecret' ? env[c.clientSecretSetting] : undefined;
+      if (c.type === 'clientSecret' && value !== undefined && value.trim() !== '') secrets[c.clientSecretSetting] = value;
+    }
+  }
+  return secrets;
+}
+
 const catalogue: SettingDoc[] = [];
+
+/** The sections of the settings, by their key in Settings. */
+export type SettingsSection = Exclude<keyof Settings, 'credentialSecrets'>;
+
+export const SETTINGS_SECTIONS: readonly SettingsSection[] = ['environments', 'routes', 'serviceBus', 'intake', 'storage', 'telemetry', 'sync'];
 
 export interface LoadSettingsOptions {
   /**
    * Sections a caller does not use, whose problems do not stop it: `dvsync import` writes in-process and
-   * never touches Service Bus. Their values are still read (defaults applied) so the shape stays whole.
+   * never touches Service Bus; `dvsync circuits` needs only storage. Their values are still read (defaults
+   * applied) so the shape stays whole.
    */
-  unused?: ReadonlyArray<'serviceBus'>;
+  unused?: readonly SettingsSection[];
 }
 
 export function loadSettings(env: Env = process.env, options: LoadSettingsOptions = {}): Settings {
   const issues: SettingIssue[] = [];
   const unused = new Set<string>(options.unused ?? []);
-  const section = <T>(name: string, read: (r: SettingsReader) => T, key?: string): T => {
+  const section = <T>(name: string, read: (r: SettingsReader) => T, key: SettingsSection): T => {
     const r = new SettingsReader(env, name, catalogue);
     const v = read(r);
-    if (!key || !unused.has(key)) issues.push(...r.issues);
+    if (!unused.has(key)) issues.push(...r.issues);
     return v;
   };
+  const environmentsRead = section('Dataverse environments', environments, 'environments');
   const settings: Settings = {
-    environments: section('Dataverse environments', environments),
-    routes: section('Routes', routes),
+    environments: environmentsRead,
+    credentialSecrets: credentialSecrets(env, environmentsRead),
+    routes: section('Routes', routes, 'routes'),
     serviceBus: section('Service Bus', serviceBus, 'serviceBus'),
-    intake: section('Webhook and ingest', intake),
-    storage: section('Storage (large messages)', storage),
-    telemetry: section('Telemetry', telemetry),
-    sync: section('Incremental sync', syncSettings),
+    intake: section('Webhook and ingest', intake, 'intake'),
+    storage: section('Storage (large messages)', storage, 'storage'),
+    telemetry: section('Telemetry', telemetry, 'telemetry'),
+    sync: section('Incremental sync', syncSettings, 'sync'),
   };
   if (issues.length) throw new SettingsError(issues);
   return settings;

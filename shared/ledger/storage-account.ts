@@ -9,18 +9,8 @@
  */
 import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
 
-const PREFIXES = ['DVSYNC_STORAGE', 'AzureWebJobsStorage'] as const;
-
-/** The keyless connection string for identity-based settings, or undefined when none are set. */
-export function identityConnectionString(env: NodeJS.ProcessEnv): string | undefined {
-  for (const prefix of PREFIXES) {
-    const account = env[`${prefix}__accountName`];
-    const table = env[`${prefix}__tableServiceUri`] || (account ? `https://${account}.table.core.windows.net` : undefined);
-    const blob = env[`${prefix}__blobServiceUri`] || (account ? `https://${account}.blob.core.windows.net` : undefined);
-    if (table || blob) return [table && `TableEndpoint=${table}`, blob && `BlobEndpoint=${blob}`].filter(Boolean).join(';');
-  }
-  return undefined;
-}
+/** Read with the settings (shared/config/storage-identity.ts); here too for the table and blob clients' callers. */
+export { identityConnectionString } from '../config/storage-identity';
 
 /** True when the connection string carries no secret, so the account must be reached with Entra identity. */
 export function usesEntraIdentity(connectionString: string): boolean {

@@ -4,7 +4,8 @@
  * identity-based forms (`__accountName`, `__tableServiceUri`; see storage-account.ts).
  */
 import { TableClient, TableServiceClient } from '@azure/data-tables';
-import { identityConnectionString, serviceEndpoint, storageCredential, usesEntraIdentity } from './storage-account';
+import { identityConnectionString } from '../config/storage-identity';
+import { serviceEndpoint, storageCredential, usesEntraIdentity } from './storage-account';
 
 export const LEDGER_TABLE = 'dvsyncledger';
 export const FAILURES_TABLE = 'failures';
@@ -15,15 +16,20 @@ export class StorageConfigError extends Error {
   override name = 'StorageConfigError';
 }
 
+/** The connection from raw settings; the app reads it once as `settings.storage.accountConnection` (shared/config/settings.ts). */
 export function storageConnectionString(env: NodeJS.ProcessEnv = process.env): string {
-  const cs = env.DVSYNC_STORAGE || env.AzureWebJobsStorage || identityConnectionString(env);
-  if (!cs) {
+  return requireStorageConnection(env.DVSYNC_STORAGE || env.AzureWebJobsStorage || identityConnectionString(env));
+}
+
+/** The connection, or the StorageConfigError that says which settings to set. */
+export function requireStorageConnection(connection: string | undefined): string {
+  if (!connection) {
     throw new StorageConfigError(
       'No storage connection for the record ledger: set DVSYNC_STORAGE (or AzureWebJobsStorage) to a Table Storage connection string ' +
         '(locally: "UseDevelopmentStorage=true" with Azurite running), or AzureWebJobsStorage__accountName for Entra identity.',
     );
   }
-  return cs;
+  return connection;
 }
 
 /** A client for one table; plain-http endpoints (Azurite) are allowed explicitly, as the SDK requires. */

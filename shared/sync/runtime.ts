@@ -1,14 +1,10 @@
 /**
- * Wiring for incremental sync from the app settings (the same `loadConfiguration` the intake uses):
- * per sync-enabled route a change source (a client of the source environment's user pool), the Service Bus
- * publisher of the changes queue, and the checkpoints table. Shared by the timer function and `dvsync sync`.
+ * Incremental sync for the routes that opted in, shared by the timer function and `dvsync sync`: per route a
+ * change source (a client of the source environment's user pool), the Service Bus publisher of the changes
+ * queue, the checkpoints table and the large-message store, all handed over by the composition root (shared/app).
  */
-import { environmentPools, type PoolOf } from '../throttle/pools';
-import { Checkpoints } from '../ledger/checkpoints';
-import { storageConnectionString } from '../ledger/tables';
-import { BlobLargeMessageStore } from '../queue/large-messages';
+import type { LargeMessageStore } from '../queue/large-messages';
 import type { ChangePublisher } from '../queue/outgoing';
-import { createServiceBusClient, ServiceBusChangePublisher } from '../queue/servicebus';
 import type { LoadedRoute } from '../routes/load';
 import type { Route } from '../routes/schema';
 import type { Telemetry } from '../telemetry/telemetry';
@@ -16,31 +12,24 @@ import type { Configuration } from '../config/configuration';
 import { SyncConfigError } from './errors';
 import { runSyncPass, type ChangeSource, type CheckpointStore, type SyncPassResult } from './pass';
 
-export interface SyncRuntimeOverrides {
-  publisher?: ChangePublisher;
-  checkpoints?: CheckpointStore;
-  /** Change source per source environment name (default: a client from the environment's user pool). */
-  source?: (environment: string) => ChangeSource;
+/** What a sync run uses; the composition root builds it. */
+export interface SyncDependencies {
+  publisher: ChangePublisher;
+  checkpoints: CheckpointStore;
+  /** The change source of a source environment (configured: checked before). */
+  source: (environment: string) => ChangeSource;
+  largeMessages?: LargeMessageStore;
+  /** Closes what this runtime alone owns; a runtime of a shared root closes nothing (the root does). */
+  close?: () => Promise<void>;
 }
 
 export type RouteRun = { route: string; ok: true; result: SyncPassResult } | { route: string; ok: false; error: Error };
 
 export class SyncRuntime {
-  private readonly poolOf: PoolOf;
-  private readonly publisher: ChangePublisher;
-  private readonly checkpoints: CheckpointStore;
-
   constructor(
     readonly config: Configuration,
-    env: Readonly<Record<string, string | undefined>>,
-    private readonly overrides: SyncRuntimeOverrides = {},
-  ) {
-    const { settings } = config;
-    this.publisher =
-      overrides.publisher ?? new ServiceBusChangePublisher(createServiceBusClient(settings.serviceBus), settings.serviceBus.changesQueue, settings.intake.retryAfterSeconds);
-    this.poolOf = environmentPools(settings, env);
-    this.checkpoints = overrides.checkpoints ?? new Checkpoints({ connectionString: storageConnectionString(env as NodeJS.ProcessEnv) });
-  }
+    private readonly deps: SyncDependencies,
+  ) {}
 
   /** Routes that opted in (`source.sync.enabled`) and are enabled, in file order. */
   syncRoutes(): Route[] {
@@ -60,23 +49,20 @@ export class SyncRuntime {
   private sourceFor(route: Route): ChangeSource {
     const name = route.source.environment;
     if (!name) throw new SyncConfigError(`Route "${route.name}" has no source.environment; incremental sync reads a Dataverse table, so name the source environment.`);
-    if (this.overrides.source) return this.overrides.source(name);
     if (!this.config.settings.environments[name]) throw new SyncConfigError(`Route "${route.name}": source.environment "${name}" is not in DVSYNC_ENVIRONMENTS.`);
-    const pool = this.poolOf(name);
-    // One client per pass: a delta read is a chain of pages on one connection; the lane still sees every response.
-    return pool.clientOf(pool.pick());
+    return this.deps.source(name);
   }
 
   runRoute(name: string, telemetry: Telemetry, options: { full?: boolean } = {}): Promise<SyncPassResult> {
     const loaded = this.loaded(name);
     const { route } = loaded;
     const { settings } = this.config;
-    const store = BlobLargeMessageStore.fromSettings(settings.storage);
+    const store = this.deps.largeMessages;
     return runSyncPass({
       route: loaded,
       source: this.sourceFor(route),
-      publisher: this.publisher,
-      checkpoints: this.checkpoints,
+      publisher: this.deps.publisher,
+      checkpoints: this.deps.checkpoints,
       telemetry,
       sessionBuckets: settings.intake.sessionBuckets,
       full: options.full,
@@ -99,6 +85,6 @@ export class SyncRuntime {
   }
 
   async close(): Promise<void> {
-    if (!this.overrides.publisher) await this.publisher.close();
+    await this.deps.close?.();
   }
 }

@@ -1,12 +1,12 @@
 /**
- * One user pool per configured environment, built the same way for every composition root (worker,
- * sync, import, operator commands): the validated settings decide the write tag and the secrets, and
- * every response reaches the throttle telemetry. Building pools anywhere else is how `dvsync import`
- * once wrote with the default tag while DVSYNC_WRITE_TAG said otherwise (issue 9, defect 5).
+ * One user pool per configured environment, built the same way for every door of the app (worker, sync,
+ * import) by the composition root (shared/app): the validated settings decide the write tag and the
+ * secrets, and every response reaches the throttle telemetry. Building pools anywhere else is how
+ * `dvsync import` once wrote with the default tag while DVSYNC_WRITE_TAG said otherwise (issue 9, defect 5).
  */
 import type { DataverseClient } from '../dataverse/client';
 import type { ResponseMeta } from '../dataverse/meta';
-import type { Env, Settings } from '../config/settings';
+import type { Settings } from '../config/settings';
 import { createEnvironmentPool, type EnvironmentPoolOptions } from './environment';
 import type { UserPool } from './pool';
 
@@ -25,7 +25,7 @@ export interface PoolWiring {
 export type PoolOf = (environment: string) => UserPool<DataverseClient>;
 
 /** `poolOf(name)`: the environment's pool, created on first use and then shared. */
-export function environmentPools(settings: Settings, env: Env, wiring: PoolWiring = {}): PoolOf {
+export function environmentPools(settings: Settings, wiring: PoolWiring = {}): PoolOf {
   const pools = new Map<string, UserPool<DataverseClient>>();
   return (name) => {
     const config = settings.environments[name];
@@ -35,7 +35,7 @@ export function environmentPools(settings: Settings, env: Env, wiring: PoolWirin
       const onResponse = wiring.onResponse;
       pool = createEnvironmentPool(name, config, {
         ...wiring.overrides,
-        settings: env,
+        settings: settings.credentialSecrets,
         client: { writeTag: settings.intake.writeTag },
         ...(onResponse ? { onResponse: (laneId: string, meta: ResponseMeta) => onResponse(name, laneId.slice(name.length + 1), meta) } : {}),
       });

@@ -1,13 +1,12 @@
 /**
- * Everything the intake handlers need, built once per process from the app settings:
- * settings, compiled routes, the organization allow-list, header auth, the Service Bus publisher and
- * the large-message store. `loadConfiguration` reports settings and routes problems together.
+ * Everything the intake handlers need: settings, compiled routes, the organization allow-list, header auth,
+ * and the clients the composition root (shared/app) hands over: the Service Bus publisher, the large-message
+ * store and the failures table. This file builds only what is derived from the configuration.
  */
-import { loadConfiguration, type Configuration } from '../config/configuration';
-import { FailureStore, type FailureRecord, type FailureStorePort } from '../ledger/failures';
-import { BlobLargeMessageStore, type LargeMessageStore } from '../queue/large-messages';
+import type { Configuration } from '../config/configuration';
+import type { FailureStorePort } from '../ledger/failures';
+import type { LargeMessageStore } from '../queue/large-messages';
 import type { ChangePublisher } from '../queue/outgoing';
-import { createServiceBusClient, ServiceBusChangePublisher } from '../queue/servicebus';
 import { HeaderAuthenticator } from './auth';
 
 export interface IntakeRuntime extends Configuration {
@@ -23,20 +22,15 @@ export interface IntakeRuntime extends Configuration {
   now(): Date;
 }
 
-export interface RuntimeOverrides {
-  publisher?: ChangePublisher;
-  largeMessages?: LargeMessageStore | null;
-  failures?: FailureStorePort | null;
+/** The clients an intake runtime uses; the composition root builds them. */
+export interface IntakeClients {
+  publisher: ChangePublisher;
+  largeMessages?: LargeMessageStore;
+  failures?: FailureStorePort;
   now?: () => Date;
 }
 
-/** The failures table, created on first use (the webhook path never touches it). */
-export function lazyFailureStore(connectionString: string): FailureStorePort {
-  let store: FailureStore | undefined;
-  return { record: (failures: readonly FailureRecord[]) => (store ??= new FailureStore({ connectionString })).record(failures) };
-}
-
-export function createIntakeRuntime(config: Configuration, overrides: RuntimeOverrides = {}): IntakeRuntime {
+export function intakeRuntimeOf(config: Configuration, clients: IntakeClients): IntakeRuntime {
   const { settings } = config;
   const organizations = new Map<string, string>();
   const hosts = new Map<string, string>();
@@ -44,35 +38,15 @@ export function createIntakeRuntime(config: Configuration, overrides: RuntimeOve
     if (env.organizationId) organizations.set(env.organizationId.toLowerCase(), name);
     hosts.set(new URL(env.url).hostname.toLowerCase(), name);
   }
-  const publisher =
-    overrides.publisher ?? new ServiceBusChangePublisher(createServiceBusClient(settings.serviceBus), settings.serviceBus.changesQueue, settings.intake.retryAfterSeconds);
-  const largeMessages = overrides.largeMessages === null ? undefined : (overrides.largeMessages ?? BlobLargeMessageStore.fromSettings(settings.storage));
   const rt: IntakeRuntime = {
     ...config,
-    publisher,
+    publisher: clients.publisher,
     auth: new HeaderAuthenticator({ headerName: settings.intake.headerName, secrets: settings.intake.headerSecrets }),
     organizations,
     hosts,
-    now: overrides.now ?? (() => new Date()),
+    now: clients.now ?? (() => new Date()),
   };
-  if (largeMessages) rt.largeMessages = largeMessages;
-  const failures = overrides.failures === null ? undefined : (overrides.failures ?? (settings.storage.connectionString ? lazyFailureStore(settings.storage.connectionString) : undefined));
-  if (failures) rt.failures = failures;
+  if (clients.largeMessages) rt.largeMessages = clients.largeMessages;
+  if (clients.failures) rt.failures = clients.failures;
   return rt;
-}
-
-let cached: Promise<IntakeRuntime> | undefined;
-
-/** The process-wide runtime from process.env (loaded on first use; a configuration error is remembered). */
-export function intakeRuntime(): Promise<IntakeRuntime> {
-  cached ??= Promise.resolve().then(() => createIntakeRuntime(loadConfiguration(process.env)));
-  return cached;
-}
-
-/** Closes the process-wide runtime's queue connection and forgets it (host shutdown, tests). */
-export async function closeIntakeRuntime(): Promise<void> {
-  const current = cached;
-  cached = undefined;
-  const rt = await current?.catch(() => undefined);
-  await rt?.publisher.close();
 }

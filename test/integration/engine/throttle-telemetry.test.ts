@@ -3,7 +3,7 @@
  * throttling: a 429 from the Dataverse emulator becomes one `dataverse.throttled` event on the telemetry
  * of the invocation whose request got it.
  */
-import { buildWorkerEngine } from '../../../shared/engine/runtime';
+import { buildWorkerEngine } from '../../../shared/app';
 import { MemoryTelemetry } from '../../../shared/telemetry/telemetry';
 import { runWithTelemetry } from '../../../shared/telemetry/scope';
 import { accountRoute, counters, environmentConfig, operator, rows, startWorld, type World } from './harness';

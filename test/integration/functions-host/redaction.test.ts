@@ -13,7 +13,7 @@ import { createWebhookHandler } from '../../../functions/webhook';
 import { startFunctionsHost, type FunctionsHostHandle } from '../../../emulators/functions-host';
 import { redactLine, redactUrl } from '../../../emulators/functions-host/redact';
 import { QueueUnavailableError, type OutgoingChange } from '../../../shared/queue/outgoing';
-import { createIntakeRuntime } from '../../../shared/webhook/runtime';
+import { createIntakeRuntime } from '../../../shared/app';
 import { loadConfiguration } from '../../../shared/config/configuration';
 import { fixtureBytes } from '../../unit/webhook/fixtures';
 

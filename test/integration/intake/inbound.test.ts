@@ -14,7 +14,7 @@ import { startFunctionsHost, type FunctionsHostHandle } from '../../../emulators
 import { startServiceBusEmulator, type ServiceBusEmulator } from '../../../emulators/servicebus';
 import { FailureStore } from '../../../shared/ledger/failures';
 import type { ChangeMessage } from '../../../shared/model/change-message';
-import { closeIntakeRuntime, createIntakeRuntime } from '../../../shared/webhook/runtime';
+import { closeIntakeRuntime, createIntakeRuntime } from '../../../shared/app';
 import { loadConfiguration } from '../../../shared/config/configuration';
 import { startAzurite, type TestAzurite } from '../../helpers/azurite';
 

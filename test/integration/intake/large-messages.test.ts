@@ -14,7 +14,8 @@ import { startServiceBusEmulator, type ServiceBusEmulator } from '../../../emula
 import { BlobMessageReader } from '../../../shared/engine/blob-reader';
 import type { ChangeMessage } from '../../../shared/model/change-message';
 import { BlobLargeMessageStore } from '../../../shared/queue/large-messages';
-import { createIntakeRuntime, type IntakeRuntime } from '../../../shared/webhook/runtime';
+import { createIntakeRuntime } from '../../../shared/app';
+import type { IntakeRuntime } from '../../../shared/webhook/runtime';
 import { loadConfiguration } from '../../../shared/config/configuration';
 import { startAzurite, type TestAzurite } from '../../helpers/azurite';
 import { webhookFixture } from '../../helpers/fixtures';

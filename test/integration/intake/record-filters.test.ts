@@ -9,7 +9,8 @@ import { startServiceBusEmulator, type ServiceBusEmulator } from '../../../emula
 import { createIngestHandler } from '../../../functions/ingest';
 import { MemoryTelemetry } from '../../../shared/telemetry/telemetry';
 import { processInboundMessage } from '../../../shared/webhook/inbound';
-import { createIntakeRuntime, type IntakeRuntime } from '../../../shared/webhook/runtime';
+import { createIntakeRuntime } from '../../../shared/app';
+import type { IntakeRuntime } from '../../../shared/webhook/runtime';
 import { loadConfiguration } from '../../../shared/config/configuration';
 
 const SECRET = 'integration-secret-0123456789';

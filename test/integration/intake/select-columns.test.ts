@@ -11,7 +11,8 @@ import { createWebhookHandler } from '../../../functions/webhook';
 import { mapChange } from '../../../shared/engine/mapping';
 import type { ChangeMessage } from '../../../shared/model/change-message';
 import { orderingBucket, sessionIdFor } from '../../../shared/queue/ordering';
-import { createIntakeRuntime, type IntakeRuntime } from '../../../shared/webhook/runtime';
+import { createIntakeRuntime } from '../../../shared/app';
+import type { IntakeRuntime } from '../../../shared/webhook/runtime';
 import { loadConfiguration } from '../../../shared/config/configuration';
 import { webhookFixture } from '../../helpers/fixtures';
 

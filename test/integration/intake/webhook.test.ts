@@ -7,7 +7,8 @@ import { ServiceBusClient, type ServiceBusReceivedMessage } from '@azure/service
 import { createServer } from 'net';
 import { startServiceBusEmulator, type ServiceBusEmulator } from '../../../emulators/servicebus';
 import { createWebhookHandler } from '../../../functions/webhook';
-import { createIntakeRuntime, type IntakeRuntime } from '../../../shared/webhook/runtime';
+import { createIntakeRuntime } from '../../../shared/app';
+import type { IntakeRuntime } from '../../../shared/webhook/runtime';
 import { loadConfiguration } from '../../../shared/config/configuration';
 import { orderingBucket, sessionIdFor } from '../../../shared/queue/ordering';
 import { webhookFixture } from '../../helpers/fixtures';

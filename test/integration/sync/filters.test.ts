@@ -5,7 +5,8 @@
  * emulator and Azurite on loopback.
  */
 import type { ChangeMessage } from '../../../shared/model/change-message';
-import { SyncRuntime } from '../../../shared/sync/runtime';
+import { createSyncRuntime } from '../../../shared/app';
+import type { SyncRuntime } from '../../../shared/sync/runtime';
 import { MemoryTelemetry } from '../../../shared/telemetry/telemetry';
 import { loadConfiguration } from '../../../shared/config/configuration';
 import { accountRoute, startSyncHarness, type SyncHarness } from './harness';
@@ -22,7 +23,7 @@ const names = async (): Promise<string[]> => (await h.drain()).map((m) => (m.bod
 
 function runtime(route: Record<string, unknown>): SyncRuntime {
   const env = h.settings([route]);
-  return new SyncRuntime(loadConfiguration(env), env);
+  return createSyncRuntime(loadConfiguration(env));
 }
 
 it('skips rows the trigger condition excludes, on delta passes and on a full read, with the reason counted', async () => {

@@ -5,7 +5,7 @@
 import type { ChangeMessage } from '../../../shared/model/change-message';
 import { Checkpoints } from '../../../shared/ledger/checkpoints';
 import { checkpointName, type CheckpointStore, type SyncPosition } from '../../../shared/sync/pass';
-import { SyncRuntime } from '../../../shared/sync/runtime';
+import { createSyncRuntime } from '../../../shared/app';
 import { MemoryTelemetry } from '../../../shared/telemetry/telemetry';
 import { loadConfiguration } from '../../../shared/config/configuration';
 import { accountRoute, startSyncHarness, type SyncHarness } from './harness';
@@ -24,7 +24,7 @@ const bodies = (messages: Array<{ body: unknown }>) => messages.map((m) => m.bod
 
 function runtime(routes: unknown[], overrides: { checkpoints?: CheckpointStore } = {}) {
   const env = h.settings(routes);
-  return new SyncRuntime(loadConfiguration(env), env, overrides);
+  return createSyncRuntime(loadConfiguration(env), overrides);
 }
 
 /** Lets `allowed` commits through, then fails every later one as a killed process would. */

@@ -3,7 +3,7 @@ import { setChangeTrackingRetention } from '../../../emulators/dataverse/changes
 import type { ChangeMessage } from '../../../shared/model/change-message';
 import { Checkpoints } from '../../../shared/ledger/checkpoints';
 import { checkpointName, type CheckpointStore, type SyncPosition } from '../../../shared/sync/pass';
-import { SyncRuntime } from '../../../shared/sync/runtime';
+import { createSyncRuntime } from '../../../shared/app';
 import { MemoryTelemetry } from '../../../shared/telemetry/telemetry';
 import { loadConfiguration } from '../../../shared/config/configuration';
 import { accountRoute, startSyncHarness, type SyncHarness } from './harness';
@@ -20,7 +20,7 @@ const bodies = (messages: Array<{ body: unknown }>) => messages.map((m) => m.bod
 
 function runtimeFor(routeName: string, overrides: { checkpoints?: CheckpointStore } = {}, routeSync?: Record<string, unknown>) {
   const env = h.settings([accountRoute(routeName, routeSync)]);
-  return new SyncRuntime(loadConfiguration(env), env, overrides);
+  return createSyncRuntime(loadConfiguration(env), overrides);
 }
 
 async function createAccounts(prefix: string, n: number): Promise<string[]> {

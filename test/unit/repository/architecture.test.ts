@@ -21,6 +21,7 @@ const LAYERS: string[][] = [
   ['engine'],
   ['webhook', 'sync', 'import'],
   ['operations'],
+  ['app'],
 ];
 /** Same-layer imports that are allowed (from → to). */
 const SAME_LAYER = new Set<string>([]);

@@ -12,7 +12,8 @@ import { HttpRequest, InvocationContext } from '@azure/functions';
 import { createWebhookHandler } from '../../../functions/webhook';
 import type { OutgoingChange } from '../../../shared/queue/outgoing';
 import { ExactNumber, parseJson, type JsonValue } from '../../../shared/util/json';
-import { createIntakeRuntime, type IntakeRuntime } from '../../../shared/webhook/runtime';
+import { createIntakeRuntime } from '../../../shared/app';
+import type { IntakeRuntime } from '../../../shared/webhook/runtime';
 import { loadConfiguration } from '../../../shared/config/configuration';
 import { FIXTURES_DIR, fixtureBytes } from './fixtures';
 

@@ -1,0 +1,7 @@
+/** The composition root (see root.ts): the top of shared/, used by functions/ and cli/ only. */
+export { AppRoot, type RootConfiguration, type RootOptions } from './root';
+export type { RootOverrides, SharedParts } from './parts';
+export { engineDependencies, type EngineDoor } from './engine';
+export { appRoot, closeAppRoot, closeIntakeRuntime, intakeRuntime } from './process';
+export { buildWorkerEngine, createAppRoot, createIntakeRuntime, createSyncRuntime, type IntakeOverrides, type SyncOverrides } from './standalone';
+export { operatorRoot } from './operators';
