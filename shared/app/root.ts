@@ -71,8 +71,8 @@ export class AppRoot implements SharedParts {
     return { settings, routes };
   }
 
-  readonly pools = once(
-    (): PoolOf => environmentPools(this.settings, { onResponse: (environment, user, meta) => throttleTelemetry(this.telemetry, environment, user)(meta) }),
+  readonly pools = once((): PoolOf =>
+    environmentPools(this.settings, { onResponse: (environment, user, meta) => throttleTelemetry(this.telemetry, environment, user)(meta) }),
   );
 
   storageConnection(): string {

@@ -45,7 +45,8 @@ describe('AppRoot', () => {
       expect(root.failuresTable()).toBe(root.failuresTable());
       expect(root.intake()).toBe(root.intake());
       expect(root.intake().publisher).toBe(root.changePublisher());
-      expect(root.sync().syncRoutes().map((r) => r.name)).toEqual(['accounts']);
+      const syncRoutes = root.sync().syncRoutes();
+      expect(syncRoutes.map((r) => r.name)).toEqual(['accounts']);
       expect(root.sync()).toBe(root.sync());
     } finally {
       await root.close();
