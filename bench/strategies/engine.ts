@@ -4,7 +4,7 @@
  * slot stays busy, one lane per application user, the record ledger on Table Storage (Azurite).
  */
 import { createEnvironmentPool } from '../../shared/throttle/environment';
-import { DataverseWriteAdapter } from '../../shared/engine/dataverse-adapter';
+import { DataverseSink } from '../../shared/sinks/dataverse';
 import { WriteEngine } from '../../shared/engine/engine';
 import type { IncomingMessage } from '../../shared/engine/plan';
 import { ShardedLedger } from '../sharded-ledger';
@@ -31,7 +31,7 @@ export async function runEngine(records: readonly BenchRecord[], o: EngineRunOpt
   const held = new InMemoryRescheduler();
   const engine = new WriteEngine(
     { routes: BENCH_ROUTES, retry: { baseDelayMs: 2000, maxDelayMs: 60_000, maxAttempts: 8 } },
-    { dataverse: new DataverseWriteAdapter(() => pool), ledger: new ShardedLedger(o.storage, o.ledgerTable, 16), failures: new FailureStore({ connectionString: o.storage, table: `${o.ledgerTable}f` }), rescheduler: held },
+    { sinks: { dataverse: new DataverseSink(() => pool) }, ledger: new ShardedLedger(o.storage, o.ledgerTable, 16), failures: new FailureStore({ connectionString: o.storage, table: `${o.ledgerTable}f` }), rescheduler: held },
   );
   const base = Date.now();
   const calls: Array<{ records: readonly BenchRecord[]; messages: IncomingMessage[] }> = [];

@@ -5,20 +5,17 @@
  */
 import { randomBytes } from 'crypto';
 import { DataverseError } from './errors';
+import { DECIMAL_TEXT, exactDecimalProblem, ExactDecimal as ModelExactDecimal } from '../model/decimal';
 
-const DECIMAL = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/;
-
-export class ExactDecimal {
-  constructor(readonly text: string) {
-    if (!DECIMAL.test(text)) throw new DataverseError({ kind: 'validation', message: `${JSON.stringify(text)} is not a JSON number; an exact money/decimal value must be decimal digits such as "1234567890123.4567".` });
+/** The model's exact amount (shared/model/decimal.ts); constructed here, a bad value is a Dataverse validation error. */
+export class ExactDecimal extends ModelExactDecimal {
+  constructor(text: string) {
+    if (!DECIMAL_TEXT.test(text)) throw new DataverseError({ kind: 'validation', message: exactDecimalProblem(text) });
+    super(text);
   }
-  /** String(x) and template literals give the exact digits. */
-  toString(): string {
-    return this.text;
-  }
-  /** For anything that serialises without toWireJson (logs): the nearest number. */
-  toJSON(): number {
-    return Number(this.text);
+  /** Every exact amount of the model is one the wire writes exactly: `x instanceof ExactDecimal` holds for both. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return value instanceof ModelExactDecimal;
   }
 }
 
@@ -31,7 +28,7 @@ export function toWireJson(value: unknown): string {
   let exact = false;
   const json = JSON.stringify(value, function (this: Record<string, unknown>, key: string, v: unknown) {
     const raw = this[key];
-    if (raw instanceof ExactDecimal) {
+    if (raw instanceof ModelExactDecimal) {
       exact = true;
       return `${MARK}${raw.text}`;
     }

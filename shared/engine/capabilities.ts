@@ -3,8 +3,9 @@
  * table; a path the server refuses for a table is remembered as unsupported for the process lifetime.
  */
 import type { TableCapabilities } from './options';
+import type { ActionKind, WritePath } from './sink';
 
-export type WritePath = 'bulk' | 'changeSet' | 'single';
+export type { WritePath } from './sink';
 
 export class CapabilityRegistry {
   private readonly refused = new Set<string>();
@@ -20,7 +21,7 @@ export class CapabilityRegistry {
   }
 
   /** Paths to try in order for a write kind (bulk never applies to deletes on standard tables). */
-  paths(env: string, table: string, kind: 'upsert' | 'create' | 'update' | 'delete'): WritePath[] {
+  paths(env: string, table: string, kind: ActionKind): WritePath[] {
     const c = this.config(env, table);
     const out: WritePath[] = [];
     if (c.bulk && kind !== 'delete' && !this.refused.has(`${env}/${table}/bulk/${kind}`)) out.push('bulk');

@@ -8,22 +8,26 @@ import type { FailureRecord, FailureStorePort } from '../ledger/failures';
 import type { LedgerWrite, RecordLedgerPort } from '../ledger/types';
 import { truncateBody } from '../ledger/failures';
 import { BatchSizer, CapabilityRegistry } from './capabilities';
-import { routeRanks } from './dependencies';
-import { BatchTransientError, EngineConfigError, isDuplicateCode, isMissingRowCode, MappingError } from './errors';
+import { BatchTransientError, MappingError } from './errors';
 import { GroupWriter, type EnvironmentState, type ItemResult, type SystemicResult } from './group-writer';
 import { MemoryCircuitStore, type Circuit, type CircuitStorePort } from '../ledger/circuits';
 import { countOutcomes, type BatchResult, type MessageOutcome, type Outcome } from './outcomes';
 import { resolveOptions, type EngineOptions, type ResolvedOptions } from './options';
 import { judge, planBatch, plannedOp, type Decision, type IncomingMessage, type LedgerVerdict, type PlannedOp } from './plan';
 import { mapBounded } from '../util/bounded';
-import { mapChange } from './mapping';
-import type { BlobReadPort, DataverseWritePort, ReschedulePort, ScheduledChange, SourceReadPort, TargetWrite } from './ports';
+import { mapChange, type EntitySetResolver } from './mapping';
+import type { BlobReadPort, ReschedulePort, ScheduledChange, SourceReadPort } from './ports';
+import { DEFAULT_SINK, type Sink, type SinkAction } from './sink';
+import type { MissingRow } from './write-failure';
+import { compileRoutes } from './compile';
 import { nextMessageId, RETRIES_PROPERTY, retryDelayMs } from './reschedule';
 import { rereadSource, resolveMessages, type Unresolved } from './resolve';
 import { LedgerBatcher } from './ledger-batcher';
+import { mergedOutcomes, OutcomeBook, refOf, type MessageRef } from './outcome-book';
 
 export interface EnginePorts {
-  dataverse: DataverseWritePort;
+  /** The sinks routes write to, by name (`target.sink`, default "dataverse"); shared/sinks/index.ts builds them. */
+  sinks: Readonly<Record<string, Sink>>;
   ledger: RecordLedgerPort;
   failures: FailureStorePort;
   rescheduler: ReschedulePort;
@@ -35,6 +39,9 @@ export interface EnginePorts {
   circuits?: CircuitStorePort;
 }
 
+/** Extra write passes for changes whose parent was missing: a chain of same-table parents resolves one level a pass. */
+const MISSING_PARENT_PASSES = 4;
+
 /** What describes each systemic cause to an operator, and what fixes it. */
 const CAUSES: Record<SystemicResult['cause'], string> = {
   privilege: 'the application user lacks a privilege on the target table (assign it a security role with the privilege Dataverse names)',
@@ -43,38 +50,6 @@ const CAUSES: Record<SystemicResult['cause'], string> = {
   unknownColumn: 'the target table has no column or navigation property the route writes (fix target.columns / target.lookups, or add the column)',
   unknownTable: 'the target entity set does not exist in the environment (fix target.entitySet, or the lookup\'s entitySet)',
 };
-
-/** What the failure/reschedule helpers need to know about one message, planned or not. */
-interface MessageRef {
-  index: number;
-  incoming: IncomingMessage;
-  body: string;
-  route: string;
-  targetKey?: string;
-  environment?: string;
-  table?: string;
-  sourceId?: string;
-  version: string;
-  receivedAt: string;
-  retries: number;
-  /** Messages merged into this one (same target row, same batch): each shares its fate, with its own body. */
-  merged?: MessageRef[];
-}
-
-function refOf(op: PlannedOp): MessageRef {
-  const ref: MessageRef = { index: op.index, incoming: op.incoming, body: op.body, route: op.route.name, targetKey: op.write.keyText, environment: op.write.environment, table: op.write.table, sourceId: op.change.source.id, version: op.change.version, receivedAt: op.change.receivedAt, retries: op.retries };
-  if (op.merged.length > 0) ref.merged = op.merged.map(refOf);
-  return ref;
-}
-
-/** The outcomes of the messages merged into `op`: the same as its own, saying into which message. */
-function mergedOutcomes(op: PlannedOp, own: MessageOutcome): MessageOutcome[] {
-  const note = `merged into message ${op.incoming.messageId} (same target row, same batch)`;
-  return op.merged.map((m) => {
-    const outcome: Outcome = own.outcome.status === 'applied' ? { ...own.outcome, detail: own.outcome.detail ? `${own.outcome.detail}; ${note}` : note } : own.outcome.status === 'skipped' ? { ...own.outcome, detail: `${own.outcome.detail}; ${note}` } : own.outcome;
-    return { ...own, index: m.index, messageId: m.incoming.messageId, route: m.route.name, outcome };
-  });
-}
 
 function retriesOf(incoming: IncomingMessage): number {
   const n = Number(incoming.applicationProperties?.[RETRIES_PROPERTY] ?? 0);
@@ -87,8 +62,9 @@ export class WriteEngine {
   private readonly opts: ResolvedOptions;
   private readonly routes: Map<string, Route>;
   private readonly ranks: Map<string, number>;
-  private readonly entitySets = new Map<string, string>();
-  readonly writer: GroupWriter;
+  private readonly entitySetOf: EntitySetResolver;
+  /** One writer per sink: write paths and batch sizes are learnt per sink. */
+  private readonly writers = new Map<string, GroupWriter>();
   /** Concurrent calls share ledger reads and writes (group commit). */
   private readonly ledger: LedgerBatcher;
   private readonly circuits: CircuitStorePort;
@@ -96,35 +72,14 @@ export class WriteEngine {
   constructor(options: EngineOptions, private readonly ports: EnginePorts) {
     this.opts = resolveOptions(options);
     this.circuits = ports.circuits ?? new MemoryCircuitStore();
-    this.routes = new Map();
-    for (const r of this.opts.routes) {
-      if (this.routes.has(r.name)) throw new EngineConfigError(`Two routes are named "${r.name}"; route names must be unique.`);
-      this.routes.set(r.name, r);
-      this.entitySets.set(`${r.target.environment}/${r.target.table}`, r.target.entitySet);
-    }
-    for (const r of this.opts.routes) {
-      for (const l of r.target.lookups) {
-        if (l.entitySet === undefined) continue;
-        const tables = Array.isArray(l.targetTable) ? l.targetTable : [l.targetTable];
-        for (const t of tables) {
-          const set = typeof l.entitySet === 'string' ? (tables.length === 1 ? l.entitySet : undefined) : l.entitySet[t];
-          if (set && !this.entitySets.has(`${r.target.environment}/${t}`)) this.entitySets.set(`${r.target.environment}/${t}`, set);
-        }
-      }
-    }
-    for (const [env, tables] of Object.entries(this.opts.entitySets)) for (const [t, set] of Object.entries(tables)) this.entitySets.set(`${env}/${t}`, set);
-    this.ranks = routeRanks(this.opts.routes);
-    for (const r of this.opts.routes) {
-      for (const l of r.target.lookups) {
-        for (const t of Array.isArray(l.targetTable) ? l.targetTable : [l.targetTable]) {
-          if (!this.entitySets.has(`${r.target.environment}/${t}`)) {
-            throw new EngineConfigError(`Route "${r.name}": lookup "${l.from}" targets table "${t}", but no route writes "${t}" in environment "${r.target.environment}", the lookup has no entitySet for it and engine option entitySets.${r.target.environment}.${t} is not set, so its entity set is unknown.`);
-          }
-        }
-      }
-    }
+    const compiled = compileRoutes(this.opts, Object.keys(ports.sinks));
+    this.routes = compiled.routes;
+    this.ranks = compiled.ranks;
+    this.entitySetOf = compiled.entitySetOf;
     this.ledger = new LedgerBatcher(ports.ledger);
-    this.writer = new GroupWriter(ports.dataverse, new CapabilityRegistry(this.opts.capabilities), new BatchSizer(this.opts.batchSize.min), this.opts);
+    for (const [name, sink] of Object.entries(ports.sinks)) {
+      this.writers.set(name, new GroupWriter(sink, new CapabilityRegistry(this.opts.capabilities), new BatchSizer(this.opts.batchSize.min), this.opts));
+    }
   }
 
   async applyChanges(messages: readonly IncomingMessage[]): Promise<BatchResult> {
@@ -132,14 +87,12 @@ export class WriteEngine {
     const resolution = await resolveMessages(messages, this.routes, { sources: this.ports.sources, blobs: this.ports.blobs }, this.opts.singleConcurrency);
     const settled = new Set(resolution.unresolved.map((u) => u.index));
     const stage = planBatch(messages, this.routes, this.ranks, this.entitySetOf, resolution.changes, settled, resolution.current);
-    const outcomes: MessageOutcome[] = [...stage.skipped];
-    const failures: FailureRecord[] = [];
-    const ledgerWrites: LedgerWrite[] = [];
-    const scheduled: ScheduledChange[] = [];
+    const book = new OutcomeBook(now, this.opts.retry);
+    book.outcomes.push(...stage.skipped);
 
     for (const r of stage.rejected) {
-      outcomes.push({ index: r.index, messageId: r.incoming.messageId, route: r.change?.route, outcome: { status: 'failed', reason: r.reason, detail: r.detail }, warnings: [] });
-      failures.push({ severity: 'error', reason: r.reason, detail: r.detail, messageId: r.incoming.messageId, route: r.change?.route, sourceId: r.change?.source.id, version: r.change?.version, attempt: r.incoming.deliveryCount ?? 1, time: now.toISOString(), body: truncateBody(r.body) });
+      book.outcomes.push({ index: r.index, messageId: r.incoming.messageId, route: r.change?.route, outcome: { status: 'failed', reason: r.reason, detail: r.detail }, warnings: [] });
+      book.failures.push({ severity: 'error', reason: r.reason, detail: r.detail, messageId: r.incoming.messageId, route: r.change?.route, sourceId: r.change?.source.id, version: r.change?.version, attempt: r.incoming.deliveryCount ?? 1, time: now.toISOString(), body: truncateBody(r.body) });
     }
 
     let entries;
@@ -148,7 +101,7 @@ export class WriteEngine {
     } catch (err) {
       throw new BatchTransientError(`Reading the record ledger failed (${(err as Error).message}); the batch will be redelivered.`, { cause: err });
     }
-    const ctx: RunContext = { now, outcomes, failures, ledgerWrites, scheduled, envs: new Map(), applied: 0, transient: [], stopped: new Map(), closed: [] };
+    const ctx: RunContext = { book, envs: new Map(), transient: [], stopped: new Map(), closed: [] };
     const decisions: Decision[] = [];
     const rereads: PlannedOp[] = [];
     const canReread = this.ports.sources !== undefined;
@@ -181,14 +134,14 @@ export class WriteEngine {
       for (const d of held) this.hold(refOf(d.op), ctx, until);
     }
 
-    if (ctx.transient.length > 0 && ctx.applied === 0 && ctx.transient.length === gate.normal.length + gate.probes.length) {
+    if (ctx.transient.length > 0 && ctx.book.appliedCount === 0 && ctx.transient.length === gate.normal.length + gate.probes.length) {
       await this.persist(ctx);
       const first = ctx.transient[0];
       throw new BatchTransientError(`Every write of the batch failed transiently (e.g. ${first.result.message}); the batch will be redelivered.`);
     }
-    for (const t of ctx.transient) this.retryLater(refOf(t.decision.op), ctx, 'Transient', `Dataverse kept failing transiently: ${t.result.message}`, t.result);
+    for (const t of ctx.transient) ctx.book.retryLater(refOf(t.decision.op), 'Transient', `Dataverse kept failing transiently: ${t.result.message}`, t.result);
     await this.persist(ctx);
-    outcomes.sort((a, b) => a.index - b.index);
+    const outcomes = [...ctx.book.outcomes].sort((a, b) => a.index - b.index);
     const result: BatchResult = { outcomes, counts: countOutcomes(outcomes) };
     if (opened.length > 0 || ctx.closed.length > 0) result.circuits = { opened, closed: ctx.closed };
     return result;
@@ -212,11 +165,11 @@ export class WriteEngine {
     const circuits = new Map<string, Circuit>();
     const probing = new Set<string>();
     for (const c of open) {
-      if (Date.parse(c.probeAt) > ctx.now.getTime()) {
+      if (Date.parse(c.probeAt) > ctx.book.now.getTime()) {
         circuits.set(c.route, c);
         continue;
       }
-      const next = new Date(ctx.now.getTime() + this.probeDelayMs(c.probes + 1));
+      const next = new Date(ctx.book.now.getTime() + this.probeDelayMs(c.probes + 1));
       if (await this.circuits.claimProbe(c, next)) probing.add(c.route);
       circuits.set(c.route, { ...c, probeAt: next.toISOString(), probes: c.probes + 1 });
     }
@@ -247,7 +200,7 @@ export class WriteEngine {
       const fault = { route, environment: w.environment, table: w.table, cause: stop.result.cause, status: stop.result.status, code: stop.result.code, message: stop.result.message };
       let r: { created: boolean; circuit: Circuit };
       try {
-        r = await this.circuits.open(fault, ctx.now, new Date(ctx.now.getTime() + this.probeDelayMs(0)));
+        r = await this.circuits.open(fault, ctx.book.now, new Date(ctx.book.now.getTime() + this.probeDelayMs(0)));
       } catch (err) {
         throw new BatchTransientError(`Opening the circuit of route "${route}" failed (${(err as Error).message}); the batch will be redelivered.`, { cause: err });
       }
@@ -256,27 +209,25 @@ export class WriteEngine {
       if (!r.created) continue;
       opened.push(r.circuit);
       const detail = `Route "${route}" is stopped: ${CAUSES[fault.cause]}. Dataverse answered ${`${fault.status ?? ''} ${fault.code ?? ''}`.trim()}: ${fault.message} Its changes are held (rescheduled, never failed or dead-lettered); a probe write goes at ${r.circuit.probeAt}, then with backoff up to every ${this.opts.circuit.maxProbeMs / 60_000} min. After fixing the cause, wait for the probe or run "dvsync circuits close ${route}".`;
-      ctx.failures.push(this.failureRecord(refOf(stop.first.op), ctx, 'error', 'CircuitOpen', detail, { status: fault.status, code: fault.code, kind: fault.cause }));
+      ctx.book.failures.push(ctx.book.failureRecord(refOf(stop.first.op), 'error', 'CircuitOpen', detail, { status: fault.status, code: fault.code, kind: fault.cause }));
     }
     return opened;
   }
 
   /** Holds a change of a stopped route until just after the circuit's next probe time (retries not counted). */
   private hold(ref: MessageRef, ctx: RunContext, circuit: Circuit): void {
-    const probeAt = Math.max(Date.parse(circuit.probeAt), ctx.now.getTime());
+    const probeAt = Math.max(Date.parse(circuit.probeAt), ctx.book.now.getTime());
     // Spread the held changes over a few seconds after the probe time, so the probe goes before the crowd.
     const notBefore = new Date(probeAt + 1000 + Math.round(Math.random() * 4000));
-    this.reschedule(ref, ctx, notBefore, 'CircuitOpen', ref.retries, `route "${ref.route}" is stopped since ${circuit.openedAt} (${circuit.cause}: ${circuit.message}); held until the probe at ${circuit.probeAt}`);
+    ctx.book.reschedule(ref, notBefore, 'CircuitOpen', ref.retries, `route "${ref.route}" is stopped since ${circuit.openedAt} (${circuit.cause}: ${circuit.message}); held until the probe at ${circuit.probeAt}`);
   }
 
-  private readonly entitySetOf = (env: string, table: string): string | undefined => this.entitySets.get(`${env}/${table}`);
 
   /** A verdict other than a re-read: a write to make, or a skip (with what the ledger learns from it). */
   private take(op: PlannedOp, verdict: LedgerVerdict, ctx: RunContext, decisions: Decision[]): void {
     if (verdict.type === 'write') return void decisions.push(verdict.decision);
     if (verdict.type === 'reread') throw new Error(`judge asked for a second re-read of ${op.write.keyText}`);
-    ctx.outcomes.push(verdict.outcome, ...mergedOutcomes(op, verdict.outcome));
-    if (verdict.ledger) ctx.ledgerWrites.push({ ...op.ledgerKey, ...verdict.ledger });
+    ctx.book.skipped(op, verdict.outcome, verdict.ledger);
   }
 
   /**
@@ -291,22 +242,22 @@ export class WriteEngine {
       if (step.type === 'unresolved') {
         const u = step.unresolved;
         const ref = refOf(op);
-        if (u.type === 'fail') return this.fail(ref, ctx, u.reason, u.detail, u.dv);
-        if (u.type === 'retry') return u.notBefore ? this.reschedule(ref, ctx, u.notBefore, u.reason, ref.retries) : this.retryLater(ref, ctx, u.reason, u.detail, u.dv);
+        if (u.type === 'fail') return ctx.book.fail(ref, u.reason, u.detail, u.dv);
+        if (u.type === 'retry') return u.notBefore ? ctx.book.reschedule(ref, u.notBefore, u.reason, ref.retries) : ctx.book.retryLater(ref, u.reason, u.detail, u.dv);
         return;
       }
       const change = step.change.operation === 'delete' ? { ...step.change, values: op.change.values } : step.change;
       try {
         const mapped = mapChange(op.route, change, this.entitySetOf);
         if (mapped.type === 'ignore') {
-          for (const c of constituents) ctx.outcomes.push({ index: c.index, messageId: c.incoming.messageId, route: c.route.name, targetKey: c.write.keyText, outcome: { status: 'skipped', reason: 'ignoredDelete', detail: `re-read: the source row no longer exists and ${mapped.reason}` }, warnings: [] });
+          for (const c of constituents) ctx.book.outcomes.push({ index: c.index, messageId: c.incoming.messageId, route: c.route.name, targetKey: c.write.keyText, outcome: { status: 'skipped', reason: 'ignoredDelete', detail: `re-read: the source row no longer exists and ${mapped.reason}` }, warnings: [] });
           return;
         }
         const current = plannedOp({ index: op.index, incoming: op.incoming, change, body: op.body, route: op.route, rank: op.rank, write: mapped.write, ledgerKey: op.ledgerKey, retries: op.retries, current: true });
         out.push({ ...current, merged: constituents.slice(1) });
       } catch (err) {
         if (!(err instanceof MappingError)) throw err;
-        this.fail(refOf(op), ctx, 'MappingError', `re-read of the source row: ${err.message}`);
+        ctx.book.fail(refOf(op), 'MappingError', `re-read of the source row: ${err.message}`);
       }
     });
     return out;
@@ -314,13 +265,13 @@ export class WriteEngine {
 
   private async persist(ctx: RunContext): Promise<void> {
     try {
-      await this.ledger.write(ctx.ledgerWrites);
+      await this.ledger.write(ctx.book.ledgerWrites);
     } catch (err) {
       // Dataverse already has the writes; redelivery re-applies them idempotently (see README).
       throw new BatchTransientError(`Writing the record ledger failed after Dataverse confirmed the writes (${(err as Error).message}); the batch will be redelivered and re-applied idempotently.`, { cause: err });
     }
-    await this.ports.rescheduler.schedule(ctx.scheduled);
-    await this.ports.failures.record(ctx.failures);
+    await this.ports.rescheduler.schedule(ctx.book.scheduled);
+    await this.ports.failures.record(ctx.book.failures);
   }
 
   /** Upserts/creates/updates by ascending rank (parents first), then deletes by descending rank (children first). */
@@ -333,26 +284,29 @@ export class WriteEngine {
     for (const rank of ranksOf(deletes).sort((a, b) => b - a)) await this.writeRank(deletes.filter((d) => d.op.rank === rank), ctx, missingParent);
     // A parent may have been written later in this batch (same table, or same rank): one more pass, then the policy.
     let pending = missingParent.splice(0);
-    for (let pass = 0; pending.length > 0 && pass < 4; pass++) {
+    for (let pass = 0; pending.length > 0 && pass < MISSING_PARENT_PASSES; pass++) {
       const again: Decision[] = [];
       await this.writeRank(pending, ctx, again, 'policy');
       pending = again;
     }
-    for (const d of pending) this.fail(refOf(d.op), ctx, 'MissingParent', `parent rows still missing after ${4} write passes without unresolvable lookups.`);
+    for (const d of pending) ctx.book.fail(refOf(d.op), 'MissingParent', `parent rows still missing after ${MISSING_PARENT_PASSES} write passes without unresolvable lookups.`);
   }
 
   private async writeRank(ds: Decision[], ctx: RunContext, missingParent: Decision[], mode?: 'policy'): Promise<void> {
     const groups = new Map<string, Decision[]>();
     for (const d of ds) {
-      const id = `${d.op.write.environment}\u0000${d.op.write.table}\u0000${d.op.write.kind}`;
+      const id = JSON.stringify([sinkOf(d.op.route), d.op.write.environment, d.op.write.table, d.op.write.kind]);
       groups.set(id, [...(groups.get(id) ?? []), d]);
     }
     await Promise.all(
       [...groups.values()].map(async (group) => {
         const { environment, table, kind } = group[0].op.write;
-        const state = ctx.envs.get(environment) ?? {};
-        ctx.envs.set(environment, state);
-        const results = await this.writer.write(environment, table, kind, group.map((d, i) => ({ id: i, write: toTargetWrite(d), route: d.op.route.name })), state);
+        const sink = sinkOf(group[0].op.route);
+        // The throttle's "not before" and stopped routes hold per sink and environment.
+        const stateId = JSON.stringify([sink, environment]);
+        const state = ctx.envs.get(stateId) ?? {};
+        ctx.envs.set(stateId, state);
+        const results = await (this.writers.get(sink) as GroupWriter).write(environment, table, kind, group.map((d, i) => ({ id: i, write: toAction(d), route: d.op.route.name })), state);
         group.forEach((d, i) => this.settle(d, results.get(i) as ItemResult, ctx, missingParent, mode));
       }),
     );
@@ -362,10 +316,10 @@ export class WriteEngine {
     const op = d.op;
     switch (r.type) {
       case 'ok':
-        return this.applied(d, ctx, { path: r.path });
+        return ctx.book.applied(d, { path: r.path });
       case 'reschedule':
-        if (r.throttled) return this.reschedule(refOf(op), ctx, r.notBefore, 'Throttled', op.retries);
-        return this.retryLater(refOf(op), ctx, 'Transient', `Dataverse kept failing transiently: ${r.message}`, undefined, r.notBefore);
+        if (r.throttled) return ctx.book.reschedule(refOf(op), r.notBefore, 'Throttled', op.retries);
+        return ctx.book.retryLater(refOf(op), 'Transient', `Dataverse kept failing transiently: ${r.message}`, undefined, r.notBefore);
       case 'transient':
         ctx.transient.push({ decision: d, result: r });
         return;
@@ -378,38 +332,42 @@ export class WriteEngine {
       }
       case 'record': {
         const w = op.write;
-        if (w.kind === 'create' && r.status === 412 && isDuplicateCode(r.code, r.status)) {
-          return this.applied(d, ctx, { detail: 'createOnly: the row already exists (an earlier delivery wrote it before the ledger recorded it)' });
+        if (w.kind === 'create' && r.rowExists) {
+          return ctx.book.applied(d, { detail: 'createOnly: the row already exists (an earlier delivery wrote it before the ledger recorded it)' });
         }
-        if (r.status === 404 && isMissingRowCode(r.code)) {
-          const parentTables = this.missingParentTables(d, r.message);
+        if (r.missingRow) {
+          const parentTables = this.missingParentTables(d, r.missingRow);
           if (parentTables.length > 0) {
-            if (mode === 'policy') return this.applyMissingParentPolicy(d, ctx, r.message, missingParent);
+            if (mode === 'policy') return this.applyMissingParentPolicy(d, ctx, r, missingParent);
             missingParent.push(d);
             return;
           }
-          if (w.kind === 'delete' || w.deactivate) return this.applied(d, ctx, { detail: 'the target row does not exist (already deleted)' });
+          if (w.kind === 'delete' || w.deactivate) return ctx.book.applied(d, { detail: 'the target row does not exist (already deleted)' });
         }
-        return this.fail(refOf(op), ctx, w.kind === 'update' && r.status === 404 ? 'TargetMissing' : 'DataverseError', `Dataverse refused the ${w.kind} of ${w.entitySet}(${w.keyText}): ${r.status ?? ''} ${r.code ?? ''} ${r.message}`.replace(/\s+/g, ' '), r);
+        const dataverse = sinkOf(op.route) === DEFAULT_SINK;
+        const reason = w.kind === 'update' && r.kind === 'notFound' ? 'TargetMissing' : dataverse ? 'DataverseError' : 'SinkRefused';
+        return ctx.book.fail(refOf(op), reason, `${dataverse ? 'Dataverse' : `Sink "${sinkOf(op.route)}"`} refused the ${w.kind} of ${w.entitySet}(${w.keyText}): ${r.status ?? ''} ${r.code ?? ''} ${r.message}`.replace(/\s+/g, ' '), r);
       }
     }
   }
 
   /** Lookup tables a 404 may refer to: those the message names, else (for writes that cannot miss their own row) all bound ones. */
-  private missingParentTables(d: Decision, message: string): string[] {
+  private missingParentTables(d: Decision, missing: MissingRow): string[] {
     const bound = d.op.write.binds.filter((b) => b.url !== null && b.property in d.body);
-    const named = bound.filter((b) => new RegExp(`\\b${b.targetTable}\\b`, 'i').test(message));
-    if (named.length > 0 && !(d.op.write.kind === 'update' && named.every((b) => b.targetTable === d.op.write.table) && !/With Id/.test(message))) return named.map((b) => b.targetTable);
+    const named = bound.filter((b) => missing.mentions(b.targetTable));
+    // An update that names only its own table is about the row itself, unless the row was referenced by id.
+    if (named.length > 0 && !(d.op.write.kind === 'update' && named.every((b) => b.targetTable === d.op.write.table) && !missing.byReference)) return named.map((b) => b.targetTable);
     if (d.op.write.kind === 'update') return [];
     return bound.map((b) => b.targetTable);
   }
 
-  private applyMissingParentPolicy(d: Decision, ctx: RunContext, message: string | undefined, requeue?: Decision[]): void {
-    const tables = new Set(this.missingParentTables(d, message ?? ''));
+  private applyMissingParentPolicy(d: Decision, ctx: RunContext, refusal: RecordRefusal, requeue?: Decision[]): void {
+    const message = refusal.message;
+    const tables = new Set(refusal.missingRow ? this.missingParentTables(d, refusal.missingRow) : []);
     const binds = d.op.write.binds.filter((b) => b.url !== null && tables.has(b.targetTable) && b.property in d.body);
     const detail = `parent not found for ${binds.map((b) => `${b.property} → ${b.url}`).join(', ') || 'a lookup'}${message ? ` (${message})` : ''}`;
-    if (binds.some((b) => b.missingParent === 'fail') || binds.length === 0) return this.fail(refOf(d.op), ctx, 'MissingParent', `${detail}; lookup policy "fail".`);
-    if (binds.some((b) => b.missingParent === 'retry')) return this.retryLater(refOf(d.op), ctx, 'MissingParent', detail);
+    if (binds.some((b) => b.missingParent === 'fail') || binds.length === 0) return ctx.book.fail(refOf(d.op), 'MissingParent', `${detail}; lookup policy "fail".`);
+    if (binds.some((b) => b.missingParent === 'retry')) return ctx.book.retryLater(refOf(d.op), 'MissingParent', detail);
     // dropLookup: write the rest without the unresolvable lookups, with a warning.
     const body = { ...d.body };
     const hashes = { ...d.next.hashes };
@@ -420,21 +378,12 @@ export class WriteEngine {
       delete columnVersions[b.property];
     }
     const warning = `${detail}; lookup dropped (policy "dropLookup").`;
-    ctx.warnings ??= new Map();
-    ctx.warnings.set(d.op.index, [...(ctx.warnings.get(d.op.index) ?? []), warning]);
-    ctx.failures.push(this.failureRecord(refOf(d.op), ctx, 'warning', 'LookupDropped', warning));
+    ctx.book.warn(d.op.index, warning);
+    ctx.book.failures.push(ctx.book.failureRecord(refOf(d.op), 'warning', 'LookupDropped', warning));
     const next: Decision = { op: d.op, body, next: { ...d.next, hashes, ...(Object.keys(columnVersions).length > 0 ? { columnVersions } : { columnVersions: undefined }) } };
-    if (Object.keys(body).length === 0 && d.op.write.kind !== 'create' && d.op.write.kind !== 'upsert') return this.applied(next, ctx, {});
+    if (Object.keys(body).length === 0 && d.op.write.kind !== 'create' && d.op.write.kind !== 'upsert') return ctx.book.applied(next, {});
     if (requeue) requeue.push(next);
-    else this.fail(refOf(d.op), ctx, 'MissingParent', `${detail}; no pass left to write without the lookup.`);
-  }
-
-  private applied(d: Decision, ctx: RunContext, info: { path?: 'bulk' | 'changeSet' | 'single'; detail?: string }): void {
-    const op = d.op;
-    ctx.applied++;
-    const own: MessageOutcome = { index: op.index, messageId: op.incoming.messageId, route: op.route.name, targetKey: op.write.keyText, outcome: { status: 'applied', ...info }, warnings: ctx.warnings?.get(op.index) ?? [] };
-    ctx.outcomes.push(own, ...mergedOutcomes(op, own));
-    ctx.ledgerWrites.push({ ...op.ledgerKey, ...d.next });
+    else ctx.book.fail(refOf(d.op), 'MissingParent', `${detail}; no pass left to write without the lookup.`);
   }
 
   /** A message decided while completing it (blob, re-read): skipped, failed or retried later. */
@@ -442,71 +391,23 @@ export class WriteEngine {
     const ref: MessageRef = { index: u.index, incoming, body: bodyText(incoming.body), route: u.route.name, sourceId: u.change.source.id, version: u.change.version, receivedAt: u.change.receivedAt, retries: retriesOf(incoming) };
     switch (u.type) {
       case 'skip':
-        ctx.outcomes.push({ index: u.index, messageId: incoming.messageId, route: ref.route, outcome: { status: 'skipped', reason: 'sourceDeleted', detail: u.detail }, warnings: [] });
+        ctx.book.outcomes.push({ index: u.index, messageId: incoming.messageId, route: ref.route, outcome: { status: 'skipped', reason: 'sourceDeleted', detail: u.detail }, warnings: [] });
         return;
       case 'fail':
-        return this.fail(ref, ctx, u.reason, u.detail, u.dv);
+        return ctx.book.fail(ref, u.reason, u.detail, u.dv);
       case 'retry':
-        if (u.notBefore) return this.reschedule(ref, ctx, u.notBefore, u.reason, ref.retries);
-        return this.retryLater(ref, ctx, u.reason, u.detail, u.dv);
+        if (u.notBefore) return ctx.book.reschedule(ref, u.notBefore, u.reason, ref.retries);
+        return ctx.book.retryLater(ref, u.reason, u.detail, u.dv);
     }
-  }
-
-  /** A record-level retry (counted, bounded by retry.maxAttempts / maxAgeMs); at `notBefore` or after the backoff. */
-  private retryLater(ref: MessageRef, ctx: RunContext, reason: string, detail: string, dv?: { status?: number; code?: string }, notBefore?: Date): void {
-    const age = ctx.now.getTime() - Date.parse(ref.receivedAt);
-    const policy = this.opts.retry;
-    if (ref.retries + 1 >= policy.maxAttempts || (Number.isFinite(age) && age > policy.maxAgeMs)) {
-      return this.fail(ref, ctx, reason, `${detail}; gave up after ${ref.retries + 1} attempts (${Math.round(age / 1000)} s since the change was accepted; limits: ${policy.maxAttempts} attempts, ${policy.maxAgeMs / 1000} s).`, dv);
-    }
-    this.reschedule(ref, ctx, notBefore ?? new Date(ctx.now.getTime() + retryDelayMs(policy, ref.retries)), reason, ref.retries + 1);
-  }
-
-  private reschedule(ref: MessageRef, ctx: RunContext, notBefore: Date, reason: string, retries: number, detail?: string): void {
-    for (const m of ref.merged ?? []) this.reschedule(m, ctx, notBefore, reason, retries, detail);
-    const messageId = nextMessageId(ref.incoming.messageId);
-    ctx.scheduled.push({ body: ref.body, sessionId: ref.incoming.sessionId, correlationId: ref.incoming.correlationId, messageId, scheduledEnqueueTimeUtc: notBefore, applicationProperties: { ...ref.incoming.applicationProperties, [RETRIES_PROPERTY]: retries } });
-    ctx.outcomes.push({ index: ref.index, messageId: ref.incoming.messageId, route: ref.route, targetKey: ref.targetKey, outcome: { status: 'rescheduled', reason, notBefore: notBefore.toISOString(), messageId, ...(detail ? { detail } : {}) }, warnings: ctx.warnings?.get(ref.index) ?? [] });
-  }
-
-  private fail(ref: MessageRef, ctx: RunContext, reason: string, detail: string, dv?: { status?: number; code?: string; kind?: string }): void {
-    for (const m of ref.merged ?? []) this.fail(m, ctx, reason, `${detail} (merged into message ${ref.incoming.messageId}: same target row, same batch)`, dv);
-    ctx.outcomes.push({ index: ref.index, messageId: ref.incoming.messageId, route: ref.route, targetKey: ref.targetKey, outcome: { status: 'failed', reason, detail }, warnings: ctx.warnings?.get(ref.index) ?? [] });
-    ctx.failures.push(this.failureRecord(ref, ctx, 'error', reason, detail, dv));
-  }
-
-  private failureRecord(ref: MessageRef, ctx: RunContext, severity: 'error' | 'warning', reason: string, detail: string, dv?: { status?: number; code?: string; kind?: string }): FailureRecord {
-    return {
-      severity,
-      reason,
-      detail,
-      messageId: ref.incoming.messageId,
-      route: ref.route,
-      environment: ref.environment,
-      table: ref.table,
-      targetKey: ref.targetKey,
-      sourceId: ref.sourceId,
-      version: ref.version,
-      status: dv?.status,
-      code: dv?.code,
-      kind: dv?.kind,
-      attempt: ref.retries + 1,
-      time: ctx.now.toISOString(),
-      body: truncateBody(ref.body),
-    };
   }
 }
 
+/** One batch's state: the outcome book and what the writers learnt (throttled environments, stopped routes). */
 interface RunContext {
-  now: Date;
-  outcomes: MessageOutcome[];
-  failures: FailureRecord[];
-  ledgerWrites: LedgerWrite[];
-  scheduled: ScheduledChange[];
+  book: OutcomeBook;
+  /** Per sink and environment: the throttle's "not before" and the routes stopped in this batch. */
   envs: Map<string, EnvironmentState>;
-  applied: number;
   transient: Array<{ decision: Decision; result: Extract<ItemResult, { type: 'transient' }> }>;
-  warnings?: Map<number, string[]>;
   /** Routes a systemic error stopped in this batch: the error, the first change that met it, every change to hold. */
   stopped: Map<string, { result: SystemicResult; first: Decision; ops: Decision[]; circuit?: Circuit }>;
   /** Routes whose circuit a probe closed in this batch. */
@@ -519,7 +420,13 @@ function bodyText(body: unknown): string {
   return typeof body === 'string' ? body : (JSON.stringify(body) ?? String(body));
 }
 
-function toTargetWrite(d: Decision): TargetWrite {
+type RecordRefusal = Extract<ItemResult, { type: 'record' }>;
+
+function sinkOf(route: Route): string {
+  return route.target.sink ?? DEFAULT_SINK;
+}
+
+function toAction(d: Decision): SinkAction {
   const w = d.op.write;
   return { kind: w.kind, entitySet: w.entitySet, table: w.table, key: w.key, body: d.body };
 }

@@ -1,20 +1,20 @@
 /**
  * Writes one group (same environment, table and write kind) through the best available path, in
  * chunks of the adaptive batch size. All-or-nothing chunks that fail on a record are split in halves
- * until the bad records are isolated; the rest is applied. A systemic error (errors.ts `systemicCause`)
+ * until the bad records are isolated; the rest is applied. A systemic failure (WriteFailure `systemic`)
  * is never split: a chunk of several routes is split by route once, and a route that meets one is
  * stopped for the rest of the batch (its items answer `systemic` without a request). Reports one result per item.
  */
 import { mapBounded } from '../util/bounded';
-import { BatchSizer, CapabilityRegistry, type WritePath } from './capabilities';
-import { classifyWriteError, type SystemicCause, type WriteErrorKind } from './errors';
+import { BatchSizer, CapabilityRegistry } from './capabilities';
 import { DEFAULTS, type ResolvedOptions } from './options';
 import { bindUrl } from './keys';
-import type { BulkMessage, DataverseWritePort, TargetWrite } from './ports';
+import type { ActionKind, Sink, SinkAction, WritePath } from './sink';
+import { asWriteFailure, type MissingRow, type RecordKind, type SystemicCause } from './write-failure';
 
 export interface WriteItem {
   id: number;
-  write: TargetWrite;
+  write: SinkAction;
   /** The route the write belongs to: the unit a systemic error stops. */
   route: string;
 }
@@ -23,7 +23,7 @@ export type SystemicResult = { type: 'systemic'; cause: SystemicCause; status?: 
 
 export type ItemResult =
   | { type: 'ok'; path: WritePath }
-  | { type: 'record'; status?: number; code?: string; kind: WriteErrorKind; message: string }
+  | { type: 'record'; status?: number; code?: string; kind: RecordKind; message: string; missingRow?: MissingRow; rowExists: boolean }
   | { type: 'reschedule'; notBefore: Date; message: string; throttled: boolean }
   | { type: 'transient'; status?: number; code?: string; message: string }
   | SystemicResult;
@@ -36,25 +36,18 @@ export interface EnvironmentState {
   stoppedRoutes?: Map<string, SystemicResult>;
 }
 
-const BULK_MESSAGE: Record<TargetWrite['kind'], BulkMessage | undefined> = {
-  upsert: 'UpsertMultiple',
-  create: 'CreateMultiple',
-  update: 'UpdateMultiple',
-  delete: undefined,
-};
-
 export class GroupWriter {
   /** Requests sent per path, for telemetry and tests. */
   readonly requests = { bulk: 0, changeSet: 0, single: 0 };
 
   constructor(
-    private readonly port: DataverseWritePort,
+    private readonly sink: Sink,
     private readonly caps: CapabilityRegistry,
     private readonly sizer: BatchSizer,
     private readonly opts: ResolvedOptions,
   ) {}
 
-  async write(env: string, table: string, kind: TargetWrite['kind'], items: readonly WriteItem[], state: EnvironmentState): Promise<Map<number, ItemResult>> {
+  async write(env: string, table: string, kind: ActionKind, items: readonly WriteItem[], state: EnvironmentState): Promise<Map<number, ItemResult>> {
     const results = new Map<number, ItemResult>();
     await this.writeAll(env, table, kind, items, results, state);
     return results;
@@ -65,14 +58,14 @@ export class GroupWriter {
    * still running chunk that writes one of its rows or a row it binds to (same-table parents), so
    * parents stay ahead of children and no two requests in flight touch the same target row.
    */
-  private async writeAll(env: string, table: string, kind: TargetWrite['kind'], items: readonly WriteItem[], results: Map<number, ItemResult>, state: EnvironmentState): Promise<void> {
+  private async writeAll(env: string, table: string, kind: ActionKind, items: readonly WriteItem[], results: Map<number, ItemResult>, state: EnvironmentState): Promise<void> {
     const running = new Set<Promise<void>>();
     const rowsInFlight = new Map<string, Promise<void>>();
     let failure: { error: unknown } | undefined;
     let i = 0;
     while (i < items.length && !failure) {
       // Wait for a slot first: path and size then reflect what the finished chunks taught.
-      const limit = Math.max(1, this.opts.chunksInFlight ?? this.port.parallelism?.(env) ?? DEFAULTS.chunksInFlight);
+      const limit = Math.max(1, this.opts.chunksInFlight ?? this.sink.parallelism?.(env) ?? DEFAULTS.chunksInFlight);
       while (running.size >= limit) await Promise.race(running);
       if (failure) break;
       const path = this.caps.paths(env, table, kind)[0];
@@ -116,18 +109,15 @@ export class GroupWriter {
     return path === 'changeSet' ? this.opts.batchSize.changeSet : 1;
   }
 
-  private async send(env: string, kind: TargetWrite['kind'], path: WritePath, chunk: readonly WriteItem[]): Promise<void> {
+  private async send(env: string, path: WritePath, chunk: readonly WriteItem[]): Promise<void> {
     this.requests[path]++;
-    const writes = chunk.map((c) => c.write);
-    if (path === 'bulk') return this.port.writeMultiple(env, BULK_MESSAGE[kind] as BulkMessage, writes);
-    if (path === 'changeSet') return this.port.writeChangeSet(env, writes);
-    return this.port.writeOne(env, writes[0]);
+    return this.sink.apply(env, path, chunk.map((c) => c.write));
   }
 
   private async attempt(
     env: string,
     table: string,
-    kind: TargetWrite['kind'],
+    kind: ActionKind,
     path: WritePath,
     chunk: readonly WriteItem[],
     results: Map<number, ItemResult>,
@@ -151,39 +141,34 @@ export class GroupWriter {
     const start = this.startSize(env, table, path);
     const t0 = Date.now();
     try {
-      await this.send(env, kind, path, chunk);
+      await this.send(env, path, chunk);
       if (Date.now() - t0 > this.opts.slowRequestMs) this.sizer.shrink(sizeId, start);
       else this.sizer.grow(sizeId, start);
       for (const c of chunk) results.set(c.id, { type: 'ok', path });
       return;
     } catch (err) {
-      const c = classifyWriteError(err);
+      const f = asWriteFailure(err);
       const split = async (): Promise<void> => {
         const mid = Math.ceil(chunk.length / 2);
         await this.attempt(env, table, kind, path, chunk.slice(0, mid), results, state, transientTry);
         await this.attempt(env, table, kind, path, chunk.slice(mid), results, state, transientTry);
       };
-      switch (c.type) {
-        case 'reschedule':
-          // A 429 is the server's verdict on the user: nothing more goes to this environment in this batch.
-          if (c.throttled) {
-            state.blockedUntil = c.notBefore;
-            state.blockedReason = c.message;
-          }
-          for (const item of chunk) results.set(item.id, { type: 'reschedule', notBefore: c.notBefore, message: c.message, throttled: c.throttled });
-          return;
+      if (f.retry === 'later') {
+        const throttled = f.reason === 'throttled';
+        const notBefore = f.notBefore ?? new Date();
+        // A 429 is the server's verdict on the user: nothing more goes to this environment in this batch.
+        if (throttled) {
+          state.blockedUntil = notBefore;
+          state.blockedReason = f.message;
+        }
+        for (const item of chunk) results.set(item.id, { type: 'reschedule', notBefore, message: f.message, throttled });
+        return;
+      }
+      const { status, code } = f.vendor;
+      switch (f.reason) {
         case 'unsupported':
           this.caps.markUnsupported(env, table, path, kind);
           return this.writeAll(env, table, kind, chunk, results, state);
-        case 'transient':
-          if (c.pressure) this.sizer.shrink(sizeId, start);
-          if (c.pressure && chunk.length > 1) return split();
-          if (transientTry < this.opts.transientRetries) {
-            await this.opts.sleep(c.retryAfterMs ?? this.opts.transientDelayMs * 2 ** transientTry);
-            return this.attempt(env, table, kind, path, chunk, results, state, transientTry + 1);
-          }
-          for (const item of chunk) results.set(item.id, { type: 'transient', status: c.status, code: c.code, message: c.message });
-          return;
         case 'systemic': {
           const routes = [...new Set(chunk.map((item) => item.route))];
           // Which route is at fault is unknown in a mixed chunk: one request per route tells.
@@ -191,27 +176,38 @@ export class GroupWriter {
             for (const r of routes) await this.attempt(env, table, kind, path, chunk.filter((item) => item.route === r), results, state, transientTry);
             return;
           }
-          const result: SystemicResult = { type: 'systemic', cause: c.cause, status: c.status, code: c.code, message: c.message };
+          const result: SystemicResult = { type: 'systemic', cause: f.systemic ?? 'auth', status, code, message: f.message };
           (state.stoppedRoutes ??= new Map()).set(routes[0], result);
           for (const item of chunk) results.set(item.id, result);
           return;
         }
-        case 'record':
+        case 'rejected':
           if (chunk.length > 1) return split();
-          results.set(chunk[0].id, { type: 'record', status: c.status, code: c.code, kind: c.kind, message: c.message });
+          results.set(chunk[0].id, { type: 'record', status, code, kind: f.kind ?? 'permanent', message: f.message, rowExists: f.rowExists, ...(f.missingRow ? { missingRow: f.missingRow } : {}) });
           return;
+        default: {
+          const pressure = f.reason === 'overloaded';
+          if (pressure) this.sizer.shrink(sizeId, start);
+          if (pressure && chunk.length > 1) return split();
+          if (transientTry < this.opts.transientRetries) {
+            await this.opts.sleep(f.retryAfterMs ?? this.opts.transientDelayMs * 2 ** transientTry);
+            return this.attempt(env, table, kind, path, chunk, results, state, transientTry + 1);
+          }
+          for (const item of chunk) results.set(item.id, { type: 'transient', status, code, message: f.message });
+          return;
+        }
       }
     }
   }
 }
 
 /** The row a write addresses, in `@odata.bind` form so it compares with the binds of other writes. */
-function rowOf(w: TargetWrite): string {
+function rowOf(w: SinkAction): string {
   return bindUrl(w.entitySet, w.key);
 }
 
 /** The row itself and every row it binds to. */
-function touchedRows(w: TargetWrite): string[] {
+function touchedRows(w: SinkAction): string[] {
   const out = [rowOf(w)];
   for (const [k, v] of Object.entries(w.body)) if (typeof v === 'string' && k.endsWith('@odata.bind')) out.push(v);
   return out;

@@ -1,6 +1,6 @@
 /** Column hashes for skip-unchanged: short, stable, and equal for equal JSON values. */
 import { hash } from 'node:crypto';
-import { ExactDecimal } from '../dataverse/wire-json';
+import { ExactDecimal } from '../model/decimal';
 
 export function valueHash(value: unknown): string {
   // An exact amount hashes on its digits as the JSON number literal it is sent as (its toJSON would round).

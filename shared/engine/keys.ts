@@ -3,7 +3,7 @@
  * composite keys comma-separated without spaces in the route's key order. Used as the row identity
  * in the ledger and in `@odata.bind` URLs.
  */
-import type { KeyValue } from './ports';
+import type { KeyValue } from './sink';
 
 export function formatKeyValue(v: KeyValue): string {
   return typeof v === 'number' ? String(v) : `'${v.replace(/'/g, "''")}'`;

@@ -4,7 +4,7 @@
  */
 import type { ChangeMessage } from '../model/change-message';
 import type { SourceValue } from '../model/source-value';
-import { ExactDecimal } from '../dataverse/wire-json';
+import { ExactDecimal } from '../model/decimal';
 import type { Lookup, Route } from '../routes/schema';
 import { MappingError } from './errors';
 import { bindUrl, formatKey, UNADDRESSABLE_KEY_CHARS } from './keys';

@@ -73,12 +73,10 @@ export const DEFAULTS = {
   transientDelayMs: 1000,
   slowRequestMs: 60_000,
   singleConcurrency: 8,
-  /** Chunks in flight when the Dataverse port cannot tell its parallelism: Microsoft's usual x-ms-dop-hint for one user. */
+  /** Chunks in flight when the sink cannot tell its parallelism: Microsoft's usual x-ms-dop-hint for one user. */
   chunksInFlight: 4,
   /** A stopped route is probed after 30 s, then 1, 2, 4… min, at most every 15 min. */
   circuit: { firstProbeMs: 30_000, maxProbeMs: 15 * 60_000 },
-  /** Longest 429/backoff wait a request sleeps before its changes are rescheduled (message lock is 1 min). */
-  throttleBudgetMs: 30_000,
 } as const;
 
 export function resolveOptions(o: EngineOptions): ResolvedOptions {

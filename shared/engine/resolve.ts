@@ -9,7 +9,8 @@
 import { mapBounded } from '../util/bounded';
 import type { ChangeMessage } from '../model/change-message';
 import type { Route } from '../routes/schema';
-import { BatchTransientError, BlobNotFoundError, classifyWriteError } from './errors';
+import { BatchTransientError, BlobNotFoundError } from './errors';
+import { asWriteFailure } from './write-failure';
 import { dataverseStamps, rowStamps } from '../model/version';
 import { parseChangeMessage } from '../model/parse-change-message';
 import type { IncomingMessage } from './plan';
@@ -116,11 +117,13 @@ export async function rereadSource(sources: SourceReadPort | undefined, change: 
     const version = rowStamps(row, readAt);
     return { type: 'ready', change: { ...change, operation: 'upsert', values: row, version, reread: false } };
   } catch (err) {
-    const c = classifyWriteError(err);
+    const f = asWriteFailure(err);
     const what = `Re-reading ${change.source.table}(${id}) in "${environment}"`;
-    if (c.type === 'reschedule') return { type: 'unresolved', unresolved: { type: 'retry', index, change, route, reason: 'Throttled', detail: `${what}: ${c.message}`, notBefore: c.notBefore } };
-    if (c.type === 'transient') return { type: 'unresolved', unresolved: { type: 'retry', index, change, route, reason: 'Transient', detail: `${what} failed transiently: ${c.message}`, dv: { status: c.status, code: c.code } } };
-    if (c.type === 'record') return fail('RereadFailed', `${what} failed: ${c.message}`, { status: c.status, code: c.code, kind: c.kind });
-    return fail('RereadFailed', `${what} failed: ${c.message}`);
+    if (f.retry === 'later') return { type: 'unresolved', unresolved: { type: 'retry', index, change, route, reason: 'Throttled', detail: `${what}: ${f.message}`, notBefore: f.notBefore ?? now() } };
+    if (f.reason === 'transient' || f.reason === 'overloaded') {
+      return { type: 'unresolved', unresolved: { type: 'retry', index, change, route, reason: 'Transient', detail: `${what} failed transiently: ${f.message}`, dv: { ...f.vendor } } };
+    }
+    if (f.reason === 'rejected') return fail('RereadFailed', `${what} failed: ${f.message}`, { ...f.vendor, kind: f.kind });
+    return fail('RereadFailed', `${what} failed: ${f.message}`);
   }
 }

@@ -1,5 +1,5 @@
 /** Column transforms from the routes file, applied in order to one plain value. */
-import { ExactDecimal } from '../dataverse/wire-json';
+import { ExactDecimal } from '../model/decimal';
 import type { Transform } from '../routes/schema';
 
 /** A target column value. ExactDecimal: a money/decimal amount kept digit for digit (written by toWireJson). */

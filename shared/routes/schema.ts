@@ -110,6 +110,8 @@ export const routeSchema = z
       }),
     target: z
       .object({
+        /** The sink that writes this route (shared/sinks/index.ts); default "dataverse". */
+        sink: identifier.optional(),
         environment: identifier,
         table: identifier,
         /** Entity set name of the target table (e.g. "accounts"). */

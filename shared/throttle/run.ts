@@ -3,10 +3,10 @@
  * retryable failure wait (for the lane's pause or the backoff) only if that wait fits the budget;
  * otherwise throw RescheduleError so the caller re-enqueues the work instead of sleeping on a lock.
  */
-import { DataverseError } from '../dataverse/errors';
 import { DEFAULT_RETRY_POLICY, retryDelayMs, type RetryPolicy } from '../dataverse/retry';
 import { sleep, type Clock } from './clock';
 import { RescheduleError } from './errors';
+import { isThrottleSignal, type ThrottleSignal } from './signal';
 
 /** A slot taken on a lane. */
 export interface Permit {
@@ -26,8 +26,8 @@ export interface RunLane {
 export type SlotAcquirer<L extends RunLane = RunLane> = (signal?: AbortSignal, deadline?: number) => Promise<{ lane: L; permit: Permit }>;
 
 /** Whether an error is the server telling this lane to back off. */
-export function isThrottle(error: unknown): error is DataverseError {
-  return error instanceof DataverseError && error.kind === 'throttled';
+export function isThrottle(error: unknown): error is ThrottleSignal {
+  return isThrottleSignal(error);
 }
 
 export interface RunOptions {
@@ -81,7 +81,7 @@ export async function runOnLanes<T, L extends RunLane>(
     }
     const resumeAt = clock.now() + delay;
     if (deadline !== undefined && resumeAt > deadline) {
-      throw new RescheduleError(new Date(resumeAt), clock.now(), `a transient error needs a ${delay} ms backoff`, { laneId: lane.id, cause: error });
+      throw new RescheduleError(new Date(resumeAt), clock.now(), `a transient error needs a ${delay} ms backoff`, { laneId: lane.id, cause: error, backoff: true });
     }
     await sleep(clock, delay, options.signal);
   }

@@ -4,7 +4,7 @@
  * table (self-lookup) waits for it, and child routes still start only after every parent chunk ended.
  * The real adapter is wrapped only to record when each request started and ended.
  */
-import type { BulkMessage, DataverseWritePort, TargetWrite } from '../../../shared/engine/ports';
+import type { Sink, SinkAction, WritePath } from '../../../shared/engine/sink';
 import { routeSchema } from '../../../shared/routes/schema';
 import { accountRoute, contactRoute, counters, operator, rig, rows, useWorld } from './harness';
 
@@ -25,14 +25,13 @@ interface Sent {
   end: number;
 }
 
-/** The real port, recording every bulk request's rows, binds and timing (a logical clock: start/end order). */
-function recording(sent: Sent[]): (real: DataverseWritePort) => DataverseWritePort {
+/** The real sink, recording every bulk request's rows, binds and timing (a logical clock: start/end order). */
+function recording(sent: Sent[]): (real: Sink) => Sink {
   let tick = 0;
   return (real) => ({
-    writeChangeSet: (env, writes) => real.writeChangeSet(env, writes),
-    writeOne: (env, write) => real.writeOne(env, write),
     parallelism: (env) => real.parallelism?.(env) ?? 4,
-    async writeMultiple(env: string, message: BulkMessage, writes: readonly TargetWrite[]) {
+    async apply(env: string, path: WritePath, writes: readonly SinkAction[]) {
+      if (path !== 'bulk') return real.apply(env, path, writes);
       const entry: Sent = {
         table: writes[0].table,
         rows: writes.map((w) => `${w.entitySet}:${JSON.stringify(w.key)}`),
@@ -42,7 +41,7 @@ function recording(sent: Sent[]): (real: DataverseWritePort) => DataverseWritePo
       };
       sent.push(entry);
       try {
-        await real.writeMultiple(env, message, writes);
+        await real.apply(env, path, writes);
       } finally {
         entry.end = tick++;
       }

@@ -1,5 +1,5 @@
 /**
- * The real WriteEngine → dataverse-adapter → Dataverse client → throttle pools → Dataverse emulator,
+ * The real WriteEngine → Dataverse sink → Dataverse client → throttle pools → Dataverse emulator,
  * with the ledger and failures on Azurite and re-enqueued changes on the Service Bus emulator.
  * Assertions look at what the emulator stored and counted, and at what waits on the queue.
  */
@@ -173,7 +173,7 @@ describe('WriteEngine against the Dataverse emulator', () => {
   it('refuses route cycles at construction', () => {
     const a = routeSchema.parse({ ...accountRoute(), target: { ...accountRoute().target, dependsOn: ['contacts'] } });
     const r = rig(world, [accountRoute()]);
-    const ports = { dataverse: { writeMultiple: async () => undefined, writeChangeSet: async () => undefined, writeOne: async () => undefined }, ledger: r.ledger, failures: r.failures, rescheduler: { schedule: async () => undefined } };
+    const ports = { sinks: { dataverse: { apply: async () => undefined } }, ledger: r.ledger, failures: r.failures, rescheduler: { schedule: async () => undefined } };
     expect(() => new WriteEngine({ routes: [a, contactRoute()] }, ports)).toThrow(/cycle \(accounts → contacts → accounts\)/);
     expect(() => new WriteEngine({ routes: [a, contactRoute()] }, ports)).toThrow(EngineConfigError);
   });

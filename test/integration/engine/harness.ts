@@ -15,7 +15,8 @@ import { startAzurite, type TestAzurite } from '../../helpers/azurite';
 import type { EnvironmentConfig } from '../../../shared/config/environments';
 import type { DataverseClient } from '../../../shared/dataverse/client';
 import { BlobMessageReader } from '../../../shared/engine/blob-reader';
-import { DataverseSourceReader, DataverseWriteAdapter } from '../../../shared/engine/dataverse-adapter';
+import { DataverseSink, DataverseSourceReader } from '../../../shared/sinks/dataverse';
+import type { Sink } from '../../../shared/engine/sink';
 import { WriteEngine, type EnginePorts, type IncomingMessage } from '../../../shared/engine/engine';
 import type { EngineOptions } from '../../../shared/engine/options';
 import type { RecordLedgerPort } from '../../../shared/engine/ports';
@@ -149,8 +150,10 @@ export interface RigOptions {
   /** The adapter's in-request transient retries (throttle run loop). */
   retry?: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
   users?: string[];
-  /** Wrap the Dataverse port (e.g. to record which requests were in flight together). */
-  dataverse?: (real: DataverseWriteAdapter) => EnginePorts['dataverse'];
+  /** Wrap the Dataverse sink (e.g. to record which requests were in flight together). */
+  dataverse?: (real: DataverseSink) => Sink;
+  /** More sinks beside Dataverse, by the name routes give in target.sink. */
+  sinks?: Record<string, Sink>;
   /** Replace the ledger port (e.g. to make one write fail on a closed port). */
   ledger?: (real: RecordLedger) => RecordLedgerPort;
   /** Share the pools (and so the throttle lanes) of another rig. */
@@ -170,9 +173,9 @@ export function rig(world: World, routes: Route[], o: RigOptions = {}): Rig {
     if (!p) pools.set(env, (p = createEnvironmentPool(env, environmentConfig(world.dv, env, o.users))));
     return p;
   };
-  const wrapDataverse = o.dataverse ?? ((real: DataverseWriteAdapter) => real);
+  const wrapDataverse = o.dataverse ?? ((real: DataverseSink) => real);
   const ports: EnginePorts = {
-    dataverse: wrapDataverse(new DataverseWriteAdapter(poolOf, { budgetMs: o.budgetMs ?? 5_000, ...(o.retry ? { retry: o.retry } : {}) })),
+    sinks: { dataverse: wrapDataverse(new DataverseSink(poolOf, { budgetMs: o.budgetMs ?? 5_000, ...(o.retry ? { retry: o.retry } : {}) })), ...o.sinks },
     sources: new DataverseSourceReader(poolOf, { budgetMs: o.budgetMs ?? 5_000 }),
     blobs: BlobMessageReader.fromConnectionString(world.azurite.connectionString),
     ledger: o.ledger ? o.ledger(ledger) : ledger,

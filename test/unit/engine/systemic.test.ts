@@ -1,8 +1,12 @@
-/** Which Dataverse answers stop a route (shared/engine/errors.ts): only those no split, retry or other record can fix. */
-import { classifyWriteError } from '../../../shared/engine/errors';
+/** Which Dataverse answers stop a route (shared/sinks/dataverse/failures.ts): only those no split, retry or other record can fix. */
+import { dataverseFailure } from '../../../shared/sinks/dataverse/failures';
+import type { WriteFailure } from '../../../shared/engine/write-failure';
 import { DataverseError } from '../../../shared/dataverse/errors';
 
 const dv = (status: number, code: string, message: string, kind: DataverseError['kind'] = 'permanent') => new DataverseError({ kind, status, code, message });
+
+/** How the engine's writer reads a failure: the record, another path, or the same request again. */
+const engineView = (f: WriteFailure): string => (f.reason === 'rejected' ? 'record' : f.reason === 'unsupported' ? 'unsupported' : f.retry === 'redeliver' ? 'transient' : f.reason);
 
 describe('systemic errors', () => {
   it.each([
@@ -13,7 +17,7 @@ describe('systemic errors', () => {
     ['an unknown navigation property', dv(400, '0x80048d19', "An undeclared property 'parentid' which only has property annotations in the payload", 'validation'), 'unknownColumn'],
     ['an unknown entity set', dv(404, '0x8006088a', "Resource not found for the segment 'acounts'.", 'notFound'), 'unknownTable'],
   ])('%s stops the route', (_what, error, cause) => {
-    expect(classifyWriteError(error)).toMatchObject({ type: 'systemic', cause });
+    expect(dataverseFailure(error)).toMatchObject({ reason: 'systemic', retry: 'never', systemic: cause });
   });
 
   it.each([
@@ -24,6 +28,6 @@ describe('systemic errors', () => {
     ['a bulk message the table does not support', dv(404, '0x8006088a', "Resource not found for the segment 'Microsoft.Dynamics.CRM.UpsertMultiple'.", 'notFound'), 'unsupported'],
     ['throttling', new DataverseError({ kind: 'throttled', status: 429, code: '0x80072322', message: 'Number of requests exceeded', retryAfterMs: 1000 }), 'transient'],
   ])('%s does not', (_what, error, type) => {
-    expect(classifyWriteError(error).type).toBe(type);
+    expect(engineView(dataverseFailure(error))).toBe(type);
   });
 });

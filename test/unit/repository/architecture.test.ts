@@ -19,6 +19,7 @@ const LAYERS: string[][] = [
   ['throttle', 'telemetry', 'ledger'],
   ['queue'],
   ['engine'],
+  ['sinks'],
   ['webhook', 'sync', 'import'],
   ['operations'],
   ['app'],
