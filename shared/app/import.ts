@@ -2,7 +2,7 @@
 import { WriteEngine } from '../engine/engine';
 import { InMemoryRescheduler } from '../import/apply';
 import type { ImportDeps } from '../import/runner';
-import { entitySetResolver, IMPORT_ENGINE_RETRY } from '../import/wiring';
+import { IMPORT_ENGINE_RETRY } from '../import/wiring';
 import { engineDependencies } from './engine';
 import type { SharedParts } from './parts';
 
@@ -11,5 +11,5 @@ export function importDepsOf(parts: SharedParts): Omit<ImportDeps, 'progress'> {
   const routes = config.routes.routes.map((r) => r.route);
   const held = new InMemoryRescheduler();
   const engine = new WriteEngine({ routes, retry: IMPORT_ENGINE_RETRY }, engineDependencies(parts, { rescheduler: held, worker: false }));
-  return { engine, held, failures: parts.failures(), checkpoints: parts.checkpoints(), routes: config.routes.routes, entitySetOf: entitySetResolver(routes) };
+  return { engine, held, failures: parts.failures(), checkpoints: parts.checkpoints(), routes: config.routes.routes, entitySetOf: engine.entitySetOf };
 }

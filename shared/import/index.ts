@@ -7,4 +7,4 @@ export { RecordValidator } from './validate';
 export { fileIdentity, type FileIdentity } from './identity';
 export { formatReport, type ImportReport, type ImportCounts } from './report';
 export { createProgress, type ProgressSink } from './progress';
-export { loadImportConfiguration, entitySetResolver, IMPORT_ENGINE_RETRY } from './wiring';
+export { loadImportConfiguration, IMPORT_ENGINE_RETRY } from './wiring';

@@ -1,13 +1,12 @@
 /**
  * What `dvsync import` derives from the configuration: the same validated configuration the worker uses
  * (`loadConfiguration`: settings and routes checked together; Service Bus is not needed, the engine runs
- * in-process), the engine's retry policy and the entity sets of the routes. Its clients (pools, ledger,
+ * in-process) and the engine's retry policy (entity sets come from the engine's route compilation). Its clients (pools, ledger,
  * failures, checkpoints) come from the composition root (shared/app `importDeps`).
  */
 import { resolve } from 'node:path';
 import { SettingsError, type Env } from '../config/settings';
 import type { EngineOptions } from '../engine/options';
-import type { Route } from '../routes/schema';
 import { loadConfiguration, type Configuration } from '../config/configuration';
 import { ImportConfigError } from './options';
 
@@ -23,9 +22,4 @@ export function loadImportConfiguration(env: Env, routesFile: string | undefined
     if (e instanceof SettingsError) throw new ImportConfigError(e.message);
     throw e;
   }
-}
-
-export function entitySetResolver(routes: readonly Route[]): (env: string, table: string) => string | undefined {
-  const sets = new Map(routes.map((r) => [`${r.target.environment}/${r.target.table}`, r.target.entitySet]));
-  return (env, table) => sets.get(`${env}/${table}`);
 }
