@@ -8,10 +8,15 @@ import { join } from 'node:path';
 const CLI = join(__dirname, '..', 'cli', 'dvsync.js');
 
 export class AzuriteProcess {
-  private constructor(private readonly child: ChildProcess, readonly connectionString: string) {}
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly connectionString: string,
+  ) {}
 
   static async start(): Promise<AzuriteProcess> {
-    const child = spawn(process.execPath, [...process.execArgv, CLI, 'emulator', 'azurite', '--table-port', '0', '--blob-port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [...process.execArgv, CLI, 'emulator', 'azurite', '--table-port', '0', '--blob-port', '0'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const connectionString = await new Promise<string>((resolve, reject) => {
       let out = '';
       child.stdout?.on('data', (d: Buffer) => {

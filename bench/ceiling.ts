@@ -19,7 +19,13 @@ export interface Limits {
 export const DEFAULT_LIMITS: Limits = { requests: 6000, executionMs: 1_200_000, windowSeconds: 300 };
 const MAX_BULK = 1000;
 
-export function ceilingRecordsPerSecond(records: number, writes: number, users: number, cost: CostModel = defaultCostModel, limits: Limits = DEFAULT_LIMITS): number {
+export function ceilingRecordsPerSecond(
+  records: number,
+  writes: number,
+  users: number,
+  cost: CostModel = defaultCostModel,
+  limits: Limits = DEFAULT_LIMITS,
+): number {
   const execPerWrite = cost.bulkRecordMs * cost.factors.upsertByKey;
   const execSeconds = (writes * execPerWrite) / ((users * limits.executionMs) / limits.windowSeconds);
   const requestSeconds = Math.ceil(writes / MAX_BULK) / ((users * limits.requests) / limits.windowSeconds);

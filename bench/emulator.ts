@@ -15,10 +15,16 @@ export interface Counters {
 }
 
 export class EmulatorProcess {
-  private constructor(private readonly child: ChildProcess, readonly port: number, private readonly dir: string) {}
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly port: number,
+    private readonly dir: string,
+  ) {}
 
   static async start(timeScale: number): Promise<EmulatorProcess> {
-    const child = spawn(process.execPath, [...process.execArgv, CLI, 'emulator', 'dataverse', '--port', '0', '--time-scale', String(timeScale)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [...process.execArgv, CLI, 'emulator', 'dataverse', '--port', '0', '--time-scale', String(timeScale)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const port = await new Promise<number>((resolve, reject) => {
       let out = '';
       child.stdout?.on('data', (d: Buffer) => {
@@ -36,7 +42,11 @@ export class EmulatorProcess {
   }
 
   private async operator(method: string, path: string, body?: unknown): Promise<unknown> {
-    const res = await fetch(`http://127.0.0.1:${this.port}/_emulator/${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(`http://127.0.0.1:${this.port}/_emulator/${path}`, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     const text = await res.text();
     if (!res.ok) throw new Error(`Emulator operator ${method} ${path} answered ${res.status}: ${text.slice(0, 300)}`);
     return JSON.parse(text);

@@ -21,13 +21,29 @@ export interface OverheadResult {
   withinTenPercent: boolean;
 }
 
-export async function overheadCheck(emulator: EmulatorProcess, w: Workload, timeScale = 0.05, requests = 16, recordsPerRequest = 1000, inFlight = 4): Promise<OverheadResult> {
+export async function overheadCheck(
+  emulator: EmulatorProcess,
+  w: Workload,
+  timeScale = 0.05,
+  requests = 16,
+  recordsPerRequest = 1000,
+  inFlight = 4,
+): Promise<OverheadResult> {
   await emulator.resetAndSeed({ ...w, seed: { account: [], contact: [] } }, timeScale);
   const client = benchClient(emulator.apiUrl(), 'bench-overhead');
   const table = { entitySet: 'accounts', logicalName: 'account' };
   const t0 = performance.now();
-  await mapBounded(Array.from({ length: requests }, (_, i) => i), inFlight, (i) =>
-    client.upsertMultiple(table, Array.from({ length: recordsPerRequest }, (_, j) => ({ key: { accountnumber: `OV-${i}-${j}` }, body: { name: `Overhead ${i}-${j}`, numberofemployees: j } }))),
+  await mapBounded(
+    Array.from({ length: requests }, (_, i) => i),
+    inFlight,
+    (i) =>
+      client.upsertMultiple(
+        table,
+        Array.from({ length: recordsPerRequest }, (_, j) => ({
+          key: { accountnumber: `OV-${i}-${j}` },
+          body: { name: `Overhead ${i}-${j}`, numberofemployees: j },
+        })),
+      ),
   );
   const modelSeconds = (performance.now() - t0) / 1000 / timeScale;
   const c = defaultCostModel;
@@ -35,5 +51,14 @@ export async function overheadCheck(emulator: EmulatorProcess, w: Workload, time
   const perRequestMs = c.latencyMs + recordsPerRequest * c.bulkRecordMs * c.factors.upsertByKey;
   const predicted = (inFlight * recordsPerRequest * 1000) / perRequestMs;
   const measured = (requests * recordsPerRequest) / modelSeconds;
-  return { timeScale, requests, recordsPerRequest, inFlight, measuredRecordsPerSecond: measured, predictedRecordsPerSecond: predicted, ratio: measured / predicted, withinTenPercent: Math.abs(measured / predicted - 1) <= 0.1 };
+  return {
+    timeScale,
+    requests,
+    recordsPerRequest,
+    inFlight,
+    measuredRecordsPerSecond: measured,
+    predictedRecordsPerSecond: predicted,
+    ratio: measured / predicted,
+    withinTenPercent: Math.abs(measured / predicted - 1) <= 0.1,
+  };
 }

@@ -56,8 +56,16 @@ const STRATEGIES: Strategy[] = [
 ];
 
 async function engineRun(records: BenchRecord[], c: { apiUrl: string; storage: string; runId: string }, users: number): Promise<{ retries?: number }> {
-  const tally = await runEngine(records, { apiUrl: c.apiUrl, storage: c.storage, users, messagesPerCall: 150, callsInFlight: 16 * users, ledgerTable: `benchledger${c.runId}` });
-  if (tally.failed > 0) process.stderr.write(`engine: ${tally.failed} records failed, e.g. ${tally.failures.map((f) => `${f.reason}: ${f.detail}`).join(' | ')}\n`);
+  const tally = await runEngine(records, {
+    apiUrl: c.apiUrl,
+    storage: c.storage,
+    users,
+    messagesPerCall: 150,
+    callsInFlight: 16 * users,
+    ledgerTable: `benchledger${c.runId}`,
+  });
+  if (tally.failed > 0)
+    process.stderr.write(`engine: ${tally.failed} records failed, e.g. ${tally.failures.map((f) => `${f.reason}: ${f.detail}`).join(' | ')}\n`);
   return {};
 }
 
@@ -96,13 +104,27 @@ async function measure(s: Strategy, w: Workload, emulator: EmulatorProcess, stor
   const verdict = verify(expectedState(records), await emulator.rows());
   if (verdict.examples.length) process.stderr.write(`${s.name}: ${verdict.examples.join('; ')}\n`);
   const throttled = Object.values(counters.throttledByCode).reduce((a, b) => a + b, 0);
-  const errors5xx = Object.entries(counters.responsesByStatus).filter(([k]) => k.startsWith('5')).reduce((a, [, n]) => a + n, 0);
+  const errors5xx = Object.entries(counters.responsesByStatus)
+    .filter(([k]) => k.startsWith('5'))
+    .reduce((a, [, n]) => a + n, 0);
   const writes = new Set(records.map((r) => (r.kind === 'account' ? `a/${r.number}` : `c/${r.externalId}`))).size;
   const ceiling = ceilingRecordsPerSecond(records.length, writes, s.users);
   const rate = records.length / seconds;
   return {
-    strategy: s.name, appUsers: s.users, timeScale, records: records.length, seconds: round(seconds, 1), recordsPerSecond: round(rate, 1), requests: counters.requests, throttled,
-    retries: retries ?? throttled + errors5xx, lost: verdict.lost, duplicated: verdict.duplicated, wrong: verdict.wrong, ceilingRecordsPerSecond: round(ceiling, 1), ratioToCeiling: round(rate / ceiling, 3),
+    strategy: s.name,
+    appUsers: s.users,
+    timeScale,
+    records: records.length,
+    seconds: round(seconds, 1),
+    recordsPerSecond: round(rate, 1),
+    requests: counters.requests,
+    throttled,
+    retries: retries ?? throttled + errors5xx,
+    lost: verdict.lost,
+    duplicated: verdict.duplicated,
+    wrong: verdict.wrong,
+    ceilingRecordsPerSecond: round(ceiling, 1),
+    ratioToCeiling: round(rate / ceiling, 3),
   };
 }
 
@@ -112,9 +134,20 @@ function round(n: number, d: number): number {
 
 function table(results: StrategyResult[]): string {
   const cols: Array<[string, (r: StrategyResult) => string]> = [
-    ['strategy', (r) => r.strategy], ['users', (r) => String(r.appUsers)], ['scale', (r) => String(r.timeScale)], ['records', (r) => String(r.records)], ['model s', (r) => r.seconds.toFixed(1)],
-    ['rec/s', (r) => r.recordsPerSecond.toFixed(1)], ['requests', (r) => String(r.requests)], ['429s', (r) => String(r.throttled)], ['retries', (r) => String(r.retries)],
-    ['lost', (r) => String(r.lost)], ['dup', (r) => String(r.duplicated)], ['wrong', (r) => String(r.wrong)], ['ceiling', (r) => r.ceilingRecordsPerSecond.toFixed(1)], ['of ceiling', (r) => `${(r.ratioToCeiling * 100).toFixed(1)}%`],
+    ['strategy', (r) => r.strategy],
+    ['users', (r) => String(r.appUsers)],
+    ['scale', (r) => String(r.timeScale)],
+    ['records', (r) => String(r.records)],
+    ['model s', (r) => r.seconds.toFixed(1)],
+    ['rec/s', (r) => r.recordsPerSecond.toFixed(1)],
+    ['requests', (r) => String(r.requests)],
+    ['429s', (r) => String(r.throttled)],
+    ['retries', (r) => String(r.retries)],
+    ['lost', (r) => String(r.lost)],
+    ['dup', (r) => String(r.duplicated)],
+    ['wrong', (r) => String(r.wrong)],
+    ['ceiling', (r) => r.ceilingRecordsPerSecond.toFixed(1)],
+    ['of ceiling', (r) => `${(r.ratioToCeiling * 100).toFixed(1)}%`],
   ];
   const rows = [cols.map(([h]) => h), ...results.map((r) => cols.map(([, f]) => f(r)))];
   const widths = cols.map((_, i) => Math.max(...rows.map((row) => row[i].length)));
@@ -126,10 +159,23 @@ async function main(): Promise<void> {
   const log = (s: string) => process.stdout.write(`${s}\n`);
   const w = buildWorkload();
   const accounts = w.records.filter((r) => r.kind === 'account').length;
-  const workload = { records: w.records.length, accounts, contacts: w.records.length - accounts, existingRowsSeeded: w.existing, unchangedRepeats: w.repeats, lookups: 'contact.parentcustomerid → account by accountnumber' };
-  log(`Dataverse write strategies: ${workload.records} records (${accounts} accounts, ${workload.contacts} contacts; ${w.existing} rows pre-exist and get updated; ${w.repeats} unchanged repeats)`);
-  log(`Emulator: default limits (6,000 requests and 1,200,000 ms execution per user per 300 s, 52 concurrent, x-ms-dop-hint 4) and default cost model; timeScale ${args.timeScale} for the baselines, ${args.engineTimeScale} for the engine strategies.`);
-  log(`Machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}. Rates are in model time (real seconds ÷ timeScale), comparable with real Dataverse.`);
+  const workload = {
+    records: w.records.length,
+    accounts,
+    contacts: w.records.length - accounts,
+    existingRowsSeeded: w.existing,
+    unchangedRepeats: w.repeats,
+    lookups: 'contact.parentcustomerid → account by accountnumber',
+  };
+  log(
+    `Dataverse write strategies: ${workload.records} records (${accounts} accounts, ${workload.contacts} contacts; ${w.existing} rows pre-exist and get updated; ${w.repeats} unchanged repeats)`,
+  );
+  log(
+    `Emulator: default limits (6,000 requests and 1,200,000 ms execution per user per 300 s, 52 concurrent, x-ms-dop-hint 4) and default cost model; timeScale ${args.timeScale} for the baselines, ${args.engineTimeScale} for the engine strategies.`,
+  );
+  log(
+    `Machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), Node ${process.version}. Rates are in model time (real seconds ÷ timeScale), comparable with real Dataverse.`,
+  );
   const emulator = await EmulatorProcess.start(args.timeScale);
   const azurite = await AzuriteProcess.start().catch(async (err: unknown) => {
     await emulator.close();
@@ -142,7 +188,9 @@ async function main(): Promise<void> {
     for (const s of STRATEGIES) {
       if (args.only && !args.only.has(s.name)) continue;
       log(`running ${s.name}…`);
-      results.push(await measure(s, w, emulator, azurite.connectionString, s.engine ? args.engineTimeScale : args.timeScale, `${Date.now().toString(36)}${n++}`));
+      results.push(
+        await measure(s, w, emulator, azurite.connectionString, s.engine ? args.engineTimeScale : args.timeScale, `${Date.now().toString(36)}${n++}`),
+      );
     }
     log(`\n${table(results)}\n`);
     const engine = results.find((r) => r.strategy === 'engine');
@@ -150,7 +198,9 @@ async function main(): Promise<void> {
     if (engine && perRec) log(`engine / per-record: ${(engine.recordsPerSecond / perRec.recordsPerSecond).toFixed(1)}×`);
     if (!args.only || args.only.has('overhead')) {
       overhead = await overheadCheck(emulator, w);
-      log(`Emulator overhead check (bulk upsert by key, ${overhead.requests} × ${overhead.recordsPerRequest} records, ${overhead.inFlight} in flight, timeScale ${overhead.timeScale}): measured ${overhead.measuredRecordsPerSecond.toFixed(1)} rec/s vs model ${overhead.predictedRecordsPerSecond.toFixed(1)} rec/s = ${(overhead.ratio * 100).toFixed(1)}% (${overhead.withinTenPercent ? 'within' : 'NOT within'} 10%)`);
+      log(
+        `Emulator overhead check (bulk upsert by key, ${overhead.requests} × ${overhead.recordsPerRequest} records, ${overhead.inFlight} in flight, timeScale ${overhead.timeScale}): measured ${overhead.measuredRecordsPerSecond.toFixed(1)} rec/s vs model ${overhead.predictedRecordsPerSecond.toFixed(1)} rec/s = ${(overhead.ratio * 100).toFixed(1)}% (${overhead.withinTenPercent ? 'within' : 'NOT within'} 10%)`,
+      );
     }
   } finally {
     await emulator.close();
@@ -165,10 +215,23 @@ async function main(): Promise<void> {
     serviceBus = (r.stdout || r.stderr || '').trim();
     log(`\nService Bus (bench/servicebus.ts):\n${serviceBus}`);
   }
-  if (args.json) log(JSON.stringify({ timeScale: args.timeScale, engineTimeScale: args.engineTimeScale, rates: 'model time (real seconds / timeScale)', machine: { cores: cpus().length, node: process.version }, workload, results, overhead, conditions, serviceBus }));
+  if (args.json)
+    log(
+      JSON.stringify({
+        timeScale: args.timeScale,
+        engineTimeScale: args.engineTimeScale,
+        rates: 'model time (real seconds / timeScale)',
+        machine: { cores: cpus().length, node: process.version },
+        workload,
+        results,
+        overhead,
+        conditions,
+        serviceBus,
+      }),
+    );
 }
 
 main().catch((err) => {
-  process.stderr.write(`bench: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.stderr.write(`bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exitCode = 1;
 });

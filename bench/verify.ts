@@ -35,7 +35,9 @@ export function verify(expected: ReadonlyMap<string, ExpectedRow>, rows: Record<
     const parentOk = want.parent === undefined || accountIdOf.get(String(parent)) === want.parent;
     if (diff.length > 0 || !parentOk) {
       v.wrong++;
-      note(`wrong ${id}: ${diff.map(([k, val]) => `${k}=${JSON.stringify(row[k])} (expected ${JSON.stringify(val)})`).join(', ')}${parentOk ? '' : ` parent ${parent} (expected ${want.parent})`}`);
+      note(
+        `wrong ${id}: ${diff.map(([k, val]) => `${k}=${JSON.stringify(row[k])} (expected ${JSON.stringify(val)})`).join(', ')}${parentOk ? '' : ` parent ${parent} (expected ${want.parent})`}`,
+      );
     }
   }
   return v;

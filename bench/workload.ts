@@ -36,7 +36,7 @@ export interface Workload {
 /** Tiny deterministic PRNG so every run and strategy sees the same workload. */
 function prng(seed: number): () => number {
   let s = seed >>> 0;
-  return () => ((s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0) / 2 ** 32);
+  return () => (s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0) / 2 ** 32;
 }
 
 export function buildWorkload(spec: WorkloadSpec = DEFAULT_WORKLOAD): Workload {
@@ -48,7 +48,14 @@ export function buildWorkload(spec: WorkloadSpec = DEFAULT_WORKLOAD): Workload {
     const accounts: BenchRecord[] = [];
     for (let a = 0; a < spec.accountsPerGroup; a++) {
       const n = g * spec.accountsPerGroup + a;
-      accounts.push({ kind: 'account', seq: seq++, number: `A-${n}`, name: `Account ${n}`, city: ['Oslo', 'Lyon', 'Porto', 'Graz'][n % 4], employees: 10 + (n % 500) });
+      accounts.push({
+        kind: 'account',
+        seq: seq++,
+        number: `A-${n}`,
+        name: `Account ${n}`,
+        city: ['Oslo', 'Lyon', 'Porto', 'Graz'][n % 4],
+        employees: 10 + (n % 500),
+      });
       if (random() < spec.existingShare) seed.account.push({ accountnumber: `A-${n}`, name: `Old account ${n}`, address1_city: 'Unknown' });
     }
     records.push(...accounts);
@@ -103,20 +110,47 @@ export const BENCH_ROUTES: Route[] = [
   {
     name: 'bench-accounts',
     source: { table: 'erp_account', recordColumns: { number: 'string', name: 'string', city: 'string', employees: 'integer' } },
-    target: { environment: 'target', table: 'account', entitySet: 'accounts', key: ['accountnumber'], columns: { accountnumber: 'number', name: 'name', address1_city: 'city', numberofemployees: 'employees' } },
+    target: {
+      environment: 'target',
+      table: 'account',
+      entitySet: 'accounts',
+      key: ['accountnumber'],
+      columns: { accountnumber: 'number', name: 'name', address1_city: 'city', numberofemployees: 'employees' },
+    },
   },
   {
     name: 'bench-contacts',
     source: { table: 'erp_contact', recordColumns: { id: 'string', first: 'string', last: 'string', account: 'string' } },
     target: {
-      environment: 'target', table: 'contact', entitySet: 'contacts', key: ['dvs_externalid'], columns: { dvs_externalid: 'id', firstname: 'first', lastname: 'last' },
+      environment: 'target',
+      table: 'contact',
+      entitySet: 'contacts',
+      key: ['dvs_externalid'],
+      columns: { dvs_externalid: 'id', firstname: 'first', lastname: 'last' },
       lookups: [{ from: 'account', navigationProperty: 'parentcustomerid_account', targetTable: 'account', key: ['accountnumber'], missingParent: 'retry' }],
     },
   },
 ].map((r) => routeSchema.parse(r));
 
 export function toChangeMessage(r: BenchRecord, baseVersion: number): ChangeMessage {
-  const common = { v: 1 as const, origin: 'import' as const, operation: 'upsert' as const, version: String(baseVersion + r.seq), receivedAt: new Date().toISOString() };
-  if (r.kind === 'account') return { ...common, route: 'bench-accounts', source: { table: 'erp_account' }, values: { number: r.number, name: r.name, city: r.city, employees: r.employees } };
-  return { ...common, route: 'bench-contacts', source: { table: 'erp_contact' }, values: { id: r.externalId, first: r.first, last: r.last, account: r.account } };
+  const common = {
+    v: 1 as const,
+    origin: 'import' as const,
+    operation: 'upsert' as const,
+    version: String(baseVersion + r.seq),
+    receivedAt: new Date().toISOString(),
+  };
+  if (r.kind === 'account')
+    return {
+      ...common,
+      route: 'bench-accounts',
+      source: { table: 'erp_account' },
+      values: { number: r.number, name: r.name, city: r.city, employees: r.employees },
+    };
+  return {
+    ...common,
+    route: 'bench-contacts',
+    source: { table: 'erp_contact' },
+    values: { id: r.externalId, first: r.first, last: r.last, account: r.account },
+  };
 }

@@ -40,11 +40,17 @@ export async function runDemo(o: DemoOptions): Promise<boolean> {
     await stage.source.whoAmI();
     await stage.target.whoAmI();
   } catch (err) {
-    o.out(`dvsync demo: cannot reach the emulated environments "source" and "target" at ${origin}: ${(err as Error).message}\n` + 'Start the local stack first (npm start), or pass --dataverse-url if it runs on another port.\n');
+    o.out(
+      `dvsync demo: cannot reach the emulated environments "source" and "target" at ${origin}: ${(err as Error).message}\n` +
+        'Start the local stack first (npm start), or pass --dataverse-url if it runs on another port.\n',
+    );
     return false;
   }
-  const endpoints = await stage.source.list("serviceendpoints?$select=name,url&$filter=contract eq 8").catch(() => []);
-  if (endpoints.length === 0) o.out('dvsync demo: warning: no webhook is registered in "source" (serviceendpoints is empty); events will not reach the Functions host. Check the "Webhooks:" lines of npm start.\n');
+  const endpoints = await stage.source.list('serviceendpoints?$select=name,url&$filter=contract eq 8').catch(() => []);
+  if (endpoints.length === 0)
+    o.out(
+      'dvsync demo: warning: no webhook is registered in "source" (serviceendpoints is empty); events will not reach the Functions host. Check the "Webhooks:" lines of npm start.\n',
+    );
   else o.out(`Webhook registered in source: ${endpoints.map((e) => `${e.name} → ${String(e.url)}`).join('; ')}\n`);
 
   const sb = o.serviceBus ? new ServiceBusClient(o.serviceBus) : undefined;
@@ -97,8 +103,11 @@ export async function runDemo(o: DemoOptions): Promise<boolean> {
     const final = await watcher.snapshot();
     show(final);
     const failed = results.filter((r) => !r.ok).length;
-    o.out(`${o.live ? '\n' : ''}\n${failed === 0 ? 'Demo complete' : 'Demo finished with problems'}: ${results.length - failed}/${results.length} checks held in ${((Date.now() - started) / 1000).toFixed(1)} s; ` + `${final.failures?.length ?? 'n/a'} failures recorded, queue ${final.queue ?? 'n/a'}.\n`);
-    if (failed > 0) o.out('See the npm start window for the intake\'s decisions (dvsync.event webhook.skipped … reason) and the worker\'s outcomes.\n');
+    o.out(
+      `${o.live ? '\n' : ''}\n${failed === 0 ? 'Demo complete' : 'Demo finished with problems'}: ${results.length - failed}/${results.length} checks held in ${((Date.now() - started) / 1000).toFixed(1)} s; ` +
+        `${final.failures?.length ?? 'n/a'} failures recorded, queue ${final.queue ?? 'n/a'}.\n`,
+    );
+    if (failed > 0) o.out("See the npm start window for the intake's decisions (dvsync.event webhook.skipped … reason) and the worker's outcomes.\n");
     return failed === 0;
   } catch (err) {
     if (!(err instanceof DemoApiError)) throw err;

@@ -55,7 +55,10 @@ export class Watcher {
       this.s.serviceBus ? queueDepth(this.s.serviceBus, this.s.queue).catch(() => undefined) : undefined,
       getJson(new URL('counters', this.s.operatorUrl).toString()).catch(() => undefined) as Promise<Record<string, unknown> | undefined>,
       this.deliveries(),
-      this.s.failures?.list().then((all) => all.filter((f) => Date.parse(f.time) >= this.s.since.getTime())).catch(() => undefined),
+      this.s.failures
+        ?.list()
+        .then((all) => all.filter((f) => Date.parse(f.time) >= this.s.since.getTime()))
+        .catch(() => undefined),
     ]);
     const snap: Snapshot = {};
     if (queue !== undefined) snap.queue = queue;
@@ -72,7 +75,8 @@ export class Watcher {
 
   /** Counts attempts from the emulator's delivery log (`GET /_emulator/webhooks/deliveries`) since the start. */
   private async deliveries(): Promise<{ ok: number; failed: number } | undefined> {
-    const body = (await getJson(new URL('webhooks/deliveries', this.s.operatorUrl).toString()).catch(() => undefined)) as { environments?: Array<{ attempts?: unknown[] }> } | undefined;
+    const body = (await getJson(new URL('webhooks/deliveries', this.s.operatorUrl).toString()).catch(() => undefined)) as
+      { environments?: Array<{ attempts?: unknown[] }> } | undefined;
     if (!Array.isArray(body?.environments)) return undefined;
     const since = this.s.since.getTime();
     let ok = 0;

@@ -18,7 +18,11 @@ export type Row = Record<string, unknown>;
 async function call(method: string, url: string, headers: Record<string, string>, body?: unknown): Promise<{ status: number; json: Row; headers: Headers }> {
   let res: Response;
   try {
-    res = await fetch(url, { method, headers: { accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
+    res = await fetch(url, {
+      method,
+      headers: { accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
   } catch (err) {
     const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
     throw new DemoApiError(0, `${method} ${url}: no answer (${cause}). Is the local stack running (npm start)?`);

@@ -44,7 +44,9 @@ export async function applyChangesHandler(messages: unknown, context: Invocation
   // One structured outcome line per message (route, reason, latency) for Application Insights; see shared/telemetry/README.md.
   recordWorkerOutcomes(telemetry, incoming, result.outcomes);
   recordCircuits(telemetry, result.circuits);
-  context.log(`apply-changes: ${bodies.length} messages → applied ${result.counts.applied}, skipped ${result.counts.skipped}, failed ${result.counts.failed}, rescheduled ${result.counts.rescheduled}`);
+  context.log(
+    `apply-changes: ${bodies.length} messages → applied ${result.counts.applied}, skipped ${result.counts.skipped}, failed ${result.counts.failed}, rescheduled ${result.counts.rescheduled}`,
+  );
 }
 
 export const applyChanges = serviceBusQueueFunction('apply-changes', {

@@ -12,7 +12,11 @@ export function createHealthHandler(check: () => ConfigurationCheck) {
   return async (_request: HttpRequest, _context: InvocationContext): Promise<HttpResponseInit> => {
     const c = check();
     if (c.ok) return { status: 200, jsonBody: { status: 'ok' } };
-    return { status: 503, headers: { 'cache-control': 'no-store' }, jsonBody: { status: 'unhealthy', error: 'not_configured', problems: c.problems, report: c.report } };
+    return {
+      status: 503,
+      headers: { 'cache-control': 'no-store' },
+      jsonBody: { status: 'unhealthy', error: 'not_configured', problems: c.problems, report: c.report },
+    };
   };
 }
 

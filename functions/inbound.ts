@@ -20,7 +20,8 @@ export function createInboundHandler(runtime: () => Promise<IntakeRuntime>) {
     const messageId = meta.messageId === undefined || meta.messageId === null ? '' : String(meta.messageId);
     const deliveryCount = typeof meta.deliveryCount === 'number' ? meta.deliveryCount : undefined;
     const outcome = await processInboundMessage(await runtime(), message, { messageId, deliveryCount }, contextTelemetry(context));
-    if (outcome.status === 'rejected') context.warn(`inbound: message ${messageId} refused (${outcome.code}) and recorded in the failures table: ${outcome.detail}`);
+    if (outcome.status === 'rejected')
+      context.warn(`inbound: message ${messageId} refused (${outcome.code}) and recorded in the failures table: ${outcome.detail}`);
   };
 }
 

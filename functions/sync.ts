@@ -26,11 +26,16 @@ export async function syncHandler(_timer: Timer, context: InvocationContext): Pr
   for (const run of runs) {
     if (run.ok) {
       const r = run.result;
-      context.log(`sync ${r.route}: ${r.outcome} (${r.mode}${r.resynced ? ', resynced after an expired token' : ''}${r.resumed ? ', resumed mid-pass' : ''}): ${r.pages} page(s), ${r.upserts} upsert(s), ${r.deletes} delete(s) enqueued, ${r.skipped} skipped by the route filters`);
+      context.log(
+        `sync ${r.route}: ${r.outcome} (${r.mode}${r.resynced ? ', resynced after an expired token' : ''}${r.resumed ? ', resumed mid-pass' : ''}): ${r.pages} page(s), ${r.upserts} upsert(s), ${r.deletes} delete(s) enqueued, ${r.skipped} skipped by the route filters`,
+      );
     } else context.error(`sync ${run.route}: failed: ${run.error.name}: ${run.error.message}`);
   }
   const failed = runs.filter((r) => !r.ok).map((r) => r.route);
-  if (failed.length) throw new Error(`Incremental sync failed for route(s) ${failed.join(', ')}; see the errors above. The next run resumes from the last committed delta link.`);
+  if (failed.length)
+    throw new Error(
+      `Incremental sync failed for route(s) ${failed.join(', ')}; see the errors above. The next run resumes from the last committed delta link.`,
+    );
 }
 
 export const sync = timerFunction('sync', { schedule: syncScheduleFrom(process.env), runOnStartup: false, handler: syncHandler });

@@ -30,7 +30,16 @@ export function toHttpResponse(r: IntakeHttpResponse): HttpResponseInit {
  * Dataverse retries once (a fix deployed by then gets the change), with what is wrong. Nothing was accepted.
  */
 export function notConfiguredResponse(e: unknown, context: InvocationContext, what: string): HttpResponseInit {
-  const problems = e instanceof SettingsError ? e.issues : [{ setting: '(configuration)', problem: `the ${what} failed to start: ${(e as Error)?.message ?? String(e)}`, fix: 'a configuration `dvsync settings check` accepts' }];
+  const problems =
+    e instanceof SettingsError
+      ? e.issues
+      : [
+          {
+            setting: '(configuration)',
+            problem: `the ${what} failed to start: ${(e as Error)?.message ?? String(e)}`,
+            fix: 'a configuration `dvsync settings check` accepts',
+          },
+        ];
   context.error(e instanceof SettingsError ? e.message : `${what} failed to start: ${(e as Error)?.stack ?? String(e)}`);
   return {
     status: 503,

@@ -16,7 +16,10 @@ function keyLiteral(v: string): string {
 
 export function writeOf(r: BenchRecord): { url: string; body: Record<string, unknown> } {
   if (r.kind === 'account') return { url: `accounts(accountnumber=${keyLiteral(r.number)})`, body: accountColumns(r) };
-  return { url: `contacts(dvs_externalid=${keyLiteral(r.externalId)})`, body: { ...contactColumns(r), 'parentcustomerid_account@odata.bind': `/accounts(accountnumber=${keyLiteral(r.account)})` } };
+  return {
+    url: `contacts(dvs_externalid=${keyLiteral(r.externalId)})`,
+    body: { ...contactColumns(r), 'parentcustomerid_account@odata.bind': `/accounts(accountnumber=${keyLiteral(r.account)})` },
+  };
 }
 
 export function benchClient(apiUrl: string, user: string): DataverseClient {

@@ -31,7 +31,12 @@ export async function runEngine(records: readonly BenchRecord[], o: EngineRunOpt
   const held = new InMemoryRescheduler();
   const engine = new WriteEngine(
     { routes: BENCH_ROUTES, retry: { baseDelayMs: 2000, maxDelayMs: 60_000, maxAttempts: 8 } },
-    { sinks: { dataverse: new DataverseSink(() => pool) }, ledger: new ShardedLedger(o.storage, o.ledgerTable, 16), failures: new FailureStore({ connectionString: o.storage, table: `${o.ledgerTable}f` }), rescheduler: held },
+    {
+      sinks: { dataverse: new DataverseSink(() => pool) },
+      ledger: new ShardedLedger(o.storage, o.ledgerTable, 16),
+      failures: new FailureStore({ connectionString: o.storage, table: `${o.ledgerTable}f` }),
+      rescheduler: held,
+    },
   );
   const base = Date.now();
   const calls: Array<{ records: readonly BenchRecord[]; messages: IncomingMessage[] }> = [];

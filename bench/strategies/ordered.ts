@@ -4,7 +4,12 @@
  * has finished. Repeats of a row therefore wait for the call that writes it first, instead of racing it
  * and hitting a parent that is not there yet.
  */
-export async function runKeyOrdered<T, R>(items: readonly T[], keysOf: (item: T) => Iterable<string>, limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+export async function runKeyOrdered<T, R>(
+  items: readonly T[],
+  keysOf: (item: T) => Iterable<string>,
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
   const results = new Array<R>(items.length);
   const lastOwner = new Map<string, number>();
   const deps = items.map((item, i) => {

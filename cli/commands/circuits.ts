@@ -43,12 +43,20 @@ export async function run(argv: string[]): Promise<number> {
   const store = operatorRoot(env, ['storage']).circuits();
   if (sub === 'close') {
     const closed = await store.close(route as string, `operator (dvsync circuits close)`, new Date());
-    process.stdout.write(closed ? `Closed the circuit of route "${route}"; its held changes are written when they come back.\n` : `Route "${route}" has no open circuit.\n`);
+    process.stdout.write(
+      closed ? `Closed the circuit of route "${route}"; its held changes are written when they come back.\n` : `Route "${route}" has no open circuit.\n`,
+    );
     return closed ? 0 : 1;
   }
   const circuits = flags.all ? await store.list() : await store.listOpen();
   if (flags.json) {
-    process.stdout.write(`${JSON.stringify(circuits.map(({ etag: _etag, ...c }) => c), null, 2)}\n`);
+    process.stdout.write(
+      `${JSON.stringify(
+        circuits.map(({ etag: _etag, ...c }) => c),
+        null,
+        2,
+      )}\n`,
+    );
     return 0;
   }
   if (circuits.length === 0) process.stdout.write(flags.all ? 'No circuits recorded.\n' : 'No open circuits: every route is writing.\n');
@@ -58,6 +66,9 @@ export async function run(argv: string[]): Promise<number> {
 
 function describe(c: Circuit): string {
   const answer = [c.status, c.code].filter((x) => x !== undefined && x !== '').join(' ');
-  const state = c.state === 'open' ? `open since ${c.openedAt}, next probe ${c.probeAt} (${c.probes} sent)` : `closed ${c.closedAt ?? ''} by ${c.closedBy ?? '?'} (opened ${c.openedAt})`;
+  const state =
+    c.state === 'open'
+      ? `open since ${c.openedAt}, next probe ${c.probeAt} (${c.probes} sent)`
+      : `closed ${c.closedAt ?? ''} by ${c.closedBy ?? '?'} (opened ${c.openedAt})`;
   return `${c.route}  ${c.cause}  ${c.environment}/${c.table}  ${state}\n  Dataverse: ${answer} ${c.message}\n\n`;
 }

@@ -27,7 +27,12 @@ export async function run(argv: string[]): Promise<number> {
   let flags: FlagValues;
   try {
     if (sub !== 'list' && sub !== 'resubmit') throw new UsageError(`unknown subcommand "${sub}"`);
-    flags = parseFlags(rest, sub === 'list' ? { queue: 'string', max: 'integer', json: 'boolean', file: 'string' } : { queue: 'string', max: 'integer', 'dry-run': 'boolean', file: 'string' });
+    flags = parseFlags(
+      rest,
+      sub === 'list'
+        ? { queue: 'string', max: 'integer', json: 'boolean', file: 'string' }
+        : { queue: 'string', max: 'integer', 'dry-run': 'boolean', file: 'string' },
+    );
     if (!flags.queue) throw new UsageError('--queue is required (e.g. dvsync-changes or dvsync-inbound)');
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;

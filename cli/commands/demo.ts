@@ -32,7 +32,8 @@ function portOf(key: keyof StackPorts, env: NodeJS.ProcessEnv): number {
   const spec = PORT_SPECS.find((s) => s.key === key)!;
   const raw = env[spec.env];
   if (raw === undefined || raw === '') return spec.default;
-  if (!/^\d+$/.test(raw) || Number(raw) === 0 || Number(raw) > 65535) throw new UsageError(`${spec.env}="${raw}" is not a port the stack can be found on (1-65535); pass the URL or connection string instead.`);
+  if (!/^\d+$/.test(raw) || Number(raw) === 0 || Number(raw) > 65535)
+    throw new UsageError(`${spec.env}="${raw}" is not a port the stack can be found on (1-65535); pass the URL or connection string instead.`);
   return Number(raw);
 }
 
@@ -57,7 +58,8 @@ export function parseDemoArgs(argv: string[], env: NodeJS.ProcessEnv): DemoCliOp
   const dataverseUrl = values.get('--dataverse-url') ?? `http://127.0.0.1:${portOf('dataverse', env)}`;
   if (!/^https?:\/\/[^/]+/i.test(dataverseUrl)) throw new UsageError(`--dataverse-url "${dataverseUrl}" is not an http(s) URL, e.g. http://127.0.0.1:7072`);
   const timeout = values.get('--step-timeout') ?? '20';
-  if (!/^\d+(\.\d+)?$/.test(timeout) || Number(timeout) <= 0 || Number(timeout) > 600) throw new UsageError(`--step-timeout "${timeout}" must be a number of seconds between 0 and 600.`);
+  if (!/^\d+(\.\d+)?$/.test(timeout) || Number(timeout) <= 0 || Number(timeout) > 600)
+    throw new UsageError(`--step-timeout "${timeout}" must be a number of seconds between 0 and 600.`);
   return {
     // The emulator origin; a Web API base URL (…/api/data/v9.2/) is accepted and trimmed to it.
     dataverseUrl: new URL(dataverseUrl).origin,

@@ -12,9 +12,7 @@ export async function run(argv: string[]): Promise<number> {
   const [which, ...rest] = argv;
   const load = which ? emulators[which] : undefined;
   if (!load) {
-    process.stderr.write(
-      `dvsync emulator: expected one of ${Object.keys(emulators).join(', ') || '(none built yet)'}, got "${which ?? ''}".\n`,
-    );
+    process.stderr.write(`dvsync emulator: expected one of ${Object.keys(emulators).join(', ') || '(none built yet)'}, got "${which ?? ''}".\n`);
     return 2;
   }
   return (await load()).runCli(rest);

@@ -28,7 +28,12 @@ export async function run(argv: string[]): Promise<number> {
   let since: Date | undefined;
   try {
     if (sub !== 'list' && sub !== 'replay') throw new UsageError(`unknown subcommand "${sub}"`);
-    flags = parseFlags(rest, sub === 'list' ? { route: 'string', since: 'string', json: 'boolean', file: 'string' } : { route: 'string', id: 'string', since: 'string', 'dry-run': 'boolean', file: 'string' });
+    flags = parseFlags(
+      rest,
+      sub === 'list'
+        ? { route: 'string', since: 'string', json: 'boolean', file: 'string' }
+        : { route: 'string', id: 'string', since: 'string', 'dry-run': 'boolean', file: 'string' },
+    );
     if (flags.since !== undefined) {
       since = new Date(String(flags.since));
       if (Number.isNaN(since.getTime())) throw new UsageError(`--since expects an ISO 8601 time like 2024-05-01T00:00:00Z, got "${flags.since}"`);
@@ -47,13 +52,21 @@ export async function run(argv: string[]): Promise<number> {
   if (sub === 'list') {
     const failures = await listFailures(store, filter);
     if (flags.json) {
-      process.stdout.write(`${JSON.stringify(failures.map(({ body: _body, ...f }) => ({ id: f.rowKey, ...f })), null, 2)}\n`);
+      process.stdout.write(
+        `${JSON.stringify(
+          failures.map(({ body: _body, ...f }) => ({ id: f.rowKey, ...f })),
+          null,
+          2,
+        )}\n`,
+      );
       return 0;
     }
     if (failures.length === 0) process.stdout.write('No failures recorded.\n');
     for (const f of failures) {
       const code = [f.reason, f.code, f.status].filter((x) => x !== undefined && x !== '').join(' ');
-      process.stdout.write(`${f.time}  ${f.route ?? '(unparsed)'}  ${f.severity}  ${code}${f.replayedAt ? `  [replayed ${f.replayedAt}]` : ''}\n  id: ${f.rowKey}\n  key: ${f.targetKey ?? '-'}  source: ${f.sourceId ?? '-'}  message: ${f.messageId}\n  ${f.detail}\n\n`);
+      process.stdout.write(
+        `${f.time}  ${f.route ?? '(unparsed)'}  ${f.severity}  ${code}${f.replayedAt ? `  [replayed ${f.replayedAt}]` : ''}\n  id: ${f.rowKey}\n  key: ${f.targetKey ?? '-'}  source: ${f.sourceId ?? '-'}  message: ${f.messageId}\n  ${f.detail}\n\n`,
+      );
     }
     return 0;
   }

@@ -14,7 +14,10 @@ export const commands: Record<string, CommandEntry> = {
   sync: { summary: 'Run one incremental-sync pass of a route (Dataverse change tracking → changes queue)', load: () => import('./sync') },
   settings: { summary: 'settings check: validate every app setting and the routes file', load: () => import('./settings') },
   failures: { summary: 'failures list | replay: the changes the worker could not apply', load: () => import('./failures') },
-  circuits: { summary: 'circuits list | close ROUTE: routes stopped by a systemic error (privilege, credential, key, column)', load: () => import('./circuits') },
+  circuits: {
+    summary: 'circuits list | close ROUTE: routes stopped by a systemic error (privilege, credential, key, column)',
+    load: () => import('./circuits'),
+  },
   deadletters: { summary: 'deadletters list | resubmit --queue Q: dead-lettered messages', load: () => import('./deadletters') },
   import: { summary: 'Load a JSON Lines or CSV file through the write engine, resumable', load: () => import('./import') },
   demo: { summary: 'Demo against a running npm start: rows written in source arrive in target', load: () => import('./demo') },

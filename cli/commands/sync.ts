@@ -33,10 +33,17 @@ export async function run(argv: string[]): Promise<number> {
   const { env } = readAppSettings({ file: flags.file as string | undefined });
   const root = new AppRoot(loadConfiguration(env));
   const runtime = root.sync();
-  const telemetry = contextTelemetry({ debug: () => undefined, info: () => undefined, warn: (...a) => process.stderr.write(`${a.join(' ')}\n`), error: (...a) => process.stderr.write(`${a.join(' ')}\n`) });
+  const telemetry = contextTelemetry({
+    debug: () => undefined,
+    info: () => undefined,
+    warn: (...a) => process.stderr.write(`${a.join(' ')}\n`),
+    error: (...a) => process.stderr.write(`${a.join(' ')}\n`),
+  });
   try {
     const r = await runtime.runRoute(String(flags.route), telemetry, { full: !!flags.full });
-    process.stdout.write(`${r.route}: ${r.outcome} (${r.mode}${r.resynced ? ', resynced after an expired token' : ''}): ${r.pages} page(s), ${r.upserts} upsert(s), ${r.deletes} delete(s) enqueued, ${r.skipped} skipped by the route filters\n`);
+    process.stdout.write(
+      `${r.route}: ${r.outcome} (${r.mode}${r.resynced ? ', resynced after an expired token' : ''}): ${r.pages} page(s), ${r.upserts} upsert(s), ${r.deletes} delete(s) enqueued, ${r.skipped} skipped by the route filters\n`,
+    );
     if (r.outcome === 'conflict') process.stderr.write('Another runner advanced the checkpoint first; its pass covers these changes. Nothing to do.\n');
     return 0;
   } finally {

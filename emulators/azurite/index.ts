@@ -48,13 +48,15 @@ function loadAzurite() {
 }
 
 export function azuriteConnectionString(host: string, tablePort: number, blobPort: number): string {
-  return [
-    'DefaultEndpointsProtocol=http',
-    `AccountName=${DEV_ACCOUNT_NAME}`,
-    `AccountKey=${DEV_ACCOUNT_KEY}`,
-    `BlobEndpoint=http://${host}:${blobPort}/${DEV_ACCOUNT_NAME}`,
-    `TableEndpoint=http://${host}:${tablePort}/${DEV_ACCOUNT_NAME}`,
-  ].join(';') + ';';
+  return (
+    [
+      'DefaultEndpointsProtocol=http',
+      `AccountName=${DEV_ACCOUNT_NAME}`,
+      `AccountKey=${DEV_ACCOUNT_KEY}`,
+      `BlobEndpoint=http://${host}:${blobPort}/${DEV_ACCOUNT_NAME}`,
+      `TableEndpoint=http://${host}:${tablePort}/${DEV_ACCOUNT_NAME}`,
+    ].join(';') + ';'
+  );
 }
 
 export async function startAzurite(options: AzuriteOptions = {}): Promise<AzuriteHandle> {
@@ -66,14 +68,48 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
   // disableProductStyleUrl, inMemory. Loose mode stays off so unsupported headers fail like Azure would;
   // the API-version check is skipped because the SDKs move faster than Azurite releases.
   const tableServer: AzuriteServer = new az.table(
-    new az.tableConfig(host, options.tablePort ?? 0, 5, '__azurite_table__', false, false, undefined, undefined,
-      false, true, '', '', '', undefined, false, true),
+    new az.tableConfig(
+      host,
+      options.tablePort ?? 0,
+      5,
+      '__azurite_table__',
+      false,
+      false,
+      undefined,
+      undefined,
+      false,
+      true,
+      '',
+      '',
+      '',
+      undefined,
+      false,
+      true,
+    ),
   );
   const blobServer: AzuriteServer = new az.blob(
-    new az.blobConfig(host, options.blobPort ?? 0, 5, '__azurite_blob__', '__azurite_blob_extent__', undefined, false,
-      undefined, false, undefined, false, true, '', '', '', undefined, false, true,
+    new az.blobConfig(
+      host,
+      options.blobPort ?? 0,
+      5,
+      '__azurite_blob__',
+      '__azurite_blob_extent__',
+      undefined,
+      false,
+      undefined,
+      false,
+      undefined,
+      false,
+      true,
+      '',
+      '',
+      '',
+      undefined,
+      false,
+      true,
       // Own chunk store: two Azurites in one process must not share blob contents.
-      new az.MemoryExtentChunkStore(Math.min(az.DEFAULT_EXTENT_MEMORY_LIMIT, 512 * 1024 * 1024))),
+      new az.MemoryExtentChunkStore(Math.min(az.DEFAULT_EXTENT_MEMORY_LIMIT, 512 * 1024 * 1024)),
+    ),
   );
   const started: AzuriteServer[] = [];
   try {
@@ -145,8 +181,7 @@ export async function runCli(argv: string[]): Promise<number> {
   }
   const azurite = await startAzurite(options);
   process.stdout.write(
-    `Azurite ready (in memory).\n  Table: ${azurite.tableUrl}\n  Blob:  ${azurite.blobUrl}\n` +
-      `  AzureWebJobsStorage=${azurite.connectionString}\n`,
+    `Azurite ready (in memory).\n  Table: ${azurite.tableUrl}\n  Blob:  ${azurite.blobUrl}\n` + `  AzureWebJobsStorage=${azurite.connectionString}\n`,
   );
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);

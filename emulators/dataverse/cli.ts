@@ -2,7 +2,8 @@
 import { startDataverseEmulator } from './index';
 import { ROW_VERSION_MODES, type RowVersionMode } from './webhooks/row-version';
 
-const USAGE = 'Usage: dvsync emulator dataverse [--port N (default 7072)] [--host H] [--schema FILE] [--time-scale X (default 1)] [--webhook-row-version published|always|never (default published)]\n';
+const USAGE =
+  'Usage: dvsync emulator dataverse [--port N (default 7072)] [--host H] [--schema FILE] [--time-scale X (default 1)] [--webhook-row-version published|always|never (default published)]\n';
 
 export async function runCli(argv: string[]): Promise<number> {
   const opts: { port?: number; host?: string; schemaFile?: string; timeScale?: number; webhookRowVersion?: RowVersionMode } = {};
@@ -19,17 +20,22 @@ export async function runCli(argv: string[]): Promise<number> {
       if (!Number.isFinite(n)) throw new Error(`${name} must be a number, got "${v}".\n${USAGE}`);
       return n;
     };
-    if (a === '--help' || a === '-h') { process.stdout.write(USAGE); return 0; }
-    else if (a === '--port') opts.port = num('--port');
+    if (a === '--help' || a === '-h') {
+      process.stdout.write(USAGE);
+      return 0;
+    } else if (a === '--port') opts.port = num('--port');
     else if (a === '--host') opts.host = value();
     else if (a === '--schema') opts.schemaFile = value();
     else if (a === '--time-scale') opts.timeScale = num('--time-scale');
     else if (a === '--webhook-row-version') {
       const v = value();
-      if (!ROW_VERSION_MODES.includes(v as RowVersionMode)) throw new Error(`--webhook-row-version must be one of ${ROW_VERSION_MODES.join(', ')}, got "${v}".\n${USAGE}`);
+      if (!ROW_VERSION_MODES.includes(v as RowVersionMode))
+        throw new Error(`--webhook-row-version must be one of ${ROW_VERSION_MODES.join(', ')}, got "${v}".\n${USAGE}`);
       opts.webhookRowVersion = v as RowVersionMode;
+    } else {
+      process.stderr.write(`dvsync emulator dataverse: unknown option "${a}".\n${USAGE}`);
+      return 2;
     }
-    else { process.stderr.write(`dvsync emulator dataverse: unknown option "${a}".\n${USAGE}`); return 2; }
   }
   const dv = await startDataverseEmulator(opts);
   process.stdout.write(`Dataverse emulator listening on port ${dv.port}\n`);

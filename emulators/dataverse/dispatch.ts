@@ -16,7 +16,11 @@ export async function dispatch(req: DvRequest, ctx: RequestContext): Promise<DvR
     const set = (first ?? '').split('(')[0];
     if (second !== undefined && ctx.env.tableBySet(set)) {
       const segment = second.split('(')[0];
-      throw new DvError(404, '0x8006088a', `Resource not found for the segment '${segment}'. This emulator does not serve property or related-entity URLs (${set}(<key>)/${segment}); read or write the whole row, or use /$ref for associations.`);
+      throw new DvError(
+        404,
+        '0x8006088a',
+        `Resource not found for the segment '${segment}'. This emulator does not serve property or related-entity URLs (${set}(<key>)/${segment}); read or write the whole row, or use /$ref for associations.`,
+      );
     }
     throw dvErrors.resourceNotFound(set || req.path);
   } catch (err) {

@@ -56,10 +56,18 @@ export const dvErrors = {
     ),
   /** Learn: define-alternate-keys-entity: key whose index is not Active. Code and text are not documented [U]; we answer 400 with EntityKeyNotDefined's code and a message naming the status. */
   keyNotActive: (table: string, keyName: string, status: string) =>
-    new DvError(400, '0x80060890', `The alternate key '${keyName}' of entity '${table}' is not active (EntityKeyIndexStatus: ${status}); its index must be Active before it can be used.`),
+    new DvError(
+      400,
+      '0x80060890',
+      `The alternate key '${keyName}' of entity '${table}' is not active (EntityKeyIndexStatus: ${status}); its index must be Active before it can be used.`,
+    ),
   /** https://learn.microsoft.com/troubleshoot/power-platform/power-apps/dataverse/web-api-client-errors: unknown property in a body. */
   invalidProperty: (prop: string, table: string) =>
-    new DvError(400, '0x80048d19', `Error identified in Payload provided by the user for Entity :'${table}', Invalid property '${prop}' was found in entity 'Microsoft.Dynamics.CRM.${table}'.`),
+    new DvError(
+      400,
+      '0x80048d19',
+      `Error identified in Payload provided by the user for Entity :'${table}', Invalid property '${prop}' was found in entity 'Microsoft.Dynamics.CRM.${table}'.`,
+    ),
   /** https://learn.microsoft.com/troubleshoot/power-platform/power-apps/dataverse/web-api-client-errors: unknown property in $select. */
   unknownSelectProperty: (prop: string, table: string) =>
     new DvError(400, '0x0', `Could not find a property named '${prop}' on type 'Microsoft.Dynamics.CRM.${table}'.`),
@@ -92,7 +100,9 @@ export const dvErrors = {
   /** Learn: webapi/compose-http-requests-handle-errors, authenticate-oauth: token missing or invalid. */
   /** Clients discover the tenant from WWW-Authenticate (authorization_uri, resource_id); the body code is [U]. */
   unauthorized: (detail: string, resource: string) =>
-    new DvError(401, '', detail, { 'www-authenticate': `Bearer authorization_uri=https://login.microsoftonline.com/${EMULATOR_TENANT}/oauth2/authorize, resource_id=${resource}` }),
+    new DvError(401, '', detail, {
+      'www-authenticate': `Bearer authorization_uri=https://login.microsoftonline.com/${EMULATOR_TENANT}/oauth2/authorize, resource_id=${resource}`,
+    }),
   /**
    * PrivilegeDenied: 403 (Learn: webapi/compose-http-requests-handle-errors, "Identify status codes"), 0x80040220
    * (Learn: reference/web-service-error-codes), message as live Web API responses carry it (privileges.ts cites the sample).
@@ -100,8 +110,16 @@ export const dvErrors = {
    * user's access mode 4 [U]; AADObjectId is the caller principal (the JWT oid, or the token string).
    */
   privilegeDenied: (p: {
-    userId: string; aadObjectId: string; businessUnitId: string; privilegeCount: number; metadataPrivilegeCount: number;
-    privilege: string; privilegeId: string; objectTypeCode: number; table: string; localizedName: string;
+    userId: string;
+    aadObjectId: string;
+    businessUnitId: string;
+    privilegeCount: number;
+    metadataPrivilegeCount: number;
+    privilege: string;
+    privilegeId: string;
+    objectTypeCode: number;
+    table: string;
+    localizedName: string;
   }) =>
     new DvError(
       403,
@@ -110,5 +128,9 @@ export const dvErrors = {
     ),
   /** Learn: webapi/compose-http-requests-handle-errors: injected server faults. */
   serverError: (status: number) =>
-    new DvError(status, status === 500 ? '0x80040216' : '', status === 500 ? 'An unexpected error occurred.' : status === 502 ? 'Bad Gateway' : 'Service Unavailable'),
+    new DvError(
+      status,
+      status === 500 ? '0x80040216' : '',
+      status === 500 ? 'An unexpected error occurred.' : status === 502 ? 'Bad Gateway' : 'Service Unavailable',
+    ),
 };

@@ -1,5 +1,5 @@
 /** Fault injection (README "Faults"): server errors, 503 bursts, slow responses, dropped sockets, 429 storms. */
-import { DvError, dvErrors } from './errors';
+import { type DvError, dvErrors } from './errors';
 import type { Faults } from './options';
 
 export type FaultDecision = { kind: 'none'; extraMs: number } | { kind: 'error'; error: DvError } | { kind: 'drop' };
@@ -7,7 +7,10 @@ export type FaultDecision = { kind: 'none'; extraMs: number } | { kind: 'error';
 export class FaultInjector {
   private stormUntil = 0;
 
-  constructor(public faults: Faults, private readonly random: () => number = Math.random) {
+  constructor(
+    public faults: Faults,
+    private readonly random: () => number = Math.random,
+  ) {
     this.armStorm();
   }
 

@@ -12,7 +12,9 @@ export function principalOf(authorization: string | undefined, resource: string)
   const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
   if (!m) {
     throw dvErrors.unauthorized(
-      authorization ? 'The Authorization header must be "Bearer <access token>".' : 'The request has no Authorization header; send "Authorization: Bearer <access token>".',
+      authorization
+        ? 'The Authorization header must be "Bearer <access token>".'
+        : 'The request has no Authorization header; send "Authorization: Bearer <access token>".',
       resource,
     );
   }
@@ -46,7 +48,8 @@ export function ensureUser(env: Environment, principal: string, systemCtx: (user
     const values: Row = { [sysuser.primaryId]: id };
     if (sysuser.columns.has('fullname')) values.fullname = `# ${name}`;
     if (sysuser.columns.has('applicationid') && /^[0-9a-f-]{36}$/i.test(principal)) values.applicationid = principal.toLowerCase();
-    if (sysuser.columns.has('azureactivedirectoryobjectid') && /^[0-9a-f-]{36}$/i.test(principal)) values.azureactivedirectoryobjectid = principal.toLowerCase();
+    if (sysuser.columns.has('azureactivedirectoryobjectid') && /^[0-9a-f-]{36}$/i.test(principal))
+      values.azureactivedirectoryobjectid = principal.toLowerCase();
     if (sysuser.columns.has('businessunitid')) values.businessunitid = { id: env.info.businessUnitId, table: 'businessunit' };
     env.create(systemCtx(user), 'systemuser', values);
   }

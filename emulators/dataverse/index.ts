@@ -30,7 +30,8 @@ export async function startDataverseEmulator(input: EmulatorOptionsInput = {}): 
   return {
     port,
     url: (envName?: string) => {
-      if (envName !== undefined && !rt.environments.has(envName)) throw new Error(`No environment "${envName}"; known: ${[...rt.environments.keys()].join(', ')}.`);
+      if (envName !== undefined && !rt.environments.has(envName))
+        throw new Error(`No environment "${envName}"; known: ${[...rt.environments.keys()].join(', ')}.`);
       return envName ? `${origin}/${envName}/api/data/v9.2/` : `${origin}/api/data/v9.2/`;
     },
     operatorUrl: `${origin}/_emulator/`,

@@ -23,9 +23,15 @@ const SECONDS_FORMAT: Intl.NumberFormatOptions = { minimumFractionDigits: 2, max
 export class ServiceProtection {
   private users = new Map<string, UserWindow>();
 
-  constructor(public limits: Limits, public timeScale: number, private readonly clock: () => number = Date.now) {}
+  constructor(
+    public limits: Limits,
+    public timeScale: number,
+    private readonly clock: () => number = Date.now,
+  ) {}
 
-  private windowMs(): number { return this.limits.windowSeconds * 1000 * this.timeScale; }
+  private windowMs(): number {
+    return this.limits.windowSeconds * 1000 * this.timeScale;
+  }
 
   /** Retry-After header value: whole seconds at timeScale 1, fractional seconds when scaled. */
   retryAfter(modelSeconds: number): string {
@@ -55,7 +61,11 @@ export class ServiceProtection {
     if (w.executionSum > this.limits.executionMs) {
       let excess = w.executionSum - this.limits.executionMs;
       let until = now;
-      for (const e of w.executions) { excess -= e.ms; until = e.at; if (excess < 0) break; }
+      for (const e of w.executions) {
+        excess -= e.ms;
+        until = e.at;
+        if (excess < 0) break;
+      }
       throw dvErrors.executionTime(this.limits.executionMs, this.limits.windowSeconds, this.retryAfter(toModelS(until + this.windowMs() - now)));
     }
     w.requests.push(now);
@@ -74,7 +84,10 @@ export class ServiceProtection {
         return {
           'x-ms-ratelimit-burst-remaining-xrm-requests': String(Math.max(0, this.limits.requests - cur.requests.length)),
           // Seconds with en-US grouping and two decimals, as live environments send it (`1,200.00` = the full 20 minutes).
-          'x-ms-ratelimit-time-remaining-xrm-requests': (Math.max(0, this.limits.executionMs - cur.executionSum) / 1000).toLocaleString('en-US', SECONDS_FORMAT),
+          'x-ms-ratelimit-time-remaining-xrm-requests': (Math.max(0, this.limits.executionMs - cur.executionSum) / 1000).toLocaleString(
+            'en-US',
+            SECONDS_FORMAT,
+          ),
         };
       },
     };
@@ -89,7 +102,9 @@ export class ServiceProtection {
     return out;
   }
 
-  reset(): void { this.users.clear(); }
+  reset(): void {
+    this.users.clear();
+  }
 }
 
 export const isThrottle = (e: unknown): e is DvError => e instanceof DvError && e.status === 429;

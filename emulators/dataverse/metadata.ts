@@ -63,13 +63,24 @@ function pick(obj: Record<string, unknown>, select: string[] | undefined, type: 
   return out;
 }
 
-const splitList = (s: string | null): string[] | undefined => (s ? s.split(',').map((x) => x.trim()).filter(Boolean) : undefined);
+const splitList = (s: string | null): string[] | undefined =>
+  s
+    ? s
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean)
+    : undefined;
 
 /** `$expand=Keys` or `$expand=Keys($select=KeyAttributes,LogicalName)` → the key $select (or all). */
 function parseExpand(raw: string | null): { keys: boolean; keySelect?: string[] } {
   if (!raw) return { keys: false };
   const m = /^\s*Keys\s*(?:\(\s*\$select=([^)]*)\))?\s*$/.exec(raw);
-  if (!m) throw new DvError(400, '0x0', `Could not find a property named '${raw.split('(')[0].trim()}' on type 'Microsoft.Dynamics.CRM.EntityMetadata'. The emulator expands only 'Keys'.`);
+  if (!m)
+    throw new DvError(
+      400,
+      '0x0',
+      `Could not find a property named '${raw.split('(')[0].trim()}' on type 'Microsoft.Dynamics.CRM.EntityMetadata'. The emulator expands only 'Keys'.`,
+    );
   return { keys: true, keySelect: splitList(m[1] ?? null) };
 }
 
@@ -95,7 +106,10 @@ export const metadataHandler: Handler = async (req, ctx) => {
   if (segs.length === 1) return json({ '@odata.context': `${base}${sel}/$entity`, ...entity(table) });
   if (segs.length === 2 && segs[1].name === 'Keys' && !segs[1].key) {
     const keySelect = select;
-    return json({ '@odata.context': `${base}('${table.logicalName}')/Keys`, value: table.keys.map((k) => pick(keyMetadata(table, k), keySelect, 'EntityKeyMetadata')) });
+    return json({
+      '@odata.context': `${base}('${table.logicalName}')/Keys`,
+      value: table.keys.map((k) => pick(keyMetadata(table, k), keySelect, 'EntityKeyMetadata')),
+    });
   }
   throw dvErrors.resourceNotFound(segs[1].name);
 };
@@ -104,12 +118,23 @@ function findTable(tables: Iterable<TableDef>, seg: ReturnType<typeof parsePath>
   const key = seg.key!;
   for (const t of tables) {
     if (key.kind === 'value' && key.value.type === 'guid' && metadataId(t.logicalName) === key.value.value) return t;
-    if (key.kind === 'named' && key.pairs.length === 1 && key.pairs[0][0] === 'LogicalName' && key.pairs[0][1].type === 'string' && key.pairs[0][1].value === t.logicalName) return t;
+    if (
+      key.kind === 'named' &&
+      key.pairs.length === 1 &&
+      key.pairs[0][0] === 'LogicalName' &&
+      key.pairs[0][1].type === 'string' &&
+      key.pairs[0][1].value === t.logicalName
+    )
+      return t;
   }
   if (key.kind === 'named' && key.pairs[0]?.[0] === 'LogicalName' && key.pairs[0][1].type === 'string') {
     throw new DvError(404, '0x80040217', `Could not find entity with logical name '${key.pairs[0][1].value}'.`);
   }
-  throw new DvError(404, '0x80040217', `Could not find an entity matching ${seg.rawKey}; address it as EntityDefinitions(LogicalName='<logical name>') or by MetadataId.`);
+  throw new DvError(
+    404,
+    '0x80040217',
+    `Could not find an entity matching ${seg.rawKey}; address it as EntityDefinitions(LogicalName='<logical name>') or by MetadataId.`,
+  );
 }
 
 function json(body: unknown): DvResponse {

@@ -39,13 +39,18 @@ async function route(rt: EmulatorRuntime, method: string, path: string, body: Bu
   const webhooks = await handleWebhookOperator(rt, method, path, body);
   if (webhooks) return webhooks;
   let m: RegExpExecArray | null;
-  if (method === 'POST' && path === '/_emulator/reset') { rt.reset(); webhookControl(rt).clear(); return json(200, { reset: true }); }
+  if (method === 'POST' && path === '/_emulator/reset') {
+    rt.reset();
+    webhookControl(rt).clear();
+    return json(200, { reset: true });
+  }
   if (method === 'GET' && path === '/_emulator/counters') {
     const limits = Object.fromEntries([...rt.limiters].map(([n, l]) => [n, l.snapshot()]));
     return json(200, { ...rt.counters, windows: limits });
   }
   if (method === 'GET' && path === '/_emulator/config') return json(200, { ...rt.options, faults: rt.faults.faults });
-  if (method === 'PATCH' && path === '/_emulator/config') return json(200, rt.reconfigure(parseJson(body, 'PATCH /_emulator/config') as Record<string, unknown>));
+  if (method === 'PATCH' && path === '/_emulator/config')
+    return json(200, rt.reconfigure(parseJson(body, 'PATCH /_emulator/config') as Record<string, unknown>));
   if (method === 'POST' && (m = /^\/_emulator\/environments\/([^/]+)\/tables\/([^/]+)\/rows$/.exec(path))) {
     const e = env(m[1]);
     const table = e.table(m[2]);
@@ -70,7 +75,8 @@ async function route(rt: EmulatorRuntime, method: string, path: string, body: Bu
   }
   if (method === 'PUT' && (m = /^\/_emulator\/environments\/([^/]+)\/tables\/([^/]+)\/keys\/([^/]+)$/.exec(path))) {
     const { status } = parseJson(body, 'set key status') as { status?: string };
-    if (!['Active', 'Pending', 'InProgress', 'Failed'].includes(status ?? '')) throw dvErrors.invalidArgument('set key status: body must be {"status":"Active"|"Pending"|"InProgress"|"Failed"}.');
+    if (!['Active', 'Pending', 'InProgress', 'Failed'].includes(status ?? ''))
+      throw dvErrors.invalidArgument('set key status: body must be {"status":"Active"|"Pending"|"InProgress"|"Failed"}.');
     return json(200, { status: env(m[1]).setKeyStatus(m[2], decodeURIComponent(m[3]), status as 'Active') });
   }
   if ((m = /^\/_emulator\/environments\/([^/]+)\/privileges(?:\/([^/]+))?$/.exec(path))) {
@@ -78,11 +84,16 @@ async function route(rt: EmulatorRuntime, method: string, path: string, body: Bu
     const privileges = env(m[1]).privileges;
     const principal = m[2] === undefined ? undefined : decodeURIComponent(m[2]);
     if (method === 'GET') return json(200, principal === undefined ? privileges.list() : { principal, deny: privileges.deniedTo(principal) });
-    if (method === 'DELETE') { privileges.clear(principal); return json(200, principal === undefined ? {} : { principal, deny: [] }); }
+    if (method === 'DELETE') {
+      privileges.clear(principal);
+      return json(200, principal === undefined ? {} : { principal, deny: [] });
+    }
     if (method === 'PUT' && principal !== undefined) {
       const { deny } = parseJson(body, 'set denied privileges') as { deny?: unknown };
       if (!Array.isArray(deny) || deny.some((d) => d === null || typeof d !== 'object' || typeof (d as { table?: unknown }).table !== 'string')) {
-        throw dvErrors.invalidArgument(`set denied privileges: body must be {"deny":[{"table":"<logical name>","action":"${PRIVILEGE_ACTIONS.join('"|"')}"}, …]}; [] restores every privilege.`);
+        throw dvErrors.invalidArgument(
+          `set denied privileges: body must be {"deny":[{"table":"<logical name>","action":"${PRIVILEGE_ACTIONS.join('"|"')}"}, …]}; [] restores every privilege.`,
+        );
       }
       privileges.set(principal, deny as Array<{ table: string; action: string }>);
       return json(200, { principal, deny: privileges.deniedTo(principal) });
@@ -97,7 +108,8 @@ async function route(rt: EmulatorRuntime, method: string, path: string, body: Bu
       return json(200, { saved: file });
     }
     const parsed = JSON.parse(await readFile(file, 'utf8')) as { format?: string; environments?: Record<string, EnvironmentState> };
-    if (parsed.format !== 'dvsync-dataverse-state/1' || !parsed.environments) throw dvErrors.invalidArgument(`${file}: not a state file saved by POST /_emulator/state/save.`);
+    if (parsed.format !== 'dvsync-dataverse-state/1' || !parsed.environments)
+      throw dvErrors.invalidArgument(`${file}: not a state file saved by POST /_emulator/state/save.`);
     for (const [n, s] of Object.entries(parsed.environments)) env(n).restore(s);
     return json(200, { loaded: file });
   }

@@ -19,7 +19,10 @@ export type Limits = z.infer<typeof limitsSchema>;
 export const faultsSchema = z.object({
   /** Fraction (0–1) of requests answered with a random status from `errorStatuses`. */
   errorRate: z.number().min(0).max(1).default(0),
-  errorStatuses: z.array(z.union([z.literal(500), z.literal(502), z.literal(503)])).min(1).default([500, 502, 503]),
+  errorStatuses: z
+    .array(z.union([z.literal(500), z.literal(502), z.literal(503)]))
+    .min(1)
+    .default([500, 502, 503]),
   /** The next N requests answer 503. */
   burst503: z.number().int().min(0).default(0),
   /** Fraction of requests delayed by `slowMs` extra (model ms). */
@@ -39,7 +42,12 @@ const costSchema = z.object({
   batchOpMs: z.number().min(0).default(defaultCostModel.batchOpMs),
   bulkRecordMs: z.number().min(0).default(defaultCostModel.bulkRecordMs),
   factors: z
-    .object(Object.fromEntries(Object.entries(defaultCostModel.factors).map(([k, v]) => [k, z.number().min(0).default(v)])) as Record<keyof typeof defaultCostModel.factors, z.ZodDefault<z.ZodNumber>>)
+    .object(
+      Object.fromEntries(Object.entries(defaultCostModel.factors).map(([k, v]) => [k, z.number().min(0).default(v)])) as Record<
+        keyof typeof defaultCostModel.factors,
+        z.ZodDefault<z.ZodNumber>
+      >,
+    )
     .prefault({}),
 });
 
@@ -68,7 +76,9 @@ export const emulatorOptionsSchema = z.object({
     .record(z.string(), rowVersionMode)
     .default({})
     .superRefine((r, ctx) => {
-      for (const k of Object.keys(r)) if (!GUID.test(k)) ctx.addIssue({ code: 'custom', path: [k], message: 'key each override by the GUID of an sdkmessageprocessingstep or a serviceendpoint' });
+      for (const k of Object.keys(r))
+        if (!GUID.test(k))
+          ctx.addIssue({ code: 'custom', path: [k], message: 'key each override by the GUID of an sdkmessageprocessingstep or a serviceendpoint' });
     })
     .transform((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k.toLowerCase(), v]))),
   limits: limitsSchema.prefault({}),

@@ -53,7 +53,8 @@ function splitOutside(text: string, sep: string, depthAware: boolean): string[] 
   let start = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
-    if (c === "'") quoted = !quoted; // '' toggles twice, which keeps us inside the string
+    if (c === "'")
+      quoted = !quoted; // '' toggles twice, which keeps us inside the string
     else if (!quoted && depthAware && c === '(') depth++;
     else if (!quoted && depthAware && c === ')') depth--;
     else if (!quoted && depth === 0 && c === sep) {
@@ -111,10 +112,15 @@ export function referencePath(url: string): string {
 /** OData literal form of a value for echoing keys (`'O''Brien'`, numbers and GUIDs bare). */
 export function formatKeyLiteral(v: KeyLiteral): string {
   switch (v.type) {
-    case 'string': return `'${v.value.replace(/'/g, "''")}'`;
-    case 'guid': return v.value;
-    case 'number': return v.raw;
-    case 'boolean': return String(v.value);
-    case 'null': return 'null';
+    case 'string':
+      return `'${v.value.replace(/'/g, "''")}'`;
+    case 'guid':
+      return v.value;
+    case 'number':
+      return v.raw;
+    case 'boolean':
+      return String(v.value);
+    case 'null':
+      return 'null';
   }
 }

@@ -41,8 +41,14 @@ export async function handleWebApi(rt: EmulatorRuntime, envName: string, req: Dv
     throw e;
   }
   const fault = rt.faults.decide((s) => limiter.retryAfter(s));
-  if (fault.kind === 'drop') { rt.counters.faultsInjected++; return { drop: true }; }
-  if (fault.kind === 'error') { rt.counters.faultsInjected++; return fail(fault.error); }
+  if (fault.kind === 'drop') {
+    rt.counters.faultsInjected++;
+    return { drop: true };
+  }
+  if (fault.kind === 'error') {
+    rt.counters.faultsInjected++;
+    return fail(fault.error);
+  }
 
   let admission;
   try {

@@ -27,7 +27,10 @@ function splitOutsideQuotes(s: string, sep: string): string[] {
   let start = 0;
   for (let i = 0; i < s.length; i++) {
     if (s[i] === '"') quoted = !quoted;
-    else if (!quoted && s[i] === sep) { out.push(s.slice(start, i)); start = i + 1; }
+    else if (!quoted && s[i] === sep) {
+      out.push(s.slice(start, i));
+      start = i + 1;
+    }
   }
   out.push(s.slice(start));
   return out.map((x) => x.trim()).filter(Boolean);
@@ -38,7 +41,13 @@ export function parsePrefer(header: string | undefined): Preferences {
   for (const item of splitOutsideQuotes(header ?? '', ',')) {
     const eq = item.indexOf('=');
     const name = (eq < 0 ? item : item.slice(0, eq)).trim().toLowerCase();
-    const value = eq < 0 ? '' : item.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1');
+    const value =
+      eq < 0
+        ? ''
+        : item
+            .slice(eq + 1)
+            .trim()
+            .replace(/^"(.*)"$/, '$1');
     switch (name) {
       case 'odata.maxpagesize': {
         const n = Number(value);
@@ -49,14 +58,24 @@ export function parsePrefer(header: string | undefined): Preferences {
         prefs.maxPageSize = Math.min(n, MAX_PAGE_SIZE);
         break;
       }
-      case 'odata.track-changes': prefs.trackChanges = true; break;
-      case 'odata.continue-on-error': prefs.continueOnError = true; break;
-      case 'return': prefs.returnRepresentation = value === 'representation'; break;
+      case 'odata.track-changes':
+        prefs.trackChanges = true;
+        break;
+      case 'odata.continue-on-error':
+        prefs.continueOnError = true;
+        break;
+      case 'return':
+        prefs.returnRepresentation = value === 'representation';
+        break;
       case 'odata.include-annotations':
         prefs.includeAnnotationsRaw = value;
-        prefs.includeAnnotations = value.split(',').map((x) => x.trim()).filter(Boolean);
+        prefs.includeAnnotations = value
+          .split(',')
+          .map((x) => x.trim())
+          .filter(Boolean);
         break;
-      default: break; // unknown preferences are ignored, as HTTP Prefer semantics require
+      default:
+        break; // unknown preferences are ignored, as HTTP Prefer semantics require
     }
   }
   return prefs;

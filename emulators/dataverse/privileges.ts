@@ -64,7 +64,10 @@ export class Privileges {
   /** principal → table logical name → denied actions */
   private denied = new Map<string, Map<string, Set<PrivilegeAction>>>();
 
-  constructor(private readonly tables: () => Iterable<TableDef>, private readonly tableOf: (logicalName: string) => TableDef | undefined) {}
+  constructor(
+    private readonly tables: () => Iterable<TableDef>,
+    private readonly tableOf: (logicalName: string) => TableDef | undefined,
+  ) {}
 
   /** Make `principal` lack `prv<action><table>`. */
   deny(principal: string, table: string, action: PrivilegeAction | string): void {
@@ -93,7 +96,10 @@ export class Privileges {
 
   /** Replace what `principal` lacks (validated first: a bad entry changes nothing). */
   set(principal: string, denials: Array<{ table: string; action: PrivilegeAction | string }>): void {
-    for (const d of denials) { this.mustTable(d.table); parseAction(d.action); }
+    for (const d of denials) {
+      this.mustTable(d.table);
+      parseAction(d.action);
+    }
     this.clear(principal);
     for (const d of denials) this.deny(principal, d.table, d.action);
   }

@@ -21,7 +21,15 @@ export interface Counters {
   privilegeDenied: Record<string, Record<string, number>>;
 }
 
-const emptyCounters = (): Counters => ({ requests: 0, responsesByStatus: {}, throttledByCode: {}, executionMsByUser: {}, operations: {}, faultsInjected: 0, privilegeDenied: {} });
+const emptyCounters = (): Counters => ({
+  requests: 0,
+  responsesByStatus: {},
+  throttledByCode: {},
+  executionMsByUser: {},
+  operations: {},
+  faultsInjected: 0,
+  privilegeDenied: {},
+});
 
 function stableGuid(seed: string): string {
   const h = createHash('sha1').update(seed).digest('hex');
@@ -41,7 +49,13 @@ export class EmulatorRuntime {
     for (const spec of this.loaded.file.environments) {
       const orgId = spec.organizationId ?? stableGuid(`org/${spec.name}`);
       const env = new Environment(
-        { name: spec.name, uniqueName: spec.uniqueName ?? `org${spec.name}`, organizationId: orgId, friendlyName: spec.friendlyName ?? spec.name, businessUnitId: stableGuid(`bu/${orgId}`) },
+        {
+          name: spec.name,
+          uniqueName: spec.uniqueName ?? `org${spec.name}`,
+          organizationId: orgId,
+          friendlyName: spec.friendlyName ?? spec.name,
+          businessUnitId: stableGuid(`bu/${orgId}`),
+        },
         this.loaded.build(),
       );
       this.applyEnvironmentOptions(env, options);
@@ -56,7 +70,9 @@ export class EmulatorRuntime {
     for (const env of this.environments.values()) this.seed(env);
   }
 
-  get costModel(): CostModel { return this.options.cost; }
+  get costModel(): CostModel {
+    return this.options.cost;
+  }
 
   private applyEnvironmentOptions(env: Environment, options: EmulatorOptions): void {
     env.changeRetentionMs = options.changeTrackingRetentionMs;
@@ -101,7 +117,11 @@ export class EmulatorRuntime {
       ...patch,
       limits: { ...this.options.limits, ...((patch.limits as object) ?? {}) },
       faults: { ...this.faults.faults, ...((patch.faults as object) ?? {}) },
-      cost: { ...this.options.cost, ...((patch.cost as object) ?? {}), factors: { ...this.options.cost.factors, ...(((patch.cost as { factors?: object })?.factors) ?? {}) } },
+      cost: {
+        ...this.options.cost,
+        ...((patch.cost as object) ?? {}),
+        factors: { ...this.options.cost.factors, ...((patch.cost as { factors?: object })?.factors ?? {}) },
+      },
     };
     const next = parseOptions(merged, 'PATCH /_emulator/config');
     if (next.port !== this.options.port || next.schemaFile !== this.options.schemaFile || next.host !== this.options.host) {
@@ -113,14 +133,21 @@ export class EmulatorRuntime {
       if ('changeTrackingRetentionMs' in patch) env.changeRetentionMs = next.changeTrackingRetentionMs;
       if ('batchStrictLineEndings' in patch) env.strictBatchLineEndings = next.batchStrictLineEndings;
     }
-    for (const l of this.limiters.values()) { l.limits = next.limits; l.timeScale = next.timeScale; }
+    for (const l of this.limiters.values()) {
+      l.limits = next.limits;
+      l.timeScale = next.timeScale;
+    }
     this.faults.faults = next.faults;
     if ((patch.faults as { throttleStormSeconds?: number } | undefined)?.throttleStormSeconds !== undefined) this.faults.armStorm(next.timeScale);
     return next;
   }
 
   reset(): void {
-    for (const env of this.environments.values()) { env.clear(); env.privileges.clear(); this.seed(env); }
+    for (const env of this.environments.values()) {
+      env.clear();
+      env.privileges.clear();
+      this.seed(env);
+    }
     for (const l of this.limiters.values()) l.reset();
     this.counters = emptyCounters();
   }

@@ -26,7 +26,8 @@ export function createServer(rt: EmulatorRuntime): http.Server {
           if ('drop' in r) req.socket.destroy();
           else send(res, r);
         },
-        (e: unknown) => send(res, errorResponse(new DvError(500, '0x80040216', `An unexpected error occurred. (${e instanceof Error ? e.message : String(e)})`))),
+        (e: unknown) =>
+          send(res, errorResponse(new DvError(500, '0x80040216', `An unexpected error occurred. (${e instanceof Error ? e.message : String(e)})`))),
       );
     });
   });
@@ -37,10 +38,16 @@ async function handle(rt: EmulatorRuntime, req: http.IncomingMessage, body: Buff
   const url = new URL(req.url ?? '/', `http://${host}`);
   if (url.pathname.startsWith('/_emulator/')) return handleOperator(rt, req.method ?? 'GET', url.pathname, body);
   const m = API.exec(url.pathname);
-  const envName = m ? m[1] ?? rt.defaultEnvironment : undefined;
+  const envName = m ? (m[1] ?? rt.defaultEnvironment) : undefined;
   if (!m || !rt.environments.has(envName!)) {
     const seg = url.pathname.split('/').filter(Boolean)[0] ?? '';
-    return errorResponse(new DvError(404, '0x8006088a', `Resource not found for the segment '${seg}'. Web API URLs look like ${`http://${host}/<environment>/api/data/v9.2/`}; environments: ${[...rt.environments.keys()].join(', ')}.`));
+    return errorResponse(
+      new DvError(
+        404,
+        '0x8006088a',
+        `Resource not found for the segment '${seg}'. Web API URLs look like ${`http://${host}/<environment>/api/data/v9.2/`}; environments: ${[...rt.environments.keys()].join(', ')}.`,
+      ),
+    );
   }
   let path: string;
   try {

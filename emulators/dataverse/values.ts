@@ -9,14 +9,29 @@ import { isGuid } from './path';
 
 export function edmType(col: ColumnDef): string {
   switch (col.type) {
-    case 'string': case 'memo': case 'multichoice': return 'Edm.String';
-    case 'int': case 'choice': return 'Edm.Int32';
-    case 'bigint': return 'Edm.Int64';
-    case 'decimal': case 'money': return 'Edm.Decimal';
-    case 'double': return 'Edm.Double';
-    case 'bool': return 'Edm.Boolean';
-    case 'datetime': return col.dateOnly ? 'Edm.Date' : 'Edm.DateTimeOffset';
-    case 'uniqueidentifier': case 'lookup': case 'customer': case 'owner': return 'Edm.Guid';
+    case 'string':
+    case 'memo':
+    case 'multichoice':
+      return 'Edm.String';
+    case 'int':
+    case 'choice':
+      return 'Edm.Int32';
+    case 'bigint':
+      return 'Edm.Int64';
+    case 'decimal':
+    case 'money':
+      return 'Edm.Decimal';
+    case 'double':
+      return 'Edm.Double';
+    case 'bool':
+      return 'Edm.Boolean';
+    case 'datetime':
+      return col.dateOnly ? 'Edm.Date' : 'Edm.DateTimeOffset';
+    case 'uniqueidentifier':
+    case 'lookup':
+    case 'customer':
+    case 'owner':
+      return 'Edm.Guid';
   }
 }
 
@@ -32,7 +47,8 @@ function cannotConvert(table: TableDef, col: ColumnDef, v: unknown): Error {
 /** Coerce one body value for a non-lookup column. Lookups go through @odata.bind (rows/body.ts). */
 export function coerceValue(table: TableDef, col: ColumnDef, v: unknown): ColumnValue {
   if (v === null) {
-    if (col.required) throw dvErrors.validation(`The '${col.logicalName}' attribute of the '${table.logicalName}' entity is required and cannot be set to null.`);
+    if (col.required)
+      throw dvErrors.validation(`The '${col.logicalName}' attribute of the '${table.logicalName}' entity is required and cannot be set to null.`);
     return null;
   }
   switch (col.type) {
@@ -40,16 +56,21 @@ export function coerceValue(table: TableDef, col: ColumnDef, v: unknown): Column
     case 'memo': {
       if (typeof v !== 'string') throw cannotConvert(table, col, v);
       if (v.length > col.maxLength) {
-        throw dvErrors.validation(`The length of the '${col.logicalName}' attribute of the '${table.logicalName}' entity exceeded the maximum allowed length of '${col.maxLength}'.`);
+        throw dvErrors.validation(
+          `The length of the '${col.logicalName}' attribute of the '${table.logicalName}' entity exceeded the maximum allowed length of '${col.maxLength}'.`,
+        );
       }
       return v;
     }
     case 'int':
     case 'bigint': {
       if (typeof v !== 'number' || !Number.isInteger(v)) throw cannotConvert(table, col, v);
-      const min = col.type === 'int' ? col.min ?? INT32.min : Number.MIN_SAFE_INTEGER;
-      const max = col.type === 'int' ? col.max ?? INT32.max : Number.MAX_SAFE_INTEGER;
-      if (v < min || v > max) throw dvErrors.validation(`The value ${v} of '${col.logicalName}' on record of type '${table.logicalName}' is outside the valid range (${min} to ${max}).`);
+      const min = col.type === 'int' ? (col.min ?? INT32.min) : Number.MIN_SAFE_INTEGER;
+      const max = col.type === 'int' ? (col.max ?? INT32.max) : Number.MAX_SAFE_INTEGER;
+      if (v < min || v > max)
+        throw dvErrors.validation(
+          `The value ${v} of '${col.logicalName}' on record of type '${table.logicalName}' is outside the valid range (${min} to ${max}).`,
+        );
       return v;
     }
     case 'decimal':
@@ -90,7 +111,10 @@ export function coerceValue(table: TableDef, col: ColumnDef, v: unknown): Column
     case 'lookup':
     case 'customer':
     case 'owner':
-      throw dvErrors.payload(table.entitySetName, `Lookup '${col.logicalName}' cannot be set with a plain value; use "<navigation property>@odata.bind": "/<entityset>(<id>)".`);
+      throw dvErrors.payload(
+        table.entitySetName,
+        `Lookup '${col.logicalName}' cannot be set with a plain value; use "<navigation property>@odata.bind": "/<entityset>(<id>)".`,
+      );
   }
 }
 

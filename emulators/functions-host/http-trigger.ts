@@ -54,14 +54,22 @@ export function createHttpTriggerHost(
     handle(req, res).catch((err: unknown) => {
       // Reached when the client went away mid-request or writing the response failed; the socket is all that is
       // left to close. The URL may carry the key (?code=), and so may the error's text: neither is logged as is.
-      log(redactLine(`functions-host: failed to answer ${req.method} ${redactUrl(req.url)}: ${String(err)}`, [settings[FUNCTION_KEY_SETTING], settings[MASTER_KEY_SETTING]]));
+      log(
+        redactLine(`functions-host: failed to answer ${req.method} ${redactUrl(req.url)}: ${String(err)}`, [
+          settings[FUNCTION_KEY_SETTING],
+          settings[MASTER_KEY_SETTING],
+        ]),
+      );
       res.destroy();
     });
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
-    const segments = url.pathname.split('/').filter((s) => s !== '').map(safeDecode);
+    const segments = url.pathname
+      .split('/')
+      .filter((s) => s !== '')
+      .map(safeDecode);
     const underPrefix = prefix.every((p, i) => segments[i]?.toLowerCase() === p) ? segments.slice(prefix.length) : undefined;
     const method = (req.method ?? 'GET').toUpperCase();
     let match: { entry: RouteEntry; params: Record<string, string> } | undefined;
@@ -91,7 +99,13 @@ export function createHttpTriggerHost(
       const result = await runner.run(
         {
           functionName: match.entry.name,
-          trigger: { type: 'httpTrigger', name: 'httpTrigger', authLevel: match.entry.authLevel, methods: [...match.entry.methods], route: match.entry.route.template },
+          trigger: {
+            type: 'httpTrigger',
+            name: 'httpTrigger',
+            authLevel: match.entry.authLevel,
+            methods: [...match.entry.methods],
+            route: match.entry.route.template,
+          },
         },
         (context) => match!.entry.options.handler(request, context),
       );
@@ -135,7 +149,13 @@ function routeRank(route: CompiledRoute): number {
 
 /** `instanceof` fails when the app resolved its own copy of @azure/functions; the shape is what matters. */
 function isHttpResponse(value: unknown): value is HttpResponse {
-  return value instanceof HttpResponse || (typeof value === 'object' && value !== null && typeof (value as HttpResponse).arrayBuffer === 'function' && typeof (value as HttpResponse).status === 'number');
+  return (
+    value instanceof HttpResponse ||
+    (typeof value === 'object' &&
+      value !== null &&
+      typeof (value as HttpResponse).arrayBuffer === 'function' &&
+      typeof (value as HttpResponse).status === 'number')
+  );
 }
 
 function safeEqual(presented: string, expected: string | undefined): boolean {

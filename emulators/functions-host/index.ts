@@ -7,7 +7,16 @@ import type { AddressInfo } from 'node:net';
 import { resolve as resolvePath } from 'node:path';
 import type { FunctionDefinition } from '../../functions/definition';
 import { listenError } from '../stack/port-error';
-import { defaultAppDir, parseHostJson, readHostJson, readLocalSettings, resolveAppSettings, FUNCTION_KEY_SETTING, KEY_SETTINGS, MASTER_KEY_SETTING } from './config';
+import {
+  defaultAppDir,
+  parseHostJson,
+  readHostJson,
+  readLocalSettings,
+  resolveAppSettings,
+  FUNCTION_KEY_SETTING,
+  KEY_SETTINGS,
+  MASTER_KEY_SETTING,
+} from './config';
 import { createHttpTriggerHost, type HttpFunction } from './http-trigger';
 import { InvocationRunner, type HostLogger } from './invocation';
 import { createServiceBusTriggerHost, type ServiceBusFunction } from './servicebus-trigger';
@@ -72,12 +81,22 @@ export async function startFunctionsHost(options: FunctionsHostOptions = {}): Pr
     definitions.filter((d): d is Extract<FunctionDefinition, { trigger: T }> => d.trigger === t);
   const http = createHttpTriggerHost(byTrigger('http') as HttpFunction[], hostConfig.routePrefix, settings, runner, log);
   const timers = createTimerTriggerHost(byTrigger('timer') as TimerFunction[], resolveSetting, runner, log);
-  const serviceBus = createServiceBusTriggerHost(byTrigger('serviceBusQueue') as ServiceBusFunction[], hostConfig.serviceBus, settings, resolveSetting, runner, log);
+  const serviceBus = createServiceBusTriggerHost(
+    byTrigger('serviceBusQueue') as ServiceBusFunction[],
+    hostConfig.serviceBus,
+    settings,
+    resolveSetting,
+    runner,
+    log,
+  );
 
   const listenHost = options.host ?? '127.0.0.1';
   const requestedPort = options.port ?? local.localHttpPort ?? 7071;
   await new Promise<void>((resolve, reject) => {
-    const onError = (err: Error) => reject(listenError(err, 'Functions host', listenHost, requestedPort, options.portSettingName ?? 'the port option (Host.LocalHttpPort in local.settings.json)'));
+    const onError = (err: Error) =>
+      reject(
+        listenError(err, 'Functions host', listenHost, requestedPort, options.portSettingName ?? 'the port option (Host.LocalHttpPort in local.settings.json)'),
+      );
     http.server.once('error', onError);
     http.server.listen(requestedPort, listenHost, () => {
       http.server.off('error', onError);

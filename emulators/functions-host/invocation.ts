@@ -43,7 +43,8 @@ export class InvocationRunner {
       functionName,
       triggerMetadata: options.triggerMetadata,
       options: { trigger: options.trigger as never, extraInputs: [], extraOutputs: [] },
-      logHandler: (level: LogLevel, ...args: unknown[]) => this.log(`[${functionName}] ${level === 'information' ? '' : `${level}: `}${args.map(formatArg).join(' ')}`),
+      logHandler: (level: LogLevel, ...args: unknown[]) =>
+        this.log(`[${functionName}] ${level === 'information' ? '' : `${level}: `}${args.map(formatArg).join(' ')}`),
     });
     this.log(`Executing 'Functions.${functionName}' (Id=${invocationId})`);
     const started = Date.now();
@@ -78,10 +79,7 @@ export class InvocationRunner {
     const deadline = Date.now() + timeoutMs;
     while (this.inFlight.size > 0 && Date.now() < deadline) {
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        Promise.allSettled([...this.inFlight]),
-        new Promise((resolve) => (timer = setTimeout(resolve, Math.max(0, deadline - Date.now())))),
-      ]);
+      await Promise.race([Promise.allSettled([...this.inFlight]), new Promise((resolve) => (timer = setTimeout(resolve, Math.max(0, deadline - Date.now()))))]);
       clearTimeout(timer);
     }
     return this.inFlight.size;

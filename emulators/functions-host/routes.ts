@@ -27,19 +27,26 @@ const constraints: Record<string, (v: string) => boolean> = {
 };
 
 export function compileRoute(template: string, functionName: string): CompiledRoute {
-  const parts = template.replace(/^\/+|\/+$/g, '').split('/').filter((p) => p !== '');
+  const parts = template
+    .replace(/^\/+|\/+$/g, '')
+    .split('/')
+    .filter((p) => p !== '');
   const segments = parts.map((part, index): Segment => {
     const m = /^\{(\*)?([A-Za-z_][A-Za-z0-9_]*)(?::([A-Za-z]+))?(\?)?\}$/.exec(part);
     if (!m) {
       if (/[{}]/.test(part)) {
-        throw new Error(`Function "${functionName}": route "${template}" segment "${part}" is not a supported template; use {name}, {name?}, {name:int} or {*rest}.`);
+        throw new Error(
+          `Function "${functionName}": route "${template}" segment "${part}" is not a supported template; use {name}, {name?}, {name:int} or {*rest}.`,
+        );
       }
       return { literal: part.toLowerCase() };
     }
     const [, star, name, constraintName, optional] = m;
     const constraint = constraintName ? constraints[constraintName.toLowerCase()] : undefined;
     if (constraintName && !constraint) {
-      throw new Error(`Function "${functionName}": route "${template}" uses unknown constraint ":${constraintName}"; supported: ${Object.keys(constraints).join(', ')}.`);
+      throw new Error(
+        `Function "${functionName}": route "${template}" uses unknown constraint ":${constraintName}"; supported: ${Object.keys(constraints).join(', ')}.`,
+      );
     }
     const isLast = index === parts.length - 1;
     if ((star || optional) && !isLast) {

@@ -87,7 +87,14 @@ export function createServiceBusTriggerHost(
         {
           functionName: t.name,
           triggerMetadata,
-          trigger: { type: 'serviceBusTrigger', name: 'serviceBusTrigger', queueName: t.queueName, connection: t.options.connection, isSessionsEnabled: t.sessions, cardinality: t.batch ? 'many' : 'one' },
+          trigger: {
+            type: 'serviceBusTrigger',
+            name: 'serviceBusTrigger',
+            queueName: t.queueName,
+            connection: t.options.connection,
+            isSessionsEnabled: t.sessions,
+            cardinality: t.batch ? 'many' : 'one',
+          },
         },
         (context) => t.options.handler(payload, context),
       );
@@ -192,10 +199,14 @@ export function createServiceBusTriggerHost(
     log(`[${t.name}] receive error on queue "${t.queueName}": ${(err as Error).message}; retrying in ${RECEIVE_RETRY_DELAY_MS} ms.`);
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, RECEIVE_RETRY_DELAY_MS);
-      abort.signal.addEventListener('abort', () => {
-        clearTimeout(timer);
-        resolve();
-      }, { once: true });
+      abort.signal.addEventListener(
+        'abort',
+        () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        { once: true },
+      );
     });
   }
 
@@ -229,7 +240,8 @@ export function createServiceBusTriggerHost(
     },
     describe: () =>
       triggers.map(
-        (t) => `${t.name}: serviceBusTrigger (queue ${t.queueName}${t.sessions ? ', sessions' : ''}${t.batch ? ', batch' : ''}, connection ${t.options.connection})`,
+        (t) =>
+          `${t.name}: serviceBusTrigger (queue ${t.queueName}${t.sessions ? ', sessions' : ''}${t.batch ? ', batch' : ''}, connection ${t.options.connection})`,
       ),
   };
 }

@@ -40,7 +40,7 @@ export function parseSchedule(schedule: string, functionName: string): Schedule 
   try {
     parser.parseExpression(text, { utc: true });
   } catch (err) {
-    throw new Error(`Function "${functionName}": schedule "${schedule}" is not a valid NCRONTAB expression: ${(err as Error).message}`);
+    throw new Error(`Function "${functionName}": schedule "${schedule}" is not a valid NCRONTAB expression: ${(err as Error).message}`, { cause: err });
   }
   return { next: (after) => parser.parseExpression(text, { utc: true, currentDate: after }).next().toDate() };
 }
@@ -95,7 +95,10 @@ export function createTimerTriggerHost(
     };
     try {
       await runner.run(
-        { functionName: timer.name, trigger: { type: 'timerTrigger', name: 'timerTrigger', schedule: timer.options.schedule, runOnStartup: Boolean(timer.options.runOnStartup) } },
+        {
+          functionName: timer.name,
+          trigger: { type: 'timerTrigger', name: 'timerTrigger', schedule: timer.options.schedule, runOnStartup: Boolean(timer.options.runOnStartup) },
+        },
         (context) => timer.options.handler(payload, context),
       );
     } catch {

@@ -137,10 +137,16 @@ export function readListFields(buf: Buffer, pos: number, wanted: readonly (strin
   const code = buf[listAt];
   let count: number;
   let at: number;
-  if (code === 0x45) (count = 0), (at = listAt + 1);
-  else if (code === 0xc0) (count = buf[listAt + 2]), (at = listAt + 3);
-  else if (code === 0xd0) (count = buf.readUInt32BE(listAt + 5)), (at = listAt + 9);
-  else return false;
+  if (code === 0x45) {
+    count = 0;
+    at = listAt + 1;
+  } else if (code === 0xc0) {
+    count = buf[listAt + 2];
+    at = listAt + 3;
+  } else if (code === 0xd0) {
+    count = buf.readUInt32BE(listAt + 5);
+    at = listAt + 9;
+  } else return false;
   const found: [string, unknown][] = [];
   for (let i = 0; i < count && i < wanted.length; i++) {
     const name = wanted[i];

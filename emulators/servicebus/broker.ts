@@ -1,5 +1,5 @@
 /** The namespace: queues by name (case-insensitive, like Service Bus) and AMQP address resolution. */
-import { QueueSettings } from './config';
+import { type QueueSettings } from './config';
 import { Queue } from './queue';
 
 export interface ResolvedAddress {

@@ -27,7 +27,19 @@ const DATA = 0x75;
 const EMPTY = Buffer.alloc(0);
 /** Header and properties list fields the emulator reads, by list index (AMQP 1.0 §3.2.1, §3.2.4). */
 const HEADER_FIELDS = ['durable', 'priority', 'ttl'] as const;
-const PROPERTIES_FIELDS = ['message_id', undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined, undefined, 'group_id'] as const;
+const PROPERTIES_FIELDS = [
+  'message_id',
+  undefined,
+  undefined,
+  undefined,
+  undefined,
+  undefined,
+  undefined,
+  undefined,
+  undefined,
+  undefined,
+  'group_id',
+] as const;
 
 /** Message format the SDK uses for `sendMessages(array)` and batches: a run of data sections, one encoded message each. */
 export const BATCH_FORMAT = 0x80013700;
@@ -80,7 +92,7 @@ export function parseBareMessage(raw: Buffer): BareMessage {
     decoded: {},
   };
   let bodyStart = -1;
-  for (let start = 0; start < bytes.length; ) {
+  for (let start = 0; start < bytes.length;) {
     const code = sectionCodeAt(bytes, start);
     const end = valueEnd(bytes, start);
     const section = bytes.subarray(start, end);
@@ -105,7 +117,7 @@ export function parseBareMessage(raw: Buffer): BareMessage {
 /** Splits a batch-format payload into the encoded messages it carries (views of `raw`). */
 export function splitBatch(raw: Buffer): Buffer[] {
   const out: Buffer[] = [];
-  for (let start = 0; start < raw.length; ) {
+  for (let start = 0; start < raw.length;) {
     const end = valueEnd(raw, start);
     // The batch envelope's own header/annotations are skipped; each data section is one message.
     if (sectionCodeAt(raw, start) === DATA) out.push(binaryAt(raw, sectionValueStart(raw, start)));
@@ -151,10 +163,20 @@ export function uuidString(bytes: Buffer): string {
 export function lockTokenFromDeliveryTag(tag: Buffer): string {
   const h = tag.toString('hex');
   return (
-    h.slice(6, 8) + h.slice(4, 6) + h.slice(2, 4) + h.slice(0, 2) + '-' +
-    h.slice(10, 12) + h.slice(8, 10) + '-' +
-    h.slice(14, 16) + h.slice(12, 14) + '-' +
-    h.slice(16, 20) + '-' + h.slice(20, 32)
+    h.slice(6, 8) +
+    h.slice(4, 6) +
+    h.slice(2, 4) +
+    h.slice(0, 2) +
+    '-' +
+    h.slice(10, 12) +
+    h.slice(8, 10) +
+    '-' +
+    h.slice(14, 16) +
+    h.slice(12, 14) +
+    '-' +
+    h.slice(16, 20) +
+    '-' +
+    h.slice(20, 32)
   );
 }
 

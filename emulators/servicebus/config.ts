@@ -149,9 +149,7 @@ export function loadQueuesFile(file: string): QueueSettings[] {
   if (official.success) return resolveQueues(fromOfficial(official.data), file);
   const ours = ourFileSchema.safeParse(json);
   if (!ours.success && !(json && typeof json === 'object' && Array.isArray((json as { queues?: unknown }).queues))) {
-    throw new QueueConfigError(
-      `${file}: expected {"queues": [...]} (Bicep-style properties) or the official emulator's {"UserConfig": {"Namespaces": [...]}}`,
-    );
+    throw new QueueConfigError(`${file}: expected {"queues": [...]} (Bicep-style properties) or the official emulator's {"UserConfig": {"Namespaces": [...]}}`);
   }
   return resolveQueues((json as { queues: unknown[] }).queues, file);
 }

@@ -5,7 +5,7 @@
  * encoded once per message (cached on the BareMessage) rather than once per delivery.
  */
 import { writeInt64 } from './amqp-bytes';
-import { BareMessage, types } from './codec';
+import { type BareMessage, types } from './codec';
 
 /** The annotations the broker sets on every delivery (`x-opt-*`, as the service names them). */
 export interface BrokerAnnotations {
@@ -27,7 +27,14 @@ const KEY = {
   deadLetterSource: symbol('x-opt-deadletter-source'),
 };
 /** A sender cannot set these: the broker's value wins. */
-const BROKER_KEYS = new Set(['x-opt-sequence-number', 'x-opt-enqueue-sequence-number', 'x-opt-enqueued-time', 'x-opt-locked-until', 'x-opt-message-state', 'x-opt-deadletter-source']);
+const BROKER_KEYS = new Set([
+  'x-opt-sequence-number',
+  'x-opt-enqueue-sequence-number',
+  'x-opt-enqueued-time',
+  'x-opt-locked-until',
+  'x-opt-message-state',
+  'x-opt-deadletter-source',
+]);
 
 const LONG = 0x81;
 const TIMESTAMP = 0x83;
@@ -59,9 +66,18 @@ export function encodeDelivery(bare: BareMessage, header: { deliveryCount: numbe
   const dlSource = broker.deadLetterSource === undefined ? undefined : Buffer.from(broker.deadLetterSource, 'utf8');
   let entries = KEY.seq.length + 9 + KEY.enqueueSeq.length + 9 + KEY.enqueued.length + 9 + senderAnnotations.length;
   let count = 6 + senderAnnotationCount;
-  if (broker.lockedUntil !== undefined) (entries += KEY.lockedUntil.length + 9), (count += 2);
-  if (broker.stateCode !== undefined) (entries += KEY.state.length + 5), (count += 2);
-  if (dlSource) (entries += KEY.deadLetterSource.length + (dlSource.length < 256 ? 2 : 5) + dlSource.length), (count += 2);
+  if (broker.lockedUntil !== undefined) {
+    entries += KEY.lockedUntil.length + 9;
+    count += 2;
+  }
+  if (broker.stateCode !== undefined) {
+    entries += KEY.state.length + 5;
+    count += 2;
+  }
+  if (dlSource) {
+    entries += KEY.deadLetterSource.length + (dlSource.length < 256 ? 2 : 5) + dlSource.length;
+    count += 2;
+  }
   const size = 3 + 3 + headerFields + 3 + 9 + entries + tail.length;
   const out = Buffer.allocUnsafe(size);
   let o = 0;
@@ -74,9 +90,15 @@ export function encodeDelivery(bare: BareMessage, header: { deliveryCount: numbe
   out[o++] = 5;
   out[o++] = bool(durable);
   if (priority === undefined) out[o++] = 0x40;
-  else (out[o++] = 0x50), (out[o++] = priority);
+  else {
+    out[o++] = 0x50;
+    out[o++] = priority;
+  }
   if (ttl === undefined) out[o++] = 0x40;
-  else (out[o++] = UINT), (o = out.writeUInt32BE(ttl, o));
+  else {
+    out[o++] = UINT;
+    o = out.writeUInt32BE(ttl, o);
+  }
   out[o++] = bool(header.firstAcquirer);
   out[o++] = UINT;
   o = out.writeUInt32BE(header.deliveryCount, o);

@@ -2,10 +2,10 @@
  * In-memory Azure Service Bus emulator speaking AMQP 1.0 (on rhea) to the unmodified
  * @azure/service-bus SDK. State lives in memory only: a restart loses every message.
  */
-import { AddressInfo, Server, Socket } from 'net';
+import { type AddressInfo, type Server, type Socket } from 'net';
 import rhea = require('rhea');
 import { Broker } from './broker';
-import { defaultQueues, loadQueuesFile, QueueConfig, QueueSettings, resolveQueues } from './config';
+import { defaultQueues, loadQueuesFile, type QueueConfig, type QueueSettings, resolveQueues } from './config';
 import { attachBroker } from './links';
 import { installRawCapture, listenerOptions } from './rhea-internals';
 

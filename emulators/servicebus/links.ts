@@ -5,11 +5,11 @@
 import { randomBytes } from 'crypto';
 import type { Container, EventContext } from 'rhea';
 import { amqpMessage, BATCH_FORMAT, dotnetTicks, lockTokenFromDeliveryTag, parseBareMessage, splitBatch, types } from './codec';
-import { Broker } from './broker';
-import { AmqpError, errors } from './errors';
+import { type Broker } from './broker';
+import { type AmqpError, errors } from './errors';
 import { handleManagement } from './management';
-import { renderMessage, StoredMessage } from './message';
-import { Consumer, Outcome, Queue } from './queue';
+import { renderMessage, type StoredMessage } from './message';
+import { type Consumer, type Outcome, type Queue } from './queue';
 import { alwaysEchoDrain, completeDrain, holdAttach, rawBytesOf, releaseAttach, settleOutgoing, usableCredit } from './rhea-internals';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -187,7 +187,10 @@ export function attachBroker(container: Container, broker: Broker, port: () => n
       return;
     }
     const error = intake(resolved.queue, ctx);
-    delivery.update(true, error ? amqpMessage.rejected({ error: { condition: error.condition, description: error.description } }).described() : amqpMessage.accepted().described());
+    delivery.update(
+      true,
+      error ? amqpMessage.rejected({ error: { condition: error.condition, description: error.description } }).described() : amqpMessage.accepted().described(),
+    );
   });
 
   const onDisposition = (event: string) => (ctx: EventContext) => {
@@ -197,7 +200,10 @@ export function attachBroker(container: Container, broker: Broker, port: () => n
     if (!consumer || consumer.receiveAndDelete) return;
     const outcome = outcomeOf(event, delivery);
     const error = consumer.queue.settle(lockTokenFromDeliveryTag(delivery.tag), outcome);
-    settleOutgoing(delivery, error ? amqpMessage.rejected({ error: { condition: error.condition, description: error.description } }).described() : settledState(outcome));
+    settleOutgoing(
+      delivery,
+      error ? amqpMessage.rejected({ error: { condition: error.condition, description: error.description } }).described() : settledState(outcome),
+    );
   };
   for (const event of ['accepted', 'released', 'rejected', 'modified']) c.on(event, onDisposition(event));
 

@@ -4,9 +4,9 @@
  * reads that key to spot 204) and `errorCondition` on failure.
  */
 import { parseBareMessage, typed, types, uuidString } from './codec';
-import { AmqpError, errors } from './errors';
+import { type AmqpError, errors } from './errors';
 import { renderMessage } from './message';
-import { Outcome, Queue } from './queue';
+import { type Outcome, type Queue } from './queue';
 
 export interface ManagementReply {
   status: number;
@@ -44,7 +44,12 @@ export function handleManagement(queue: Queue, operation: string, body: Body): M
         if (isError(until)) return fail(until);
         expirations.push(until);
       }
-      return ok({ expirations: types.wrap_array(expirations.map((t) => new Date(t)), 0x83) });
+      return ok({
+        expirations: types.wrap_array(
+          expirations.map((t) => new Date(t)),
+          0x83,
+        ),
+      });
     }
     case 'com.microsoft:peek-message': {
       const from = toNumber(body['from-sequence-number'] ?? 1);

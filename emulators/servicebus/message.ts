@@ -1,7 +1,7 @@
 /** A message as a queue stores it, and how it is rendered for each delivery or peek. */
 import { randomBytes } from 'crypto';
 import { sectionValueStart, valueEnd } from './amqp-bytes';
-import { BareMessage, readApplicationProperties, Typed, writeApplicationProperties } from './codec';
+import { type BareMessage, readApplicationProperties, type Typed, writeApplicationProperties } from './codec';
 import { encodeDelivery } from './delivery';
 
 export type MessageState = 'active' | 'deferred' | 'scheduled';
@@ -92,11 +92,15 @@ export function updateApplicationProperties(msg: StoredMessage, changes: Record<
 
 /** The bytes of one delivery (or one peek / receive-by-sequence-number result). */
 export function renderMessage(msg: StoredMessage, firstAcquirer: boolean): Buffer {
-  return encodeDelivery(msg.bare, { deliveryCount: msg.deliveryCount, firstAcquirer }, {
-    seq: msg.seq,
-    enqueuedAt: msg.enqueuedAt,
-    lockedUntil: msg.lockedUntil,
-    stateCode: msg.state === 'active' ? undefined : STATE_CODE[msg.state],
-    deadLetterSource: msg.deadLetterSource,
-  });
+  return encodeDelivery(
+    msg.bare,
+    { deliveryCount: msg.deliveryCount, firstAcquirer },
+    {
+      seq: msg.seq,
+      enqueuedAt: msg.enqueuedAt,
+      lockedUntil: msg.lockedUntil,
+      stateCode: msg.state === 'active' ? undefined : STATE_CODE[msg.state],
+      deadLetterSource: msg.deadLetterSource,
+    },
+  );
 }

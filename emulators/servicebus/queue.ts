@@ -4,12 +4,12 @@
  * Session ownership lives in sessions.ts; this file only asks it whether a session lock is held.
  */
 import { randomBytes } from 'crypto';
-import { BareMessage, lockTokenFromDeliveryTag, uuidString } from './codec';
-import { QueueSettings } from './config';
+import { type BareMessage, lockTokenFromDeliveryTag, uuidString } from './codec';
+import { type QueueSettings } from './config';
 import { Deadlines } from './deadlines';
 import { ReadyList } from './ready-list';
-import { AmqpError, errors } from './errors';
-import { messageIdOf, stampMessageId, StoredMessage, updateApplicationProperties } from './message';
+import { type AmqpError, errors } from './errors';
+import { messageIdOf, stampMessageId, type StoredMessage, updateApplicationProperties } from './message';
 import { SessionTable } from './sessions';
 
 /** Delivery tags: a random per-process prefix plus a counter (cheaper than 16 random bytes per delivery). */

@@ -61,7 +61,8 @@ const unsettledWrites = new Map<unknown, AnyDelivery[]>();
  * reaches rhea clients as a null state ("unrecognised outcome: null").
  */
 export function settleOutgoing(delivery: AnyDelivery, state: unknown): void {
-  if (state === undefined || state === null) throw new TypeError('settleOutgoing: a settled disposition needs an outcome state (accepted, rejected, modified or released).');
+  if (state === undefined || state === null)
+    throw new TypeError('settleOutgoing: a settled disposition needs an outcome state (accepted, rejected, modified or released).');
   delivery.settled = true;
   delivery.state = state;
   delivery.remote_settled = true;

@@ -2,7 +2,7 @@
  * Session locks and state for one session-enabled queue: accept a named session, accept the next
  * available one (waiting up to the client's timeout), renew, expire, release on detach.
  */
-import { AmqpError, errors } from './errors';
+import { type AmqpError, errors } from './errors';
 import type { Consumer, Queue } from './queue';
 
 interface SessionRecord {

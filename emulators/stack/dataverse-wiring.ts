@@ -51,7 +51,8 @@ export function organizationUrl(env: EmulatedEnvironment): string {
 /** DVSYNC_ENVIRONMENTS (JSON) for the emulated environments. */
 export function environmentsSetting(envs: readonly EmulatedEnvironment[], token = LOCAL_APP_TOKEN): string {
   const out: Record<string, unknown> = {};
-  for (const e of envs) out[e.name] = { url: organizationUrl(e), apiBaseUrl: e.apiBaseUrl, organizationId: e.organizationId, credentials: [{ type: 'staticToken', token }] };
+  for (const e of envs)
+    out[e.name] = { url: organizationUrl(e), apiBaseUrl: e.apiBaseUrl, organizationId: e.organizationId, credentials: [{ type: 'staticToken', token }] };
   return JSON.stringify(out);
 }
 
@@ -90,7 +91,10 @@ export function effectiveRoutes(settings: Record<string, string>, appDir: string
     return undefined;
   }
   const parsed = routesFileSchema.safeParse(JSON.parse(text));
-  if (!parsed.success) throw new WebhookRegistrationError(`${origin}: invalid routes (${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}); the app will refuse them too.`);
+  if (!parsed.success)
+    throw new WebhookRegistrationError(
+      `${origin}: invalid routes (${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}); the app will refuse them too.`,
+    );
   return { origin, routes: parsed.data.routes };
 }
 
@@ -124,7 +128,8 @@ export async function registerEmulatedWebhooks(input: WebhookWiringInput): Promi
   for (const route of loaded.routes) {
     const env = route.source.environment ? byName.get(route.source.environment) : undefined;
     const key = `${route.source.environment}/${route.source.table}`;
-    if (env && !primaryIds.has(key)) primaryIds.set(key, await primaryIdAttribute(new WebApi({ apiBaseUrl: env.apiBaseUrl, token: LOCAL_ADMIN_TOKEN }), route.source.table));
+    if (env && !primaryIds.has(key))
+      primaryIds.set(key, await primaryIdAttribute(new WebApi({ apiBaseUrl: env.apiBaseUrl, token: LOCAL_ADMIN_TOKEN }), route.source.table));
   }
   const plan = planSteps(
     loaded.routes.filter((r) => r.source.environment && byName.has(r.source.environment)),

@@ -139,7 +139,15 @@ export async function startStack(options: StackOptions): Promise<StackHandle> {
     summary.push(`Functions:   ${functionsHost.url}/api/`);
     summary.push(...functionsHost.describe().map((line) => `  ${line}`));
     summary.push('Settings a client (or `func start` against these emulators) would use:');
-    for (const key of ['AzureWebJobsStorage', 'ServiceBusConnection', 'DVSYNC_DATAVERSE_EMULATOR_URL', 'DVSYNC_ENVIRONMENTS', 'DVSYNC_ROUTES_FILE', 'DVSYNC_LOCAL_FUNCTION_KEY', 'DVSYNC_LOCAL_MASTER_KEY']) {
+    for (const key of [
+      'AzureWebJobsStorage',
+      'ServiceBusConnection',
+      'DVSYNC_DATAVERSE_EMULATOR_URL',
+      'DVSYNC_ENVIRONMENTS',
+      'DVSYNC_ROUTES_FILE',
+      'DVSYNC_LOCAL_FUNCTION_KEY',
+      'DVSYNC_LOCAL_MASTER_KEY',
+    ]) {
       if (functionsHost.settings[key]) summary.push(`  ${key}=${functionsHost.settings[key]}`);
     }
     if (started.dataverse && dataverse) {
@@ -172,13 +180,18 @@ export class AppNotConfiguredError extends Error {
     readonly status: number,
     readonly report: string,
   ) {
-    super(`the app's configuration is invalid, so the local stack was stopped (GET ${healthUrl} answered ${status}):\n${report}\nFix it and run npm start again.`);
+    super(
+      `the app's configuration is invalid, so the local stack was stopped (GET ${healthUrl} answered ${status}):\n${report}\nFix it and run npm start again.`,
+    );
   }
 }
 
 /** GET /api/health on the started host; anything but 200 stops the start with the app's own report. */
 async function requireHealthy(host: { describe(): string[] }): Promise<void> {
-  const url = host.describe().map((line) => /^health: \[[A-Z,]+\] (\S+)$/.exec(line)?.[1]).find((u): u is string => u !== undefined);
+  const url = host
+    .describe()
+    .map((line) => /^health: \[[A-Z,]+\] (\S+)$/.exec(line)?.[1])
+    .find((u): u is string => u !== undefined);
   if (!url) return; // an app without the health function (another appDir): nothing to ask
   const res = await fetch(url);
   if (res.status === 200) return;
@@ -213,7 +226,9 @@ async function startDataverseEmulatorOn(mod: DataverseEmulatorModule, port: numb
 function explainPort(err: unknown, what: string, port: number, key: keyof StackPorts): Error {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   if (code === 'EADDRINUSE' || /EADDRINUSE|already in use/i.test((err as Error)?.message ?? '')) {
-    return new Error(`${what} cannot listen on port ${port}: the port is already in use. Choose another with ${portSettingName(key)} (0 picks a free port).`, { cause: err });
+    return new Error(`${what} cannot listen on port ${port}: the port is already in use. Choose another with ${portSettingName(key)} (0 picks a free port).`, {
+      cause: err,
+    });
   }
   return err instanceof Error ? err : new Error(String(err));
 }

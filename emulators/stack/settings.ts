@@ -27,9 +27,18 @@ export interface StartedEmulators {
 /** Level 2+3: local.settings.json Values with same-named environment variables applied over them. */
 export function configuredSettings(values: Record<string, string>, env: NodeJS.ProcessEnv): Record<string, string> {
   const configured: Record<string, string> = { ...values };
-  const watched = [STORAGE_SETTING, SERVICE_BUS_SETTING, ENVIRONMENTS_SETTING, `${SERVICE_BUS_SETTING}__fullyQualifiedNamespace`,
-    `${STORAGE_SETTING}__accountName`, `${STORAGE_SETTING}__tableServiceUri`, `${STORAGE_SETTING}__blobServiceUri`,
-    'DVSYNC_ROUTES_FILE', 'DVSYNC_ROUTES', ...KEY_SETTINGS];
+  const watched = [
+    STORAGE_SETTING,
+    SERVICE_BUS_SETTING,
+    ENVIRONMENTS_SETTING,
+    `${SERVICE_BUS_SETTING}__fullyQualifiedNamespace`,
+    `${STORAGE_SETTING}__accountName`,
+    `${STORAGE_SETTING}__tableServiceUri`,
+    `${STORAGE_SETTING}__blobServiceUri`,
+    'DVSYNC_ROUTES_FILE',
+    'DVSYNC_ROUTES',
+    ...KEY_SETTINGS,
+  ];
   for (const key of new Set([...Object.keys(values), ...watched])) {
     const fromEnv = env[key];
     if (fromEnv !== undefined && fromEnv !== '') configured[key] = fromEnv;

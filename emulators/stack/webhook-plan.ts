@@ -39,7 +39,13 @@ export function conditionColumns(condition: string): string[] {
 /** Every source column a route reads, so images can list attributes instead of "all columns" (Learn: register-plug-in advice). */
 export function routeColumns(route: Route, primaryId: string): string[] {
   const s = route.source;
-  const cols = new Set<string>([primaryId, ...s.filteringColumns, ...s.selectColumns, ...s.onlyWhenValueChanged, ...s.triggerConditions.flatMap(conditionColumns)]);
+  const cols = new Set<string>([
+    primaryId,
+    ...s.filteringColumns,
+    ...s.selectColumns,
+    ...s.onlyWhenValueChanged,
+    ...s.triggerConditions.flatMap(conditionColumns),
+  ]);
   for (const mapping of Object.values(route.target.columns)) {
     if (typeof mapping === 'string') cols.add(mapping);
     else if (mapping.from) cols.add(mapping.from);
@@ -74,7 +80,9 @@ export function planSteps(routes: readonly Route[], primaryIdOf: (environment: s
       if (message === 'Update') {
         // One route without filtering columns needs every update, so the step cannot filter.
         step.filteringAttributes =
-          step.filteringAttributes && route.source.filteringColumns.length > 0 ? [...new Set([...step.filteringAttributes, ...route.source.filteringColumns])].sort() : undefined;
+          step.filteringAttributes && route.source.filteringColumns.length > 0
+            ? [...new Set([...step.filteringAttributes, ...route.source.filteringColumns])].sort()
+            : undefined;
       }
     }
   }

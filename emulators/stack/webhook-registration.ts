@@ -57,7 +57,9 @@ export class WebApi {
     }
     if (!res.ok) {
       const error = (json.error as { code?: string; message?: string } | undefined) ?? {};
-      throw new WebhookRegistrationError(`${method} ${url} answered ${res.status}${error.code ? ` ${error.code}` : ''}: ${error.message ?? text.slice(0, 300)}`);
+      throw new WebhookRegistrationError(
+        `${method} ${url} answered ${res.status}${error.code ? ` ${error.code}` : ''}: ${error.message ?? text.slice(0, 300)}`,
+      );
     }
     const entityId = res.headers.get('odata-entityid')?.match(/\(([0-9a-f-]{36})\)\s*$/i)?.[1];
     return { status: res.status, json, ...(entityId ? { entityId } : {}) };
@@ -110,9 +112,12 @@ export async function ensureStep(api: WebApi, endpointId: string, endpointName: 
   const messages = await api.list(`sdkmessages?$select=sdkmessageid&$filter=name eq ${quote(step.message)}`);
   const messageId = messages[0]?.sdkmessageid;
   if (typeof messageId !== 'string') throw new WebhookRegistrationError(`No sdkmessage named "${step.message}": the environment does not know the message.`);
-  const filters = await api.list(`sdkmessagefilters?$select=sdkmessagefilterid&$filter=primaryobjecttypecode eq ${quote(step.table)} and _sdkmessageid_value eq ${messageId}`);
+  const filters = await api.list(
+    `sdkmessagefilters?$select=sdkmessagefilterid&$filter=primaryobjecttypecode eq ${quote(step.table)} and _sdkmessageid_value eq ${messageId}`,
+  );
   const filterId = filters[0]?.sdkmessagefilterid;
-  if (typeof filterId !== 'string') throw new WebhookRegistrationError(`No sdkmessagefilter for ${step.message} of "${step.table}": the table does not support that message.`);
+  if (typeof filterId !== 'string')
+    throw new WebhookRegistrationError(`No sdkmessagefilter for ${step.message} of "${step.table}": the table does not support that message.`);
 
   const id = await api.create(
     'sdkmessageprocessingsteps',
@@ -148,7 +153,13 @@ export async function ensureStep(api: WebApi, endpointId: string, endpointName: 
 }
 
 /** Endpoint + every planned step of one environment. */
-export async function registerWebhook(target: RegistrationTarget, webhookUrl: string, functionKey: string, steps: readonly StepPlan[], endpointName = ENDPOINT_NAME): Promise<{ endpointId: string; steps: RegisteredStep[] }> {
+export async function registerWebhook(
+  target: RegistrationTarget,
+  webhookUrl: string,
+  functionKey: string,
+  steps: readonly StepPlan[],
+  endpointName = ENDPOINT_NAME,
+): Promise<{ endpointId: string; steps: RegisteredStep[] }> {
   const api = new WebApi(target);
   const endpointId = await ensureEndpoint(api, endpointName, webhookUrl, functionKey);
   const registered: RegisteredStep[] = [];

@@ -1,12 +1,13 @@
 /** Syntax tree of one workflow-language value: a literal, an `@` expression, or an interpolated string. */
 import type { SourceSpan } from './errors';
+import type { Value } from './values';
 
 export type Node = LiteralNode | CallNode | IndexNode | InterpolationNode;
 
 export interface LiteralNode {
   type: 'literal';
   /** Literal values: string, integer (number/bigint), float (FloatValue or non-integral number), boolean, null. */
-  value: import('./values').Value;
+  value: Value;
   span: SourceSpan;
 }
 

@@ -14,7 +14,7 @@ import {
   type SourceSpan,
 } from './errors';
 import type { EvaluationScope, FunctionContext, FunctionTable } from './functions/types';
-import { Budget, getOwn, isInteger, isObject, toDisplayString, typeOf, type Value } from './values';
+import { type Budget, getOwn, isInteger, isObject, toDisplayString, typeOf, type Value } from './values';
 
 export interface Runtime {
   scope: EvaluationScope;
@@ -111,9 +111,7 @@ export function selectProperty(target: Value, key: Value, nullSafe: boolean): Va
   }
   if (Array.isArray(target)) {
     if (!isInteger(key)) {
-      throw new FunctionFailure(
-        `An array can only be indexed by an integer, but the index '${toDisplayString(key)}' is of type '${typeOf(key)}'.`,
-      );
+      throw new FunctionFailure(`An array can only be indexed by an integer, but the index '${toDisplayString(key)}' is of type '${typeOf(key)}'.`);
     }
     const i = Number(key);
     if (i >= 0 && i < target.length) return target[i] ?? null;

@@ -5,13 +5,7 @@
  *   cond.test(outputs) // { matched: true }
  */
 import type { Node } from './ast';
-import {
-  ExpressionCompileError,
-  ExpressionError,
-  ExpressionLimitError,
-  ExpressionRuntimeError,
-  ExpressionSyntaxError,
-} from './errors';
+import { ExpressionCompileError, ExpressionError, ExpressionLimitError, ExpressionRuntimeError, ExpressionSyntaxError } from './errors';
 import { compileNode, toEngineError, type Compiled } from './evaluator';
 import { FUNCTIONS, supportedFunctionNames } from './functions';
 import type { EvaluationScope } from './functions/types';
@@ -104,15 +98,7 @@ function toRuntime(err: unknown, source: string): ExpressionRuntimeError {
   return e instanceof ExpressionRuntimeError ? e : new ExpressionRuntimeError(e.detail, source, e.span);
 }
 
-export {
-  DEFAULT_LIMITS,
-  ExpressionCompileError,
-  ExpressionError,
-  ExpressionLimitError,
-  ExpressionRuntimeError,
-  ExpressionSyntaxError,
-  supportedFunctionNames,
-};
+export { DEFAULT_LIMITS, ExpressionCompileError, ExpressionError, ExpressionLimitError, ExpressionRuntimeError, ExpressionSyntaxError, supportedFunctionNames };
 export type { DataverseTriggerBody, DataverseTriggerOutputs } from './trigger-context';
 export type { EvaluationScope } from './functions/types';
 export type { ExpressionLimits } from './limits';

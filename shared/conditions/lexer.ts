@@ -43,11 +43,10 @@ export function tokenize(source: string, from: number, to: number): Token[] {
       i++;
       for (;;) {
         if (i >= to) {
-          throw new ExpressionSyntaxError(
-            "Unterminated string literal: add the closing single quote (write '' for a quote inside a string).",
-            source,
-            { start, end: to },
-          );
+          throw new ExpressionSyntaxError("Unterminated string literal: add the closing single quote (write '' for a quote inside a string).", source, {
+            start,
+            end: to,
+          });
         }
         const ch = source[i];
         if (ch === "'") {
@@ -65,10 +64,16 @@ export function tokenize(source: string, from: number, to: number): Token[] {
       tokens.push({ type: 'string', value: text, start, end: i });
       continue;
     }
-    if (isDigit(c) || ((c === '-' || c === '+' || c === '.') && i + 1 < to && (isDigit(source[i + 1]) || (source[i + 1] === '.' && isDigit(source[i + 2] ?? ''))))) {
+    if (
+      isDigit(c) ||
+      ((c === '-' || c === '+' || c === '.') && i + 1 < to && (isDigit(source[i + 1]) || (source[i + 1] === '.' && isDigit(source[i + 2] ?? ''))))
+    ) {
       // A '.' starts a number only when no value precedes it (otherwise it is member access).
       const prev = tokens[tokens.length - 1];
-      const dotIsMember = c === '.' && prev !== undefined && (prev.type === ')' || prev.type === ']' || prev.type === 'ident' || prev.type === 'string' || prev.type === 'integer' || prev.type === 'float');
+      const dotIsMember =
+        c === '.' &&
+        prev !== undefined &&
+        (prev.type === ')' || prev.type === ']' || prev.type === 'ident' || prev.type === 'string' || prev.type === 'integer' || prev.type === 'float');
       if (!dotIsMember) {
         i = scanNumber(source, i, to, tokens);
         continue;
@@ -108,7 +113,11 @@ function scanNumber(source: string, i: number, to: number, tokens: Token[]): num
     isFloat = true;
     i++;
   }
-  if (i < to && (source[i] === 'e' || source[i] === 'E') && (isDigit(source[i + 1] ?? '') || ((source[i + 1] === '-' || source[i + 1] === '+') && isDigit(source[i + 2] ?? '')))) {
+  if (
+    i < to &&
+    (source[i] === 'e' || source[i] === 'E') &&
+    (isDigit(source[i + 1] ?? '') || ((source[i + 1] === '-' || source[i + 1] === '+') && isDigit(source[i + 2] ?? '')))
+  ) {
     isFloat = true;
     i += 2;
     while (i < to && isDigit(source[i])) i++;

@@ -27,7 +27,7 @@ export interface DataverseTriggerBody {
   /** The user whose context the flow runs in. */
   RunAsSystemUserId?: string;
   /** Comma-separated logical names of the changed columns (for Update). */
-  '_filteredattributes'?: string;
+  _filteredattributes?: string;
   [column: string]: DataverseColumnValue | undefined;
 }
 

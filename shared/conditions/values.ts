@@ -268,9 +268,7 @@ export class Budget {
   }
   collection<T>(items: T[]): T[] {
     if (items.length > this.limits.maxCollectionLength) {
-      throw new LimitFailure(
-        `A collection of ${items.length} items exceeds the limit of ${this.limits.maxCollectionLength} (maxCollectionLength).`,
-      );
+      throw new LimitFailure(`A collection of ${items.length} items exceeds the limit of ${this.limits.maxCollectionLength} (maxCollectionLength).`);
     }
     this.step(items.length);
     return items;

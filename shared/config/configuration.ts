@@ -33,14 +33,22 @@ export function loadConfiguration(env: Env = process.env, compile: ConditionComp
     } catch (e) {
       if (!(e instanceof RoutesError)) throw e;
       const setting = routesSource.file ? 'DVSYNC_ROUTES_FILE' : 'DVSYNC_ROUTES';
-      for (const p of e.problems) issues.push({ setting, problem: `${e.origin}: ${p}`, fix: 'a routes file that passes validation (see shared/routes/README.md)' });
+      for (const p of e.problems)
+        issues.push({ setting, problem: `${e.origin}: ${p}`, fix: 'a routes file that passes validation (see shared/routes/README.md)' });
     }
   }
   if (routes && settings) {
     for (const { route, index } of routes.routes) {
-      for (const [what, name] of [['source', route.source.environment], ['target', route.target.environment]] as const) {
+      for (const [what, name] of [
+        ['source', route.source.environment],
+        ['target', route.target.environment],
+      ] as const) {
         if (name && !(name in settings.environments))
-          issues.push({ setting: 'DVSYNC_ROUTES_FILE', problem: `route "${route.name}" (index ${index}): ${what}.environment "${name}" is not in DVSYNC_ENVIRONMENTS`, fix: `one of: ${Object.keys(settings.environments).join(', ') || '(none configured)'}` });
+          issues.push({
+            setting: 'DVSYNC_ROUTES_FILE',
+            problem: `route "${route.name}" (index ${index}): ${what}.environment "${name}" is not in DVSYNC_ENVIRONMENTS`,
+            fix: `one of: ${Object.keys(settings.environments).join(', ') || '(none configured)'}`,
+          });
       }
     }
   }
@@ -56,8 +64,21 @@ export function checkConfiguration(env: Env = process.env, compile: ConditionCom
   try {
     return { ok: true, configuration: loadConfiguration(env, compile) };
   } catch (e) {
-    const error = e instanceof SettingsError ? e : new SettingsError([{ setting: '(configuration)', problem: `loading the settings and routes failed unexpectedly: ${(e as Error).stack ?? String(e)}`, fix: 'a configuration `dvsync settings check` accepts' }]);
-    return { ok: false, problems: error.issues, report: `dvsync configuration is invalid; the app does not process changes until it is fixed and the app restarted.\n${error.message}` };
+    const error =
+      e instanceof SettingsError
+        ? e
+        : new SettingsError([
+            {
+              setting: '(configuration)',
+              problem: `loading the settings and routes failed unexpectedly: ${(e as Error).stack ?? String(e)}`,
+              fix: 'a configuration `dvsync settings check` accepts',
+            },
+          ]);
+    return {
+      ok: false,
+      problems: error.issues,
+      report: `dvsync configuration is invalid; the app does not process changes until it is fixed and the app restarted.\n${error.message}`,
+    };
   }
 }
 
@@ -68,10 +89,14 @@ let startup: ConfigurationCheck | undefined;
  * (functions/all.ts), so a broken configuration is in the host's startup log. GET /api/health answers
  * from it. The first call logs the result: the full report when invalid (error), the routes when valid.
  */
-export function startupConfiguration(env: Env = process.env, log: { error(line: string): void; info(line: string): void } = { error: console.error, info: console.log }): ConfigurationCheck {
+export function startupConfiguration(
+  env: Env = process.env,
+  log: { error(line: string): void; info(line: string): void } = { error: console.error, info: console.log },
+): ConfigurationCheck {
   if (!startup) {
     startup = checkConfiguration(env);
-    if (startup.ok) log.info(`dvsync configuration is valid: ${startup.configuration.routes.routes.length} route(s) from ${startup.configuration.routes.origin}.`);
+    if (startup.ok)
+      log.info(`dvsync configuration is valid: ${startup.configuration.routes.routes.length} route(s) from ${startup.configuration.routes.origin}.`);
     else log.error(startup.report);
   }
   return startup;

@@ -25,10 +25,7 @@ export interface SettingDoc {
 
 export class SettingsError extends Error {
   constructor(readonly issues: SettingIssue[]) {
-    super(
-      `${issues.length} app setting(s) missing or invalid:\n` +
-        issues.map((i) => `  - ${i.setting}: ${i.problem}. Set it to ${i.fix}.`).join('\n'),
-    );
+    super(`${issues.length} app setting(s) missing or invalid:\n` + issues.map((i) => `  - ${i.setting}: ${i.problem}. Set it to ${i.fix}.`).join('\n'));
     this.name = 'SettingsError';
   }
 }
@@ -58,7 +55,10 @@ export class SettingsReader {
   string(name: string, o: { description: string; default: string; example?: string; pattern?: RegExp; fix?: string; secret?: boolean }): string;
   string(name: string, o: { description: string; required: true; example: string; pattern?: RegExp; fix?: string; secret?: boolean }): string | undefined;
   string(name: string, o: { description: string; example?: string; pattern?: RegExp; fix?: string; secret?: boolean }): string | undefined;
-  string(name: string, o: { description: string; default?: string; required?: boolean; example?: string; pattern?: RegExp; fix?: string; secret?: boolean }): string | undefined {
+  string(
+    name: string,
+    o: { description: string; default?: string; required?: boolean; example?: string; pattern?: RegExp; fix?: string; secret?: boolean },
+  ): string | undefined {
     this.doc({ name, description: o.description, ...(o.default !== undefined ? { default: o.default } : {}), ...(o.example ? { example: o.example } : {}) });
     const v = this.raw(name);
     if (v === undefined) {

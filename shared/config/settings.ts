@@ -71,8 +71,7 @@ export interface Settings {
   sync: SyncSettings;
 }
 
-const ENVIRONMENTS_EXAMPLE =
-  '{"source":{"url":"https://contoso.crm4.dynamics.com","organizationId":"<guid>","credentials":[{"type":"managedIdentity"}]}}';
+const ENVIRONMENTS_EXAMPLE = '{"source":{"url":"https://contoso.crm4.dynamics.com","organizationId":"<guid>","credentials":[{"type":"managedIdentity"}]}}';
 
 function environments(r: SettingsReader): Environments {
   const envs = r.json('DVSYNC_ENVIRONMENTS', environmentsSchema, {
@@ -83,7 +82,11 @@ function environments(r: SettingsReader): Environments {
   for (const [name, env] of Object.entries(envs ?? {})) {
     for (const c of env.credentials) {
       if (c.type === 'clientSecret' && r.raw(c.clientSecretSetting) === undefined)
-        r.issue(c.clientSecretSetting, `is missing (environment "${name}" names it as clientSecretSetting)`, 'the client secret (in Azure: a Key Vault reference)');
+        r.issue(
+          c.clientSecretSetting,
+          `is missing (environment "${name}" names it as clientSecretSetting)`,
+          'the client secret (in Azure: a Key Vault reference)',
+        );
     }
   }
   return envs ?? {};
@@ -91,7 +94,10 @@ function environments(r: SettingsReader): Environments {
 
 function routes(r: SettingsReader): RoutesSettings {
   const file = r.string('DVSYNC_ROUTES_FILE', { description: 'Path of the routes file (relative to the app root), e.g. routes.json.', example: 'routes.json' });
-  const inline = r.string('DVSYNC_ROUTES', { description: 'The routes file inline (JSON); used when DVSYNC_ROUTES_FILE is not set.', example: '{"routes":[...]}' });
+  const inline = r.string('DVSYNC_ROUTES', {
+    description: 'The routes file inline (JSON); used when DVSYNC_ROUTES_FILE is not set.',
+    example: '{"routes":[...]}',
+  });
   if (!file && !inline) r.issue('DVSYNC_ROUTES_FILE', 'is missing (and DVSYNC_ROUTES is not set either)', 'the path of your routes file, e.g. routes.json');
   const appRoot = r.raw('AzureWebJobsScriptRoot') ?? process.cwd();
   return { ...(file ? { file } : {}), ...(inline && !file ? { inline } : {}), appRoot };
@@ -109,7 +115,8 @@ export function queueNamesFrom(env: Env): { changes: string; inbound: string } {
 
 function serviceBus(r: SettingsReader): ServiceBusSettings {
   const connectionString = r.string('ServiceBusConnection', {
-    description: 'Service Bus connection string (Endpoint=sb://…;SharedAccessKeyName=…;SharedAccessKey=…). Or use ServiceBusConnection__fullyQualifiedNamespace.',
+    description:
+      'Service Bus connection string (Endpoint=sb://…;SharedAccessKeyName=…;SharedAccessKey=…). Or use ServiceBusConnection__fullyQualifiedNamespace.',
     example: 'Endpoint=sb://<ns>.servicebus.windows.net/;SharedAccessKeyName=…;SharedAccessKey=…',
     pattern: /^Endpoint=sb:\/\//i,
     fix: 'a connection string starting with Endpoint=sb://',
@@ -121,16 +128,32 @@ function serviceBus(r: SettingsReader): ServiceBusSettings {
     pattern: /^[A-Za-z0-9.-]+(:\d+)?$/,
     fix: 'a host name like <ns>.servicebus.windows.net',
   });
-  const managedIdentityClientId = r.string('ServiceBusConnection__clientId', { description: 'Client id of a user-assigned managed identity for Service Bus (optional).', example: '<guid>' });
+  const managedIdentityClientId = r.string('ServiceBusConnection__clientId', {
+    description: 'Client id of a user-assigned managed identity for Service Bus (optional).',
+    example: '<guid>',
+  });
   if (!connectionString && !fullyQualifiedNamespace)
-    r.issue('ServiceBusConnection', 'is missing (and ServiceBusConnection__fullyQualifiedNamespace is not set either)', 'a Service Bus connection string, or set ServiceBusConnection__fullyQualifiedNamespace for managed identity');
+    r.issue(
+      'ServiceBusConnection',
+      'is missing (and ServiceBusConnection__fullyQualifiedNamespace is not set either)',
+      'a Service Bus connection string, or set ServiceBusConnection__fullyQualifiedNamespace for managed identity',
+    );
   return {
     ...(connectionString ? { connectionString } : {}),
     ...(fullyQualifiedNamespace && !connectionString ? { fullyQualifiedNamespace } : {}),
     ...(managedIdentityClientId ? { managedIdentityClientId } : {}),
-    changesQueue: r.string('DVSYNC_CHANGES_QUEUE', { description: 'Queue of ChangeMessages (session-enabled, duplicate detection on).', default: QUEUE_DEFAULTS.changes }).trim(),
-    inboundQueue: r.string('DVSYNC_INBOUND_QUEUE', { description: 'Queue external systems send records to (forwarded as ChangeMessages).', default: QUEUE_DEFAULTS.inbound }).trim(),
-    sendTimeoutMs: r.integer('DVSYNC_QUEUE_SEND_TIMEOUT_MS', { description: 'Timeout of one Service Bus send attempt (ms).', default: 10_000, min: 100, max: 50_000 }),
+    changesQueue: r
+      .string('DVSYNC_CHANGES_QUEUE', { description: 'Queue of ChangeMessages (session-enabled, duplicate detection on).', default: QUEUE_DEFAULTS.changes })
+      .trim(),
+    inboundQueue: r
+      .string('DVSYNC_INBOUND_QUEUE', { description: 'Queue external systems send records to (forwarded as ChangeMessages).', default: QUEUE_DEFAULTS.inbound })
+      .trim(),
+    sendTimeoutMs: r.integer('DVSYNC_QUEUE_SEND_TIMEOUT_MS', {
+      description: 'Timeout of one Service Bus send attempt (ms).',
+      default: 10_000,
+      min: 100,
+      max: 50_000,
+    }),
     sendRetries: r.integer('DVSYNC_QUEUE_SEND_RETRIES', { description: 'Retries of a failed send before answering 503.', default: 2, min: 0, max: 5 }),
   };
 }
@@ -145,36 +168,81 @@ function intake(r: SettingsReader): IntakeSettings {
     description: 'Optional HttpHeader auth secret; add DVSYNC_WEBHOOK_SECRET_<suffix> (e.g. _NEXT) to accept several during rotation.',
     example: '<random 32+ chars>',
   });
-  for (const s of headerSecrets) if (s.length < 16) r.issue('DVSYNC_WEBHOOK_SECRET', 'a webhook secret is shorter than 16 characters', 'a random secret of at least 16 (better 32) characters');
+  for (const s of headerSecrets)
+    if (s.length < 16)
+      r.issue('DVSYNC_WEBHOOK_SECRET', 'a webhook secret is shorter than 16 characters', 'a random secret of at least 16 (better 32) characters');
   return {
-    writeTag: r.string('DVSYNC_WRITE_TAG', { description: 'Tag our own Dataverse writes carry (?tag=…); events with it are echo and skipped.', default: 'dvsync', pattern: /^[\w.-]{1,64}$/, fix: 'letters, digits, "_", "." or "-" (1-64)' }),
-    sessionBuckets: r.integer('DVSYNC_SESSION_BUCKETS', { description: 'Ordering buckets (Service Bus sessions) per target environment.', default: 64, min: 1, max: 4096 }),
-    maxBodyBytes: r.integer('DVSYNC_WEBHOOK_MAX_BODY_BYTES', { description: 'Largest webhook/ingest body accepted (bytes); larger → 413.', default: 1_048_576, min: 65_536, max: 104_857_600 }),
-    headerName: r.string('DVSYNC_WEBHOOK_HEADER', { description: 'Header carrying the HttpHeader auth secret.', default: 'x-dvsync-secret', pattern: /^[A-Za-z0-9-]{1,64}$/, fix: 'a header name (letters, digits, -)' }).toLowerCase(),
+    writeTag: r.string('DVSYNC_WRITE_TAG', {
+      description: 'Tag our own Dataverse writes carry (?tag=…); events with it are echo and skipped.',
+      default: 'dvsync',
+      pattern: /^[\w.-]{1,64}$/,
+      fix: 'letters, digits, "_", "." or "-" (1-64)',
+    }),
+    sessionBuckets: r.integer('DVSYNC_SESSION_BUCKETS', {
+      description: 'Ordering buckets (Service Bus sessions) per target environment.',
+      default: 64,
+      min: 1,
+      max: 4096,
+    }),
+    maxBodyBytes: r.integer('DVSYNC_WEBHOOK_MAX_BODY_BYTES', {
+      description: 'Largest webhook/ingest body accepted (bytes); larger → 413.',
+      default: 1_048_576,
+      min: 65_536,
+      max: 104_857_600,
+    }),
+    headerName: r
+      .string('DVSYNC_WEBHOOK_HEADER', {
+        description: 'Header carrying the HttpHeader auth secret.',
+        default: 'x-dvsync-secret',
+        pattern: /^[A-Za-z0-9-]{1,64}$/,
+        fix: 'a header name (letters, digits, -)',
+      })
+      .toLowerCase(),
     headerSecrets,
     retryAfterSeconds: r.integer('DVSYNC_RETRY_AFTER_SECONDS', { description: 'Retry-After on 503 answers (seconds).', default: 30, min: 1, max: 3600 }),
   };
 }
 
 function storage(r: SettingsReader): StorageSettings {
-  const own = r.string('DVSYNC_STORAGE', { description: 'Storage connection string for large messages; defaults to AzureWebJobsStorage.', example: 'UseDevelopmentStorage=true' });
-  const jobs = r.string('AzureWebJobsStorage', { description: 'The Functions host storage (connection string); also used for large messages unless DVSYNC_STORAGE is set.', example: 'UseDevelopmentStorage=true' });
+  const own = r.string('DVSYNC_STORAGE', {
+    description: 'Storage connection string for large messages; defaults to AzureWebJobsStorage.',
+    example: 'UseDevelopmentStorage=true',
+  });
+  const jobs = r.string('AzureWebJobsStorage', {
+    description: 'The Functions host storage (connection string); also used for large messages unless DVSYNC_STORAGE is set.',
+    example: 'UseDevelopmentStorage=true',
+  });
   const uri =
-    r.string('DVSYNC_STORAGE__blobServiceUri', { description: 'Blob endpoint for managed identity (large messages).', example: 'https://<account>.blob.core.windows.net' }) ??
-    r.raw('AzureWebJobsStorage__blobServiceUri');
+    r.string('DVSYNC_STORAGE__blobServiceUri', {
+      description: 'Blob endpoint for managed identity (large messages).',
+      example: 'https://<account>.blob.core.windows.net',
+    }) ?? r.raw('AzureWebJobsStorage__blobServiceUri');
   const connectionString = own ?? jobs;
   const accountConnection = connectionString ?? identityConnectionString(r.env);
   return {
     ...(connectionString ? { connectionString } : {}),
     ...(uri && !connectionString ? { blobServiceUri: uri } : {}),
     ...(accountConnection ? { accountConnection } : {}),
-    largeMessageContainer: r.string('DVSYNC_LARGE_MESSAGE_CONTAINER', { description: 'Blob container for change messages too large for Service Bus.', default: 'dvsync-large-messages', pattern: /^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62}$/, fix: 'a blob container name (3-63 lower-case letters, digits, -)' }),
-    largeMessageThresholdBytes: r.integer('DVSYNC_LARGE_MESSAGE_BYTES', { description: 'Change message bodies above this size go to blob storage.', default: 200_000, min: 1_024, max: 100_000_000 }),
+    largeMessageContainer: r.string('DVSYNC_LARGE_MESSAGE_CONTAINER', {
+      description: 'Blob container for change messages too large for Service Bus.',
+      default: 'dvsync-large-messages',
+      pattern: /^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62}$/,
+      fix: 'a blob container name (3-63 lower-case letters, digits, -)',
+    }),
+    largeMessageThresholdBytes: r.integer('DVSYNC_LARGE_MESSAGE_BYTES', {
+      description: 'Change message bodies above this size go to blob storage.',
+      default: 200_000,
+      min: 1_024,
+      max: 100_000_000,
+    }),
   };
 }
 
 function telemetry(r: SettingsReader): Settings['telemetry'] {
-  const cs = r.string('APPLICATIONINSIGHTS_CONNECTION_STRING', { description: 'Application Insights; the Functions host ships our logs there when set.', example: 'InstrumentationKey=…;IngestionEndpoint=…' });
+  const cs = r.string('APPLICATIONINSIGHTS_CONNECTION_STRING', {
+    description: 'Application Insights; the Functions host ships our logs there when set.',
+    example: 'InstrumentationKey=…;IngestionEndpoint=…',
+  });
   return cs ? { appInsightsConnectionString: cs } : {};
 }
 

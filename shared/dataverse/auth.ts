@@ -37,7 +37,10 @@ export function credentialLabel(credential: Credential, index: number): string {
   }
 }
 
-export function createTokenCredential(credential: Exclude<Credential, { type: 'staticToken' }>, settings: Readonly<Record<string, string | undefined>>): TokenCredential {
+export function createTokenCredential(
+  credential: Exclude<Credential, { type: 'staticToken' }>,
+  settings: Readonly<Record<string, string | undefined>>,
+): TokenCredential {
   switch (credential.type) {
     case 'clientSecret': {
       const secret = settings[credential.clientSecretSetting];
@@ -105,7 +108,11 @@ export function cachedTokenProvider(credential: TokenCredential, scope: string, 
 }
 
 /** The token provider for one credential of one environment. */
-export function createTokenProvider(credential: Credential, orgUrl: string, settings: Readonly<Record<string, string | undefined>> = process.env): TokenProvider {
+export function createTokenProvider(
+  credential: Credential,
+  orgUrl: string,
+  settings: Readonly<Record<string, string | undefined>> = process.env,
+): TokenProvider {
   if (credential.type === 'staticToken') return staticTokenProvider(credential.token);
   return cachedTokenProvider(createTokenCredential(credential, settings), dataverseScope(orgUrl));
 }

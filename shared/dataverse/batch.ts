@@ -88,7 +88,10 @@ export function buildBatch(items: readonly BatchItem[], baseUrl: string, boundar
   const total = items.reduce((n, item) => n + (isChangeSet(item) ? item.changeSet.length : 1), 0);
   if (total === 0) throw new DataverseError({ kind: 'validation', message: 'A $batch needs at least one operation.' });
   if (total > MAX_BATCH_OPERATIONS) {
-    throw new DataverseError({ kind: 'validation', message: `A $batch holds at most ${MAX_BATCH_OPERATIONS} operations; got ${total}. Split it into several batches.` });
+    throw new DataverseError({
+      kind: 'validation',
+      message: `A $batch holds at most ${MAX_BATCH_OPERATIONS} operations; got ${total}. Split it into several batches.`,
+    });
   }
 
   const parts: string[] = [];
@@ -102,13 +105,18 @@ export function buildBatch(items: readonly BatchItem[], baseUrl: string, boundar
     const changeBoundary = `changeset_${randomUUID()}`;
     const inner = item.changeSet.map((op, opIndex) => {
       if (op.method === 'GET') {
-        throw new DataverseError({ kind: 'validation', message: `Change set #${index} operation #${opIndex} is a GET; GET is not allowed inside a change set. Put it outside.` });
+        throw new DataverseError({
+          kind: 'validation',
+          message: `Change set #${index} operation #${opIndex} is a GET; GET is not allowed inside a change set. Put it outside.`,
+        });
       }
       const withId = { ...op, contentId: op.contentId ?? freshId() };
       operations.push({ ...withId, changeSetIndex: index });
       return `--${changeBoundary}${CRLF}${renderOperation(withId, baseUrl)}`;
     });
-    parts.push(`--${batchBoundary}${CRLF}Content-Type: multipart/mixed; boundary=${changeBoundary}${CRLF}${CRLF}${inner.join(CRLF)}${CRLF}--${changeBoundary}--`);
+    parts.push(
+      `--${batchBoundary}${CRLF}Content-Type: multipart/mixed; boundary=${changeBoundary}${CRLF}${CRLF}${inner.join(CRLF)}${CRLF}--${changeBoundary}--`,
+    );
   });
   return {
     contentType: `multipart/mixed; boundary=${batchBoundary}`,
@@ -122,7 +130,10 @@ export function boundaryOf(contentType: string): string | undefined {
   return match ? (match[1] ?? match[2]) : undefined;
 }
 
-interface RawEntity { headers: Record<string, string>; body: string }
+interface RawEntity {
+  headers: Record<string, string>;
+  body: string;
+}
 
 /** Splits `head CRLF CRLF body` (CRLF or LF) into lower-cased headers and the rest. */
 function splitEntity(text: string): RawEntity {
@@ -154,7 +165,11 @@ function parseHttpPart(entity: RawEntity, where: string): BatchPart {
   const lineEnd = /\r?\n/.exec(inner);
   const statusLine = lineEnd ? inner.slice(0, lineEnd.index) : inner;
   const status = /^HTTP\/\d(?:\.\d)?\s+(\d{3})\s*(.*)$/.exec(statusLine.trim());
-  if (!status) throw new DataverseError({ kind: 'transient', message: `Unreadable $batch response ${where}: expected an HTTP status line, got ${JSON.stringify(statusLine.slice(0, 80))}.` });
+  if (!status)
+    throw new DataverseError({
+      kind: 'transient',
+      message: `Unreadable $batch response ${where}: expected an HTTP status line, got ${JSON.stringify(statusLine.slice(0, 80))}.`,
+    });
   const rest = lineEnd ? inner.slice(lineEnd.index + lineEnd[0].length) : '';
   const { headers, body } = rest.trim() === '' ? { headers: {}, body: '' } : splitEntity(rest);
   const trimmed = body.replace(/(\r?\n)+$/, '');
@@ -176,7 +191,10 @@ function parseHttpPart(entity: RawEntity, where: string): BatchPart {
 export function parseBatchResponse(contentType: string, body: string): Array<BatchPart | BatchPart[]> {
   const boundary = boundaryOf(contentType);
   if (!boundary || !/^multipart\/mixed/i.test(contentType.trim())) {
-    throw new DataverseError({ kind: 'transient', message: `The $batch response is not multipart/mixed with a boundary (Content-Type: ${contentType || 'none'}).` });
+    throw new DataverseError({
+      kind: 'transient',
+      message: `The $batch response is not multipart/mixed with a boundary (Content-Type: ${contentType || 'none'}).`,
+    });
   }
   return splitMultipart(body, boundary).map((raw, index) => {
     const entity = splitEntity(raw);

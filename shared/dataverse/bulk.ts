@@ -76,7 +76,13 @@ export function upsertTargetBody(target: UpsertTarget, index: number): Record<st
 
 export async function createMultiple(transport: Transport, table: BulkTable, rows: Record<string, unknown>[], options?: WriteOptions): Promise<BulkResult> {
   const type = odataType(table);
-  const response = await post(transport, table, 'CreateMultiple', rows.map((r) => ({ ...r, '@odata.type': type })), options);
+  const response = await post(
+    transport,
+    table,
+    'CreateMultiple',
+    rows.map((r) => ({ ...r, '@odata.type': type })),
+    options,
+  );
   const ids = (response.json as { Ids?: unknown } | undefined)?.Ids;
   return { meta: response.meta, ...(Array.isArray(ids) ? { ids: ids.map(String) } : {}) };
 }
@@ -84,7 +90,13 @@ export async function createMultiple(transport: Transport, table: BulkTable, row
 /** Each row must carry the table's primary id column. */
 export async function updateMultiple(transport: Transport, table: BulkTable, rows: Record<string, unknown>[], options?: WriteOptions): Promise<BulkResult> {
   const type = odataType(table);
-  const response = await post(transport, table, 'UpdateMultiple', rows.map((r) => ({ ...r, '@odata.type': type })), options);
+  const response = await post(
+    transport,
+    table,
+    'UpdateMultiple',
+    rows.map((r) => ({ ...r, '@odata.type': type })),
+    options,
+  );
   return { meta: response.meta };
 }
 

@@ -136,7 +136,13 @@ export class DataverseClient {
   }
 
   /** `POST <set>(<key>)/<nav>/$ref` with the related row's URL (1:N from the "one" side, or N:N). */
-  async associate(entitySet: string, key: RecordKey, navigationProperty: string, related: { entitySet: string; key: RecordKey }, options: WriteOptions = {}): Promise<{ meta: ResponseMeta }> {
+  async associate(
+    entitySet: string,
+    key: RecordKey,
+    navigationProperty: string,
+    related: { entitySet: string; key: RecordKey },
+    options: WriteOptions = {},
+  ): Promise<{ meta: ResponseMeta }> {
     const response = await this.transport.send({
       method: 'POST',
       url: `${recordPath(entitySet, key)}/${navigationProperty}/$ref`,
@@ -150,7 +156,13 @@ export class DataverseClient {
   }
 
   /** Collection navigation: give `related`; single-valued navigation: omit it. */
-  async disassociate(entitySet: string, key: RecordKey, navigationProperty: string, related?: { entitySet: string; key: RecordKey }, options: WriteOptions = {}): Promise<{ meta: ResponseMeta }> {
+  async disassociate(
+    entitySet: string,
+    key: RecordKey,
+    navigationProperty: string,
+    related?: { entitySet: string; key: RecordKey },
+    options: WriteOptions = {},
+  ): Promise<{ meta: ResponseMeta }> {
     const response = await this.transport.send({
       method: 'DELETE',
       url: `${recordPath(entitySet, key)}/${navigationProperty}/$ref`,
@@ -187,7 +199,11 @@ export class DataverseClient {
     return bulk.upsertMultiple(this.transport, table, targets, options);
   }
 
-  deleteMultiple(table: bulk.BulkTable & { primaryIdAttribute: string }, rows: Array<{ id: string; partitionId?: string }>, options?: WriteOptions): Promise<bulk.BulkResult> {
+  deleteMultiple(
+    table: bulk.BulkTable & { primaryIdAttribute: string },
+    rows: Array<{ id: string; partitionId?: string }>,
+    options?: WriteOptions,
+  ): Promise<bulk.BulkResult> {
     return bulk.deleteMultiple(this.transport, table, rows, options);
   }
 
@@ -232,14 +248,28 @@ export class DataverseClient {
     const contentType = response.headers.get('content-type') ?? '';
     if (!/^multipart\/mixed/i.test(contentType)) {
       if (response.status >= 400) {
-        throw classify({ status: response.status, headers: response.headers, body: response.json ?? response.text, meta: response.meta }, { method: 'POST', url: response.url });
+        throw classify(
+          { status: response.status, headers: response.headers, body: response.json ?? response.text, meta: response.meta },
+          { method: 'POST', url: response.url },
+        );
       }
-      throw new DataverseError({ kind: 'transient', status: response.status, message: `$batch answered ${response.status} with Content-Type '${contentType}', not multipart/mixed.`, meta: response.meta });
+      throw new DataverseError({
+        kind: 'transient',
+        status: response.status,
+        message: `$batch answered ${response.status} with Content-Type '${contentType}', not multipart/mixed.`,
+        meta: response.meta,
+      });
     }
     return { status: response.status, meta: response.meta, outcomes: matchOutcomes(built, parseBatchResponse(contentType, response.text)) };
   }
 
-  private write(method: 'POST' | 'PATCH', url: string, body: Record<string, unknown>, options: UpsertOptions, conditions: Record<string, string>): Promise<HttpResponse> {
+  private write(
+    method: 'POST' | 'PATCH',
+    url: string,
+    body: Record<string, unknown>,
+    options: UpsertOptions,
+    conditions: Record<string, string>,
+  ): Promise<HttpResponse> {
     const representation = options.returnRepresentation;
     return this.transport.send({
       method,

@@ -74,8 +74,19 @@ const SQL_TRANSIENT_CODES = new Set(['0x80044151', '0x80044150']);
 export const DEFAULT_THROTTLE_RETRY_MS = 5_000;
 
 const TRANSIENT_SOCKET_CODES = new Set([
-  'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'ENETDOWN',
-  'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CLOSED',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'ENETDOWN',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_CLOSED',
 ]);
 
 export interface ErrorResponse {
@@ -88,7 +99,11 @@ export interface ErrorResponse {
   url?: string;
 }
 
-interface Envelope { code: string; message: string; details: Record<string, unknown> }
+interface Envelope {
+  code: string;
+  message: string;
+  details: Record<string, unknown>;
+}
 
 function readEnvelope(body: unknown): Envelope | undefined {
   const parsed = typeof body === 'string' ? tryJson(body) : body;
@@ -164,15 +179,27 @@ function transportFrom(error: unknown, context: { method?: string; url?: string 
   if (error instanceof DataverseError) return error;
   const name = (error as { name?: string } | null)?.name;
   if (name === 'TimeoutError') {
-    return new DataverseError({ kind: 'transient', message: `Dataverse request timed out${where}; it may or may not have been applied`, cause: error, ...context });
+    return new DataverseError({
+      kind: 'transient',
+      message: `Dataverse request timed out${where}; it may or may not have been applied`,
+      cause: error,
+      ...context,
+    });
   }
   const cause = (error as { cause?: { code?: string; message?: string } } | null)?.cause;
   const code = cause?.code ?? (error as { code?: string } | null)?.code;
   const text = cause?.message ?? (error as Error | null)?.message ?? String(error);
   if (code === 'ENOTFOUND') {
-    return new DataverseError({ kind: 'permanent', message: `Dataverse host not found${where}: ${text}. Check the environment url.`, cause: error, ...context });
+    return new DataverseError({
+      kind: 'permanent',
+      message: `Dataverse host not found${where}: ${text}. Check the environment url.`,
+      cause: error,
+      ...context,
+    });
   }
-  const transient = (code !== undefined && TRANSIENT_SOCKET_CODES.has(code)) || (error instanceof TypeError && /fetch failed|terminated|other side closed/i.test(`${error.message} ${text}`));
+  const transient =
+    (code !== undefined && TRANSIENT_SOCKET_CODES.has(code)) ||
+    (error instanceof TypeError && /fetch failed|terminated|other side closed/i.test(`${error.message} ${text}`));
   return new DataverseError({
     kind: transient ? 'transient' : 'permanent',
     message: `Dataverse connection failed${where}: ${code ? `${code} ` : ''}${text}`,

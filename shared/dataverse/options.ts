@@ -10,7 +10,12 @@ export const clientSettingsSchema = z
     /** Appended as `?tag=` to every write so our own changes can be recognised (echo suppression). */
     writeTag: z.string().min(1).max(200).default('dvsync'),
     /** Per-request timeout; a caller's AbortSignal can cut it shorter. */
-    timeoutMs: z.number().int().positive().max(30 * 60_000).default(120_000),
+    timeoutMs: z
+      .number()
+      .int()
+      .positive()
+      .max(30 * 60_000)
+      .default(120_000),
     /** `Prefer: odata.maxpagesize` for queries and change tracking (Dataverse maximum 5,000). */
     pageSize: z.number().int().min(1).max(5000).default(5000),
   })

@@ -22,7 +22,12 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = retryPolicySchema.parse({});
  * Delay before attempt `failures + 1`, or undefined to stop. `failures` counts failed attempts so far.
  * Transient: "equal jitter" backoff (half fixed, half random) so instances that failed together spread out.
  */
-export function retryDelayMs(error: unknown, failures: number, policy: RetryPolicy = DEFAULT_RETRY_POLICY, random: () => number = Math.random): number | undefined {
+export function retryDelayMs(
+  error: unknown,
+  failures: number,
+  policy: RetryPolicy = DEFAULT_RETRY_POLICY,
+  random: () => number = Math.random,
+): number | undefined {
   if (!(error instanceof DataverseError) || !error.retryable) return undefined;
   if (failures >= policy.maxAttempts) return undefined;
   const exponential = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, failures - 1));

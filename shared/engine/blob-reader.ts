@@ -12,7 +12,8 @@ export class BlobMessageReader implements BlobReadPort {
   constructor(private readonly service: BlobServiceClient) {}
 
   static fromConnectionString(connectionString: string): BlobMessageReader {
-    if (usesEntraIdentity(connectionString)) return new BlobMessageReader(new BlobServiceClient(serviceEndpoint(connectionString, 'blob'), storageCredential()));
+    if (usesEntraIdentity(connectionString))
+      return new BlobMessageReader(new BlobServiceClient(serviceEndpoint(connectionString, 'blob'), storageCredential()));
     return new BlobMessageReader(BlobServiceClient.fromConnectionString(connectionString));
   }
 
@@ -22,7 +23,9 @@ export class BlobMessageReader implements BlobReadPort {
       return buffer.toString('utf8');
     } catch (err) {
       if (err instanceof RestError && err.statusCode === 404) {
-        throw new BlobNotFoundError(`Blob ${container}/${name} does not exist (${err.code ?? '404'}); the large change message it held is gone. Replay the change from its source.`);
+        throw new BlobNotFoundError(
+          `Blob ${container}/${name} does not exist (${err.code ?? '404'}); the large change message it held is gone. Replay the change from its source.`,
+        );
       }
       throw err;
     }

@@ -23,7 +23,8 @@ export function compileRoutes(opts: Pick<ResolvedOptions, 'routes' | 'entitySets
   for (const r of opts.routes) {
     if (routes.has(r.name)) throw new EngineConfigError(`Two routes are named "${r.name}"; route names must be unique.`);
     const sink = r.target.sink ?? DEFAULT_SINK;
-    if (!sinks.includes(sink)) throw new EngineConfigError(`Route "${r.name}" writes to sink "${sink}", which this engine does not have (sinks: ${sinks.join(', ') || 'none'}).`);
+    if (!sinks.includes(sink))
+      throw new EngineConfigError(`Route "${r.name}" writes to sink "${sink}", which this engine does not have (sinks: ${sinks.join(', ') || 'none'}).`);
     routes.set(r.name, r);
     entitySets.set(tableId(r.target.environment, r.target.table), r.target.entitySet);
   }

@@ -12,13 +12,22 @@ export function routeRanks(routes: readonly Route[]): Map<string, number> {
   for (const r of routes) {
     const d = new Set<string>();
     for (const name of r.target.dependsOn) {
-      if (!byName.has(name)) throw new EngineConfigError(`Route "${r.name}": target.dependsOn names route "${name}", which does not exist (routes: ${[...byName.keys()].join(', ')}).`);
+      if (!byName.has(name))
+        throw new EngineConfigError(
+          `Route "${r.name}": target.dependsOn names route "${name}", which does not exist (routes: ${[...byName.keys()].join(', ')}).`,
+        );
       if (name !== r.name) d.add(name);
     }
     const lookupTables = new Set(r.target.lookups.flatMap((l) => (Array.isArray(l.targetTable) ? l.targetTable : [l.targetTable])));
     for (const other of routes) {
       // A self-referencing lookup (account → parent account) is not an ordering edge: same table, same group.
-      if (other.name !== r.name && other.target.environment === r.target.environment && lookupTables.has(other.target.table) && other.target.table !== r.target.table) d.add(other.name);
+      if (
+        other.name !== r.name &&
+        other.target.environment === r.target.environment &&
+        lookupTables.has(other.target.table) &&
+        other.target.table !== r.target.table
+      )
+        d.add(other.name);
     }
     deps.set(r.name, d);
   }
@@ -30,7 +39,9 @@ export function routeRanks(routes: readonly Route[]): Map<string, number> {
     const at = visiting.indexOf(name);
     if (at >= 0) {
       const cycle = [...visiting.slice(at), name].join(' → ');
-      throw new EngineConfigError(`Routes depend on each other in a cycle (${cycle}), so no write order exists. Remove a dependsOn entry or write one of the lookups in a second route.`);
+      throw new EngineConfigError(
+        `Routes depend on each other in a cycle (${cycle}), so no write order exists. Remove a dependsOn entry or write one of the lookups in a second route.`,
+      );
     }
     visiting.push(name);
     let r = 0;

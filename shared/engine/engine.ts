@@ -4,26 +4,26 @@
  * (after Dataverse confirmed), failures and re-enqueued changes. See README.md for the guarantees.
  */
 import type { Route } from '../routes/schema';
-import type { FailureRecord, FailureStorePort } from '../ledger/failures';
-import type { LedgerWrite, RecordLedgerPort } from '../ledger/types';
+import type { FailureStorePort } from '../ledger/failures';
+import type { RecordLedgerPort } from '../ledger/types';
 import { truncateBody } from '../ledger/failures';
 import { BatchSizer, CapabilityRegistry } from './capabilities';
 import { BatchTransientError, MappingError } from './errors';
 import { GroupWriter, type EnvironmentState, type ItemResult, type SystemicResult } from './group-writer';
 import { MemoryCircuitStore, type Circuit, type CircuitStorePort } from '../ledger/circuits';
-import { countOutcomes, type BatchResult, type MessageOutcome, type Outcome } from './outcomes';
+import { countOutcomes, type BatchResult } from './outcomes';
 import { resolveOptions, type EngineOptions, type ResolvedOptions } from './options';
 import { judge, planBatch, plannedOp, type Decision, type IncomingMessage, type LedgerVerdict, type PlannedOp } from './plan';
 import { mapBounded } from '../util/bounded';
 import { mapChange, type EntitySetResolver } from './mapping';
-import type { BlobReadPort, ReschedulePort, ScheduledChange, SourceReadPort } from './ports';
+import type { BlobReadPort, ReschedulePort, SourceReadPort } from './ports';
 import { DEFAULT_SINK, type Sink, type SinkAction } from './sink';
 import type { MissingRow } from './write-failure';
 import { compileRoutes } from './compile';
-import { nextMessageId, RETRIES_PROPERTY, retryDelayMs } from './reschedule';
+import { RETRIES_PROPERTY } from './reschedule';
 import { rereadSource, resolveMessages, type Unresolved } from './resolve';
 import { LedgerBatcher } from './ledger-batcher';
-import { mergedOutcomes, OutcomeBook, refOf, type MessageRef } from './outcome-book';
+import { OutcomeBook, refOf, type MessageRef } from './outcome-book';
 
 export interface EnginePorts {
   /** The sinks routes write to, by name (`target.sink`, default "dataverse"); shared/sinks/index.ts builds them. */
@@ -46,9 +46,10 @@ const MISSING_PARENT_PASSES = 4;
 const CAUSES: Record<SystemicResult['cause'], string> = {
   privilege: 'the application user lacks a privilege on the target table (assign it a security role with the privilege Dataverse names)',
   auth: 'Dataverse refuses the credential (check the application user, its secret or certificate, and that it is enabled)',
-  inactiveKey: 'the target alternate key is not defined or its index is not Active yet (check the key in the table\'s Keys; a new key becomes Active once its index is built)',
+  inactiveKey:
+    "the target alternate key is not defined or its index is not Active yet (check the key in the table's Keys; a new key becomes Active once its index is built)",
   unknownColumn: 'the target table has no column or navigation property the route writes (fix target.columns / target.lookups, or add the column)',
-  unknownTable: 'the target entity set does not exist in the environment (fix target.entitySet, or the lookup\'s entitySet)',
+  unknownTable: "the target entity set does not exist in the environment (fix target.entitySet, or the lookup's entitySet)",
 };
 
 function retriesOf(incoming: IncomingMessage): number {
@@ -62,14 +63,18 @@ export class WriteEngine {
   private readonly opts: ResolvedOptions;
   private readonly routes: Map<string, Route>;
   private readonly ranks: Map<string, number>;
-  private readonly entitySetOf: EntitySetResolver;
+  /** The entity set of every table a route writes or looks up (compile.ts); `dvsync import` validates records with it. */
+  readonly entitySetOf: EntitySetResolver;
   /** One writer per sink: write paths and batch sizes are learnt per sink. */
   private readonly writers = new Map<string, GroupWriter>();
   /** Concurrent calls share ledger reads and writes (group commit). */
   private readonly ledger: LedgerBatcher;
   private readonly circuits: CircuitStorePort;
 
-  constructor(options: EngineOptions, private readonly ports: EnginePorts) {
+  constructor(
+    options: EngineOptions,
+    private readonly ports: EnginePorts,
+  ) {
     this.opts = resolveOptions(options);
     this.circuits = ports.circuits ?? new MemoryCircuitStore();
     const compiled = compileRoutes(this.opts, Object.keys(ports.sinks));
@@ -91,8 +96,25 @@ export class WriteEngine {
     book.outcomes.push(...stage.skipped);
 
     for (const r of stage.rejected) {
-      book.outcomes.push({ index: r.index, messageId: r.incoming.messageId, route: r.change?.route, outcome: { status: 'failed', reason: r.reason, detail: r.detail }, warnings: [] });
-      book.failures.push({ severity: 'error', reason: r.reason, detail: r.detail, messageId: r.incoming.messageId, route: r.change?.route, sourceId: r.change?.source.id, version: r.change?.version, attempt: r.incoming.deliveryCount ?? 1, time: now.toISOString(), body: truncateBody(r.body) });
+      book.outcomes.push({
+        index: r.index,
+        messageId: r.incoming.messageId,
+        route: r.change?.route,
+        outcome: { status: 'failed', reason: r.reason, detail: r.detail },
+        warnings: [],
+      });
+      book.failures.push({
+        severity: 'error',
+        reason: r.reason,
+        detail: r.detail,
+        messageId: r.incoming.messageId,
+        route: r.change?.route,
+        sourceId: r.change?.source.id,
+        version: r.change?.version,
+        attempt: r.incoming.deliveryCount ?? 1,
+        time: now.toISOString(),
+        body: truncateBody(r.body),
+      });
     }
 
     let entries;
@@ -151,7 +173,10 @@ export class WriteEngine {
    * Routes with an open circuit write nothing: their changes are held until the next probe. When the probe
    * time has come, the instance that claims it (ETag) sends one of the route's changes alone as the probe.
    */
-  private async gate(decisions: Decision[], ctx: RunContext): Promise<{ normal: Decision[]; probes: Decision[]; held: Map<string, Decision[]>; circuits: Map<string, Circuit> }> {
+  private async gate(
+    decisions: Decision[],
+    ctx: RunContext,
+  ): Promise<{ normal: Decision[]; probes: Decision[]; held: Map<string, Decision[]>; circuits: Map<string, Circuit> }> {
     const routes = new Set(decisions.map((d) => d.op.route.name));
     const none = { normal: decisions, probes: [], held: new Map(), circuits: new Map() };
     if (routes.size === 0) return none;
@@ -197,19 +222,31 @@ export class WriteEngine {
     const opened: Circuit[] = [];
     for (const [route, stop] of ctx.stopped) {
       const w = stop.first.op.write;
-      const fault = { route, environment: w.environment, table: w.table, cause: stop.result.cause, status: stop.result.status, code: stop.result.code, message: stop.result.message };
+      const fault = {
+        route,
+        environment: w.environment,
+        table: w.table,
+        cause: stop.result.cause,
+        status: stop.result.status,
+        code: stop.result.code,
+        message: stop.result.message,
+      };
       let r: { created: boolean; circuit: Circuit };
       try {
         r = await this.circuits.open(fault, ctx.book.now, new Date(ctx.book.now.getTime() + this.probeDelayMs(0)));
       } catch (err) {
-        throw new BatchTransientError(`Opening the circuit of route "${route}" failed (${(err as Error).message}); the batch will be redelivered.`, { cause: err });
+        throw new BatchTransientError(`Opening the circuit of route "${route}" failed (${(err as Error).message}); the batch will be redelivered.`, {
+          cause: err,
+        });
       }
       stop.circuit = r.circuit;
       for (const d of stop.ops) this.hold(refOf(d.op), ctx, r.circuit);
       if (!r.created) continue;
       opened.push(r.circuit);
       const detail = `Route "${route}" is stopped: ${CAUSES[fault.cause]}. Dataverse answered ${`${fault.status ?? ''} ${fault.code ?? ''}`.trim()}: ${fault.message} Its changes are held (rescheduled, never failed or dead-lettered); a probe write goes at ${r.circuit.probeAt}, then with backoff up to every ${this.opts.circuit.maxProbeMs / 60_000} min. After fixing the cause, wait for the probe or run "dvsync circuits close ${route}".`;
-      ctx.book.failures.push(ctx.book.failureRecord(refOf(stop.first.op), 'error', 'CircuitOpen', detail, { status: fault.status, code: fault.code, kind: fault.cause }));
+      ctx.book.failures.push(
+        ctx.book.failureRecord(refOf(stop.first.op), 'error', 'CircuitOpen', detail, { status: fault.status, code: fault.code, kind: fault.cause }),
+      );
     }
     return opened;
   }
@@ -219,9 +256,14 @@ export class WriteEngine {
     const probeAt = Math.max(Date.parse(circuit.probeAt), ctx.book.now.getTime());
     // Spread the held changes over a few seconds after the probe time, so the probe goes before the crowd.
     const notBefore = new Date(probeAt + 1000 + Math.round(Math.random() * 4000));
-    ctx.book.reschedule(ref, notBefore, 'CircuitOpen', ref.retries, `route "${ref.route}" is stopped since ${circuit.openedAt} (${circuit.cause}: ${circuit.message}); held until the probe at ${circuit.probeAt}`);
+    ctx.book.reschedule(
+      ref,
+      notBefore,
+      'CircuitOpen',
+      ref.retries,
+      `route "${ref.route}" is stopped since ${circuit.openedAt} (${circuit.cause}: ${circuit.message}); held until the probe at ${circuit.probeAt}`,
+    );
   }
-
 
   /** A verdict other than a re-read: a write to make, or a skip (with what the ledger learns from it). */
   private take(op: PlannedOp, verdict: LedgerVerdict, ctx: RunContext, decisions: Decision[]): void {
@@ -243,17 +285,37 @@ export class WriteEngine {
         const u = step.unresolved;
         const ref = refOf(op);
         if (u.type === 'fail') return ctx.book.fail(ref, u.reason, u.detail, u.dv);
-        if (u.type === 'retry') return u.notBefore ? ctx.book.reschedule(ref, u.notBefore, u.reason, ref.retries) : ctx.book.retryLater(ref, u.reason, u.detail, u.dv);
+        if (u.type === 'retry')
+          return u.notBefore ? ctx.book.reschedule(ref, u.notBefore, u.reason, ref.retries) : ctx.book.retryLater(ref, u.reason, u.detail, u.dv);
         return;
       }
       const change = step.change.operation === 'delete' ? { ...step.change, values: op.change.values } : step.change;
       try {
         const mapped = mapChange(op.route, change, this.entitySetOf);
         if (mapped.type === 'ignore') {
-          for (const c of constituents) ctx.book.outcomes.push({ index: c.index, messageId: c.incoming.messageId, route: c.route.name, targetKey: c.write.keyText, outcome: { status: 'skipped', reason: 'ignoredDelete', detail: `re-read: the source row no longer exists and ${mapped.reason}` }, warnings: [] });
+          for (const c of constituents)
+            ctx.book.outcomes.push({
+              index: c.index,
+              messageId: c.incoming.messageId,
+              route: c.route.name,
+              targetKey: c.write.keyText,
+              outcome: { status: 'skipped', reason: 'ignoredDelete', detail: `re-read: the source row no longer exists and ${mapped.reason}` },
+              warnings: [],
+            });
           return;
         }
-        const current = plannedOp({ index: op.index, incoming: op.incoming, change, body: op.body, route: op.route, rank: op.rank, write: mapped.write, ledgerKey: op.ledgerKey, retries: op.retries, current: true });
+        const current = plannedOp({
+          index: op.index,
+          incoming: op.incoming,
+          change,
+          body: op.body,
+          route: op.route,
+          rank: op.rank,
+          write: mapped.write,
+          ledgerKey: op.ledgerKey,
+          retries: op.retries,
+          current: true,
+        });
         out.push({ ...current, merged: constituents.slice(1) });
       } catch (err) {
         if (!(err instanceof MappingError)) throw err;
@@ -268,7 +330,10 @@ export class WriteEngine {
       await this.ledger.write(ctx.book.ledgerWrites);
     } catch (err) {
       // Dataverse already has the writes; redelivery re-applies them idempotently (see README).
-      throw new BatchTransientError(`Writing the record ledger failed after Dataverse confirmed the writes (${(err as Error).message}); the batch will be redelivered and re-applied idempotently.`, { cause: err });
+      throw new BatchTransientError(
+        `Writing the record ledger failed after Dataverse confirmed the writes (${(err as Error).message}); the batch will be redelivered and re-applied idempotently.`,
+        { cause: err },
+      );
     }
     await this.ports.rescheduler.schedule(ctx.book.scheduled);
     await this.ports.failures.record(ctx.book.failures);
@@ -280,8 +345,18 @@ export class WriteEngine {
     const deletes = decisions.filter((d) => d.op.write.kind === 'delete');
     const missingParent: Decision[] = [];
     const ranksOf = (ds: Decision[]) => [...new Set(ds.map((d) => d.op.rank))];
-    for (const rank of ranksOf(writes).sort((a, b) => a - b)) await this.writeRank(writes.filter((d) => d.op.rank === rank), ctx, missingParent);
-    for (const rank of ranksOf(deletes).sort((a, b) => b - a)) await this.writeRank(deletes.filter((d) => d.op.rank === rank), ctx, missingParent);
+    for (const rank of ranksOf(writes).sort((a, b) => a - b))
+      await this.writeRank(
+        writes.filter((d) => d.op.rank === rank),
+        ctx,
+        missingParent,
+      );
+    for (const rank of ranksOf(deletes).sort((a, b) => b - a))
+      await this.writeRank(
+        deletes.filter((d) => d.op.rank === rank),
+        ctx,
+        missingParent,
+      );
     // A parent may have been written later in this batch (same table, or same rank): one more pass, then the policy.
     let pending = missingParent.splice(0);
     for (let pass = 0; pending.length > 0 && pass < MISSING_PARENT_PASSES; pass++) {
@@ -289,7 +364,8 @@ export class WriteEngine {
       await this.writeRank(pending, ctx, again, 'policy');
       pending = again;
     }
-    for (const d of pending) ctx.book.fail(refOf(d.op), 'MissingParent', `parent rows still missing after ${MISSING_PARENT_PASSES} write passes without unresolvable lookups.`);
+    for (const d of pending)
+      ctx.book.fail(refOf(d.op), 'MissingParent', `parent rows still missing after ${MISSING_PARENT_PASSES} write passes without unresolvable lookups.`);
   }
 
   private async writeRank(ds: Decision[], ctx: RunContext, missingParent: Decision[], mode?: 'policy'): Promise<void> {
@@ -306,7 +382,13 @@ export class WriteEngine {
         const stateId = JSON.stringify([sink, environment]);
         const state = ctx.envs.get(stateId) ?? {};
         ctx.envs.set(stateId, state);
-        const results = await (this.writers.get(sink) as GroupWriter).write(environment, table, kind, group.map((d, i) => ({ id: i, write: toAction(d), route: d.op.route.name })), state);
+        const results = await (this.writers.get(sink) as GroupWriter).write(
+          environment,
+          table,
+          kind,
+          group.map((d, i) => ({ id: i, write: toAction(d), route: d.op.route.name })),
+          state,
+        );
         group.forEach((d, i) => this.settle(d, results.get(i) as ItemResult, ctx, missingParent, mode));
       }),
     );
@@ -346,7 +428,15 @@ export class WriteEngine {
         }
         const dataverse = sinkOf(op.route) === DEFAULT_SINK;
         const reason = w.kind === 'update' && r.kind === 'notFound' ? 'TargetMissing' : dataverse ? 'DataverseError' : 'SinkRefused';
-        return ctx.book.fail(refOf(op), reason, `${dataverse ? 'Dataverse' : `Sink "${sinkOf(op.route)}"`} refused the ${w.kind} of ${w.entitySet}(${w.keyText}): ${r.status ?? ''} ${r.code ?? ''} ${r.message}`.replace(/\s+/g, ' '), r);
+        return ctx.book.fail(
+          refOf(op),
+          reason,
+          `${dataverse ? 'Dataverse' : `Sink "${sinkOf(op.route)}"`} refused the ${w.kind} of ${w.entitySet}(${w.keyText}): ${r.status ?? ''} ${r.code ?? ''} ${r.message}`.replace(
+            /\s+/g,
+            ' ',
+          ),
+          r,
+        );
       }
     }
   }
@@ -356,7 +446,8 @@ export class WriteEngine {
     const bound = d.op.write.binds.filter((b) => b.url !== null && b.property in d.body);
     const named = bound.filter((b) => missing.mentions(b.targetTable));
     // An update that names only its own table is about the row itself, unless the row was referenced by id.
-    if (named.length > 0 && !(d.op.write.kind === 'update' && named.every((b) => b.targetTable === d.op.write.table) && !missing.byReference)) return named.map((b) => b.targetTable);
+    if (named.length > 0 && !(d.op.write.kind === 'update' && named.every((b) => b.targetTable === d.op.write.table) && !missing.byReference))
+      return named.map((b) => b.targetTable);
     if (d.op.write.kind === 'update') return [];
     return bound.map((b) => b.targetTable);
   }
@@ -366,7 +457,8 @@ export class WriteEngine {
     const tables = new Set(refusal.missingRow ? this.missingParentTables(d, refusal.missingRow) : []);
     const binds = d.op.write.binds.filter((b) => b.url !== null && tables.has(b.targetTable) && b.property in d.body);
     const detail = `parent not found for ${binds.map((b) => `${b.property} → ${b.url}`).join(', ') || 'a lookup'}${message ? ` (${message})` : ''}`;
-    if (binds.some((b) => b.missingParent === 'fail') || binds.length === 0) return ctx.book.fail(refOf(d.op), 'MissingParent', `${detail}; lookup policy "fail".`);
+    if (binds.some((b) => b.missingParent === 'fail') || binds.length === 0)
+      return ctx.book.fail(refOf(d.op), 'MissingParent', `${detail}; lookup policy "fail".`);
     if (binds.some((b) => b.missingParent === 'retry')) return ctx.book.retryLater(refOf(d.op), 'MissingParent', detail);
     // dropLookup: write the rest without the unresolvable lookups, with a warning.
     const body = { ...d.body };
@@ -380,7 +472,11 @@ export class WriteEngine {
     const warning = `${detail}; lookup dropped (policy "dropLookup").`;
     ctx.book.warn(d.op.index, warning);
     ctx.book.failures.push(ctx.book.failureRecord(refOf(d.op), 'warning', 'LookupDropped', warning));
-    const next: Decision = { op: d.op, body, next: { ...d.next, hashes, ...(Object.keys(columnVersions).length > 0 ? { columnVersions } : { columnVersions: undefined }) } };
+    const next: Decision = {
+      op: d.op,
+      body,
+      next: { ...d.next, hashes, ...(Object.keys(columnVersions).length > 0 ? { columnVersions } : { columnVersions: undefined }) },
+    };
     if (Object.keys(body).length === 0 && d.op.write.kind !== 'create' && d.op.write.kind !== 'upsert') return ctx.book.applied(next, {});
     if (requeue) requeue.push(next);
     else ctx.book.fail(refOf(d.op), 'MissingParent', `${detail}; no pass left to write without the lookup.`);
@@ -388,10 +484,25 @@ export class WriteEngine {
 
   /** A message decided while completing it (blob, re-read): skipped, failed or retried later. */
   private settleUnresolved(u: Unresolved, incoming: IncomingMessage, ctx: RunContext): void {
-    const ref: MessageRef = { index: u.index, incoming, body: bodyText(incoming.body), route: u.route.name, sourceId: u.change.source.id, version: u.change.version, receivedAt: u.change.receivedAt, retries: retriesOf(incoming) };
+    const ref: MessageRef = {
+      index: u.index,
+      incoming,
+      body: bodyText(incoming.body),
+      route: u.route.name,
+      sourceId: u.change.source.id,
+      version: u.change.version,
+      receivedAt: u.change.receivedAt,
+      retries: retriesOf(incoming),
+    };
     switch (u.type) {
       case 'skip':
-        ctx.book.outcomes.push({ index: u.index, messageId: incoming.messageId, route: ref.route, outcome: { status: 'skipped', reason: 'sourceDeleted', detail: u.detail }, warnings: [] });
+        ctx.book.outcomes.push({
+          index: u.index,
+          messageId: incoming.messageId,
+          route: ref.route,
+          outcome: { status: 'skipped', reason: 'sourceDeleted', detail: u.detail },
+          warnings: [],
+        });
         return;
       case 'fail':
         return ctx.book.fail(ref, u.reason, u.detail, u.dv);

@@ -6,7 +6,7 @@
  * stopped for the rest of the batch (its items answer `systemic` without a request). Reports one result per item.
  */
 import { mapBounded } from '../util/bounded';
-import { BatchSizer, CapabilityRegistry } from './capabilities';
+import { type BatchSizer, type CapabilityRegistry } from './capabilities';
 import { DEFAULTS, type ResolvedOptions } from './options';
 import { bindUrl } from './keys';
 import type { ActionKind, Sink, SinkAction, WritePath } from './sink';
@@ -58,7 +58,14 @@ export class GroupWriter {
    * still running chunk that writes one of its rows or a row it binds to (same-table parents), so
    * parents stay ahead of children and no two requests in flight touch the same target row.
    */
-  private async writeAll(env: string, table: string, kind: ActionKind, items: readonly WriteItem[], results: Map<number, ItemResult>, state: EnvironmentState): Promise<void> {
+  private async writeAll(
+    env: string,
+    table: string,
+    kind: ActionKind,
+    items: readonly WriteItem[],
+    results: Map<number, ItemResult>,
+    state: EnvironmentState,
+  ): Promise<void> {
     const running = new Set<Promise<void>>();
     const rowsInFlight = new Map<string, Promise<void>>();
     let failure: { error: unknown } | undefined;
@@ -79,10 +86,11 @@ export class GroupWriter {
       const chunk = items.slice(i, i + size);
       i += chunk.length;
       const before = new Set<Promise<void>>();
-      for (const c of chunk) for (const row of touchedRows(c.write)) {
-        const p = rowsInFlight.get(row);
-        if (p) before.add(p);
-      }
+      for (const c of chunk)
+        for (const row of touchedRows(c.write)) {
+          const p = rowsInFlight.get(row);
+          if (p) before.add(p);
+        }
       if (before.size > 0) await Promise.all(before);
       const rows = chunk.map((c) => rowOf(c.write));
       const p: Promise<void> = this.attempt(env, table, kind, path, chunk, results, state, 0)
@@ -111,7 +119,11 @@ export class GroupWriter {
 
   private async send(env: string, path: WritePath, chunk: readonly WriteItem[]): Promise<void> {
     this.requests[path]++;
-    return this.sink.apply(env, path, chunk.map((c) => c.write));
+    return this.sink.apply(
+      env,
+      path,
+      chunk.map((c) => c.write),
+    );
   }
 
   private async attempt(
@@ -126,7 +138,8 @@ export class GroupWriter {
   ): Promise<void> {
     if (chunk.length === 0) return;
     if (state.blockedUntil) {
-      for (const c of chunk) results.set(c.id, { type: 'reschedule', notBefore: state.blockedUntil, message: state.blockedReason ?? 'throttled', throttled: true });
+      for (const c of chunk)
+        results.set(c.id, { type: 'reschedule', notBefore: state.blockedUntil, message: state.blockedReason ?? 'throttled', throttled: true });
       return;
     }
     if (state.stoppedRoutes?.size) {
@@ -173,7 +186,17 @@ export class GroupWriter {
           const routes = [...new Set(chunk.map((item) => item.route))];
           // Which route is at fault is unknown in a mixed chunk: one request per route tells.
           if (routes.length > 1) {
-            for (const r of routes) await this.attempt(env, table, kind, path, chunk.filter((item) => item.route === r), results, state, transientTry);
+            for (const r of routes)
+              await this.attempt(
+                env,
+                table,
+                kind,
+                path,
+                chunk.filter((item) => item.route === r),
+                results,
+                state,
+                transientTry,
+              );
             return;
           }
           const result: SystemicResult = { type: 'systemic', cause: f.systemic ?? 'auth', status, code, message: f.message };
@@ -183,7 +206,15 @@ export class GroupWriter {
         }
         case 'rejected':
           if (chunk.length > 1) return split();
-          results.set(chunk[0].id, { type: 'record', status, code, kind: f.kind ?? 'permanent', message: f.message, rowExists: f.rowExists, ...(f.missingRow ? { missingRow: f.missingRow } : {}) });
+          results.set(chunk[0].id, {
+            type: 'record',
+            status,
+            code,
+            kind: f.kind ?? 'permanent',
+            message: f.message,
+            rowExists: f.rowExists,
+            ...(f.missingRow ? { missingRow: f.missingRow } : {}),
+          });
           return;
         default: {
           const pressure = f.reason === 'overloaded';

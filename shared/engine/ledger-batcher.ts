@@ -114,33 +114,41 @@ export class LedgerBatcher implements RecordLedgerPort {
     for (const [name, value] of Object.entries(limits)) {
       if (!Number.isInteger(value) || value < 1) throw new TypeError(`LedgerBatcher option ${name} must be an integer ≥ 1; got ${value}.`);
     }
-    this.reads = new GroupCommit(async (batch) => {
-      const unique = new Map<string, LedgerKey>();
-      for (const w of batch) for (const k of w.items) unique.set(ledgerId(k), k);
-      const found = await this.inner.read([...unique.values()]);
-      for (const w of batch) {
-        const mine = new Map<string, LedgerEntry>();
-        for (const k of w.items) {
-          const id = ledgerId(k);
-          const e = found.get(id);
-          if (e) mine.set(id, e);
+    this.reads = new GroupCommit(
+      async (batch) => {
+        const unique = new Map<string, LedgerKey>();
+        for (const w of batch) for (const k of w.items) unique.set(ledgerId(k), k);
+        const found = await this.inner.read([...unique.values()]);
+        for (const w of batch) {
+          const mine = new Map<string, LedgerEntry>();
+          for (const k of w.items) {
+            const id = ledgerId(k);
+            const e = found.get(id);
+            if (e) mine.set(id, e);
+          }
+          w.resolve(mine);
         }
-        w.resolve(mine);
-      }
-    }, limits, false);
-    this.writes = new GroupCommit(async (batch) => {
-      const latest = new Map<string, LedgerWrite>();
-      for (const w of batch) {
-        for (const e of w.items) {
-          const id = ledgerId(e);
-          const cur = latest.get(id);
-          // The later caller's entry wins unless its version is comparably older (shared/model/version.ts).
-          if (!cur || compareVersions(parseVersion(e.version), parseVersion(cur.version)) !== 'older') latest.set(id, e);
+      },
+      limits,
+      false,
+    );
+    this.writes = new GroupCommit(
+      async (batch) => {
+        const latest = new Map<string, LedgerWrite>();
+        for (const w of batch) {
+          for (const e of w.items) {
+            const id = ledgerId(e);
+            const cur = latest.get(id);
+            // The later caller's entry wins unless its version is comparably older (shared/model/version.ts).
+            if (!cur || compareVersions(parseVersion(e.version), parseVersion(cur.version)) !== 'older') latest.set(id, e);
+          }
         }
-      }
-      await this.inner.write([...latest.values()]);
-      for (const w of batch) w.resolve();
-    }, limits, true);
+        await this.inner.write([...latest.values()]);
+        for (const w of batch) w.resolve();
+      },
+      limits,
+      true,
+    );
   }
 
   read(keys: readonly LedgerKey[]): Promise<Map<string, LedgerEntry>> {

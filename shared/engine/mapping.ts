@@ -49,11 +49,19 @@ export function mapChange(route: Route, msg: ChangeMessage, entitySetOf: EntityS
     const v = keyValue(route, column, mapped[column]);
     if (v === undefined || v === null || v === '') {
       const from = describeSource(t.columns[column]);
-      throw new MappingError(route.name, column, `key column has no value (${from}; got ${v === undefined ? 'nothing' : JSON.stringify(v)}). Every change needs all key columns [${t.key.join(', ')}] to address the target row.`);
+      throw new MappingError(
+        route.name,
+        column,
+        `key column has no value (${from}; got ${v === undefined ? 'nothing' : JSON.stringify(v)}). Every change needs all key columns [${t.key.join(', ')}] to address the target row.`,
+      );
     }
     if (typeof v === 'boolean') throw new MappingError(route.name, column, `key value ${v} is a boolean; alternate keys take text, numbers, dates or choices.`);
     if (typeof v === 'string' && UNADDRESSABLE_KEY_CHARS.test(v)) {
-      throw new MappingError(route.name, column, `key value ${JSON.stringify(v)} contains one of / < > * % & : \\ ? + which Dataverse cannot address by key; clean the source value or pick another key column.`);
+      throw new MappingError(
+        route.name,
+        column,
+        `key value ${JSON.stringify(v)} contains one of / < > * % & : \\ ? + which Dataverse cannot address by key; clean the source value or pick another key column.`,
+      );
     }
     key[column] = v;
   }
@@ -75,7 +83,11 @@ function keyValue(route: Route, column: string, v: PlainValue | undefined): Excl
   if (!(v instanceof ExactDecimal)) return v;
   const n = Number(v.text);
   if (Number.isFinite(n) && sameDecimal(String(n), v.text)) return n;
-  throw new MappingError(route.name, column, `key value ${v.text} has more digits than a key can carry exactly (nearest double ${n}); use a text or whole-number key column.`);
+  throw new MappingError(
+    route.name,
+    column,
+    `key value ${v.text} has more digits than a key can carry exactly (nearest double ${n}); use a text or whole-number key column.`,
+  );
 }
 
 /** Equal plain decimal texts ("1.50" = "1.5"); exponent forms are compared as they are written. */
@@ -102,7 +114,12 @@ function mapColumns(route: Route, msg: ChangeMessage): Record<string, PlainValue
     try {
       out[column] = applyTransforms(value, spec.transforms ?? []);
     } catch (err) {
-      if (err instanceof TransformError) throw new MappingError(route.name, column, `${err.message} (source ${spec.from ? `column "${spec.from}"` : 'constant'}, value ${JSON.stringify(value)}).`);
+      if (err instanceof TransformError)
+        throw new MappingError(
+          route.name,
+          column,
+          `${err.message} (source ${spec.from ? `column "${spec.from}"` : 'constant'}, value ${JSON.stringify(value)}).`,
+        );
       throw err;
     }
   }
@@ -126,7 +143,11 @@ function toPlain(route: Route, column: string, from: string, v: SourceValue): Pl
     case 'decimal':
       return new ExactDecimal(v.value);
     case 'collection':
-      throw new MappingError(route.name, column, `source column "${from}" is a collection (${v.table}, ${v.rows.length} rows); collections cannot be mapped to a column.`);
+      throw new MappingError(
+        route.name,
+        column,
+        `source column "${from}" is a collection (${v.table}, ${v.rows.length} rows); collections cannot be mapped to a column.`,
+      );
   }
 }
 
@@ -138,13 +159,24 @@ function mapLookup(route: Route, lookup: Lookup, index: number, msg: ChangeMessa
   const navFor = (table: string): string => {
     if (typeof lookup.navigationProperty === 'string') return lookup.navigationProperty;
     const nav = lookup.navigationProperty[table];
-    if (!nav) throw new MappingError(route.name, lookup.from, `lookup has no navigationProperty for table "${table}" (configured: ${Object.keys(lookup.navigationProperty).join(', ')}).`);
+    if (!nav)
+      throw new MappingError(
+        route.name,
+        lookup.from,
+        `lookup has no navigationProperty for table "${table}" (configured: ${Object.keys(lookup.navigationProperty).join(', ')}).`,
+      );
     return nav;
   };
   if (v === '') return [];
   if (v === null) {
     // Clearing: every navigation property of a polymorphic lookup is set to null.
-    return tables.map((table) => ({ lookupIndex: index, property: `${navFor(table)}@odata.bind`, targetTable: table, url: null, missingParent: lookup.missingParent }));
+    return tables.map((table) => ({
+      lookupIndex: index,
+      property: `${navFor(table)}@odata.bind`,
+      targetTable: table,
+      url: null,
+      missingParent: lookup.missingParent,
+    }));
   }
   let table: string;
   const key: Record<string, KeyValue> = {};
@@ -159,8 +191,18 @@ function mapLookup(route: Route, lookup: Lookup, index: number, msg: ChangeMessa
       key[k] = kv;
     }
   } else if (typeof v === 'string' || typeof v === 'number') {
-    if (tables.length !== 1) throw new MappingError(route.name, lookup.from, `plain value ${JSON.stringify(v)} for a polymorphic lookup; the source must send a reference naming the table.`);
-    if (lookup.key.length !== 1) throw new MappingError(route.name, lookup.from, `plain value ${JSON.stringify(v)} for a composite parent key [${lookup.key.join(', ')}]; send a reference with keys.`);
+    if (tables.length !== 1)
+      throw new MappingError(
+        route.name,
+        lookup.from,
+        `plain value ${JSON.stringify(v)} for a polymorphic lookup; the source must send a reference naming the table.`,
+      );
+    if (lookup.key.length !== 1)
+      throw new MappingError(
+        route.name,
+        lookup.from,
+        `plain value ${JSON.stringify(v)} for a composite parent key [${lookup.key.join(', ')}]; send a reference with keys.`,
+      );
     table = tables[0];
     key[lookup.key[0]] = v;
   } else {
@@ -168,7 +210,9 @@ function mapLookup(route: Route, lookup: Lookup, index: number, msg: ChangeMessa
   }
   const entitySet = entitySetOf(env, table);
   if (!entitySet) throw new MappingError(route.name, lookup.from, `the entity set of lookup table "${table}" in environment "${env}" is unknown.`);
-  return [{ lookupIndex: index, property: `${navFor(table)}@odata.bind`, targetTable: table, url: bindUrl(entitySet, key), missingParent: lookup.missingParent }];
+  return [
+    { lookupIndex: index, property: `${navFor(table)}@odata.bind`, targetTable: table, url: bindUrl(entitySet, key), missingParent: lookup.missingParent },
+  ];
 }
 
 function describeSource(mapping: Route['target']['columns'][string] | undefined): string {

@@ -82,7 +82,10 @@ export const DEFAULTS = {
 export function resolveOptions(o: EngineOptions): ResolvedOptions {
   const batchSize = { ...DEFAULTS.batchSize, ...o.batchSize };
   for (const [name, v] of Object.entries(batchSize)) positiveInt(`batchSize.${name}`, v);
-  if (batchSize.bulk > 1000 || batchSize.changeSet > 1000) throw new EngineConfigError(`batchSize: at most 1000 per bulk request or change set (Dataverse limit); got bulk ${batchSize.bulk}, changeSet ${batchSize.changeSet}.`);
+  if (batchSize.bulk > 1000 || batchSize.changeSet > 1000)
+    throw new EngineConfigError(
+      `batchSize: at most 1000 per bulk request or change set (Dataverse limit); got bulk ${batchSize.bulk}, changeSet ${batchSize.changeSet}.`,
+    );
   const retry = { ...DEFAULTS.retry, ...o.retry };
   for (const [name, v] of Object.entries(retry)) nonNegative(`retry.${name}`, v);
   const circuit = { ...DEFAULTS.circuit, ...o.circuit };

@@ -31,7 +31,19 @@ export interface MessageRef {
 }
 
 export function refOf(op: PlannedOp): MessageRef {
-  const ref: MessageRef = { index: op.index, incoming: op.incoming, body: op.body, route: op.route.name, targetKey: op.write.keyText, environment: op.write.environment, table: op.write.table, sourceId: op.change.source.id, version: op.change.version, receivedAt: op.change.receivedAt, retries: op.retries };
+  const ref: MessageRef = {
+    index: op.index,
+    incoming: op.incoming,
+    body: op.body,
+    route: op.route.name,
+    targetKey: op.write.keyText,
+    environment: op.write.environment,
+    table: op.write.table,
+    sourceId: op.change.source.id,
+    version: op.change.version,
+    receivedAt: op.change.receivedAt,
+    retries: op.retries,
+  };
   if (op.merged.length > 0) ref.merged = op.merged.map(refOf);
   return ref;
 }
@@ -40,7 +52,12 @@ export function refOf(op: PlannedOp): MessageRef {
 export function mergedOutcomes(op: PlannedOp, own: MessageOutcome): MessageOutcome[] {
   const note = `merged into message ${op.incoming.messageId} (same target row, same batch)`;
   return op.merged.map((m) => {
-    const outcome: Outcome = own.outcome.status === 'applied' ? { ...own.outcome, detail: own.outcome.detail ? `${own.outcome.detail}; ${note}` : note } : own.outcome.status === 'skipped' ? { ...own.outcome, detail: `${own.outcome.detail}; ${note}` } : own.outcome;
+    const outcome: Outcome =
+      own.outcome.status === 'applied'
+        ? { ...own.outcome, detail: own.outcome.detail ? `${own.outcome.detail}; ${note}` : note }
+        : own.outcome.status === 'skipped'
+          ? { ...own.outcome, detail: `${own.outcome.detail}; ${note}` }
+          : own.outcome;
     return { ...own, index: m.index, messageId: m.incoming.messageId, route: m.route.name, outcome };
   });
 }
@@ -73,7 +90,14 @@ export class OutcomeBook {
   applied(d: Decision, info: { path?: WritePath; detail?: string }): void {
     const op = d.op;
     this.appliedCount++;
-    const own: MessageOutcome = { index: op.index, messageId: op.incoming.messageId, route: op.route.name, targetKey: op.write.keyText, outcome: { status: 'applied', ...info }, warnings: this.warnings?.get(op.index) ?? [] };
+    const own: MessageOutcome = {
+      index: op.index,
+      messageId: op.incoming.messageId,
+      route: op.route.name,
+      targetKey: op.write.keyText,
+      outcome: { status: 'applied', ...info },
+      warnings: this.warnings?.get(op.index) ?? [],
+    };
     this.outcomes.push(own, ...mergedOutcomes(op, own));
     this.ledgerWrites.push({ ...op.ledgerKey, ...d.next });
   }
@@ -83,7 +107,12 @@ export class OutcomeBook {
     const age = this.now.getTime() - Date.parse(ref.receivedAt);
     const policy = this.retry;
     if (ref.retries + 1 >= policy.maxAttempts || (Number.isFinite(age) && age > policy.maxAgeMs)) {
-      return this.fail(ref, reason, `${detail}; gave up after ${ref.retries + 1} attempts (${Math.round(age / 1000)} s since the change was accepted; limits: ${policy.maxAttempts} attempts, ${policy.maxAgeMs / 1000} s).`, dv);
+      return this.fail(
+        ref,
+        reason,
+        `${detail}; gave up after ${ref.retries + 1} attempts (${Math.round(age / 1000)} s since the change was accepted; limits: ${policy.maxAttempts} attempts, ${policy.maxAgeMs / 1000} s).`,
+        dv,
+      );
     }
     this.reschedule(ref, notBefore ?? new Date(this.now.getTime() + retryDelayMs(policy, ref.retries)), reason, ref.retries + 1);
   }
@@ -91,17 +120,44 @@ export class OutcomeBook {
   reschedule(ref: MessageRef, notBefore: Date, reason: string, retries: number, detail?: string): void {
     for (const m of ref.merged ?? []) this.reschedule(m, notBefore, reason, retries, detail);
     const messageId = nextMessageId(ref.incoming.messageId);
-    this.scheduled.push({ body: ref.body, sessionId: ref.incoming.sessionId, correlationId: ref.incoming.correlationId, messageId, scheduledEnqueueTimeUtc: notBefore, applicationProperties: { ...ref.incoming.applicationProperties, [RETRIES_PROPERTY]: retries } });
-    this.outcomes.push({ index: ref.index, messageId: ref.incoming.messageId, route: ref.route, targetKey: ref.targetKey, outcome: { status: 'rescheduled', reason, notBefore: notBefore.toISOString(), messageId, ...(detail ? { detail } : {}) }, warnings: this.warnings?.get(ref.index) ?? [] });
+    this.scheduled.push({
+      body: ref.body,
+      sessionId: ref.incoming.sessionId,
+      correlationId: ref.incoming.correlationId,
+      messageId,
+      scheduledEnqueueTimeUtc: notBefore,
+      applicationProperties: { ...ref.incoming.applicationProperties, [RETRIES_PROPERTY]: retries },
+    });
+    this.outcomes.push({
+      index: ref.index,
+      messageId: ref.incoming.messageId,
+      route: ref.route,
+      targetKey: ref.targetKey,
+      outcome: { status: 'rescheduled', reason, notBefore: notBefore.toISOString(), messageId, ...(detail ? { detail } : {}) },
+      warnings: this.warnings?.get(ref.index) ?? [],
+    });
   }
 
   fail(ref: MessageRef, reason: string, detail: string, dv?: { status?: number; code?: string; kind?: string }): void {
     for (const m of ref.merged ?? []) this.fail(m, reason, `${detail} (merged into message ${ref.incoming.messageId}: same target row, same batch)`, dv);
-    this.outcomes.push({ index: ref.index, messageId: ref.incoming.messageId, route: ref.route, targetKey: ref.targetKey, outcome: { status: 'failed', reason, detail }, warnings: this.warnings?.get(ref.index) ?? [] });
+    this.outcomes.push({
+      index: ref.index,
+      messageId: ref.incoming.messageId,
+      route: ref.route,
+      targetKey: ref.targetKey,
+      outcome: { status: 'failed', reason, detail },
+      warnings: this.warnings?.get(ref.index) ?? [],
+    });
     this.failures.push(this.failureRecord(ref, 'error', reason, detail, dv));
   }
 
-  failureRecord(ref: MessageRef, severity: 'error' | 'warning', reason: string, detail: string, dv?: { status?: number; code?: string; kind?: string }): FailureRecord {
+  failureRecord(
+    ref: MessageRef,
+    severity: 'error' | 'warning',
+    reason: string,
+    detail: string,
+    dv?: { status?: number; code?: string; kind?: string },
+  ): FailureRecord {
     return {
       severity,
       reason,

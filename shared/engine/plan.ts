@@ -88,22 +88,61 @@ export function planBatch(
     const change = resolved.get(index) ?? parsed.message;
     const route = routes.get(change.route);
     if (!route) {
-      return rejected.push({ index, incoming, body: parsed.body, change, reason: 'UnknownRoute', detail: `Route "${change.route}" is not in the routes file (known: ${[...routes.keys()].join(', ')}). Add the route or replay the message after fixing the producer.` });
+      return rejected.push({
+        index,
+        incoming,
+        body: parsed.body,
+        change,
+        reason: 'UnknownRoute',
+        detail: `Route "${change.route}" is not in the routes file (known: ${[...routes.keys()].join(', ')}). Add the route or replay the message after fixing the producer.`,
+      });
     }
     if (!route.enabled) {
-      return skipped.push({ index, messageId: incoming.messageId, route: route.name, outcome: { status: 'skipped', reason: 'filtered', detail: `route "${route.name}" is disabled` }, warnings: [] });
+      return skipped.push({
+        index,
+        messageId: incoming.messageId,
+        route: route.name,
+        outcome: { status: 'skipped', reason: 'filtered', detail: `route "${route.name}" is disabled` },
+        warnings: [],
+      });
     }
     if (change.blobRef) {
-      return rejected.push({ index, incoming, body: parsed.body, change, reason: 'BlobRefUnsupported', detail: `The change lives in blob ${change.blobRef.container}/${change.blobRef.name}, but this engine has no blob reader (no storage configured: set DVSYNC_STORAGE or AzureWebJobsStorage). Replay it once storage is configured.` });
+      return rejected.push({
+        index,
+        incoming,
+        body: parsed.body,
+        change,
+        reason: 'BlobRefUnsupported',
+        detail: `The change lives in blob ${change.blobRef.container}/${change.blobRef.name}, but this engine has no blob reader (no storage configured: set DVSYNC_STORAGE or AzureWebJobsStorage). Replay it once storage is configured.`,
+      });
     }
     try {
       const mapped = mapChange(route, change, entitySetOf);
       if (mapped.type === 'ignore') {
-        return skipped.push({ index, messageId: incoming.messageId, route: route.name, outcome: { status: 'skipped', reason: 'ignoredDelete', detail: mapped.reason }, warnings: [] });
+        return skipped.push({
+          index,
+          messageId: incoming.messageId,
+          route: route.name,
+          outcome: { status: 'skipped', reason: 'ignoredDelete', detail: mapped.reason },
+          warnings: [],
+        });
       }
       const ledgerKey = { environment: mapped.write.environment, table: mapped.write.table, key: mapped.write.keyText };
       const retries = Number(incoming.applicationProperties?.[RETRIES_PROPERTY] ?? 0);
-      ops.push(plannedOp({ index, incoming, change, body: parsed.body, route, rank: ranks.get(route.name) ?? 0, write: mapped.write, ledgerKey, retries: Number.isFinite(retries) ? retries : 0, current: current.has(index) }));
+      ops.push(
+        plannedOp({
+          index,
+          incoming,
+          change,
+          body: parsed.body,
+          route,
+          rank: ranks.get(route.name) ?? 0,
+          write: mapped.write,
+          ledgerKey,
+          retries: Number.isFinite(retries) ? retries : 0,
+          current: current.has(index),
+        }),
+      );
     } catch (err) {
       if (!(err instanceof MappingError)) throw err;
       rejected.push({ index, incoming, body: parsed.body, change, reason: 'MappingError', detail: err.message });
@@ -157,7 +196,11 @@ export function mergeRow(group: PlannedOp[]): PlannedOp {
   }
   let acc = ordered[0];
   for (const next of ordered.slice(1)) acc = fold(acc, next);
-  return { ...acc, merged: ordered.filter((o) => o !== ordered[ordered.length - 1]).map((o) => ({ ...o, merged: [] })), ambiguous: ambiguous || group.some((o) => o.ambiguous) };
+  return {
+    ...acc,
+    merged: ordered.filter((o) => o !== ordered[ordered.length - 1]).map((o) => ({ ...o, merged: [] })),
+    ambiguous: ambiguous || group.some((o) => o.ambiguous),
+  };
 }
 
 function orderOf(a: PlannedOp, b: PlannedOp): Order {
@@ -205,11 +248,23 @@ export interface JudgeOptions {
  *   else applied (external sources: the later arrival wins). Never skipped as stale.
  */
 export function judge(op: PlannedOp, entry: LedgerEntry | undefined, options: JudgeOptions = { canReread: false }): LedgerVerdict {
-  const outcome = (reason: 'stale' | 'identical' | 'filtered', detail: string): MessageOutcome => ({ index: op.index, messageId: op.incoming.messageId, route: op.route.name, targetKey: op.write.keyText, outcome: { status: 'skipped', reason, detail }, warnings: [] });
-  const skip = (reason: 'stale' | 'identical' | 'filtered', detail: string, ledger?: LedgerEntry): LedgerVerdict => ({ type: 'skip', outcome: outcome(reason, detail), ...(ledger ? { ledger } : {}) });
+  const outcome = (reason: 'stale' | 'identical' | 'filtered', detail: string): MessageOutcome => ({
+    index: op.index,
+    messageId: op.incoming.messageId,
+    route: op.route.name,
+    targetKey: op.write.keyText,
+    outcome: { status: 'skipped', reason, detail },
+    warnings: [],
+  });
+  const skip = (reason: 'stale' | 'identical' | 'filtered', detail: string, ledger?: LedgerEntry): LedgerVerdict => ({
+    type: 'skip',
+    outcome: outcome(reason, detail),
+    ...(ledger ? { ledger } : {}),
+  });
   const w = op.write;
   const mine = formatVersion(op.version);
-  if (op.ambiguous && !op.current && options.canReread && op.version.scope.startsWith('dv|')) return { type: 'reread', op, why: 'the changes of this row in the batch cannot be ordered against each other' };
+  if (op.ambiguous && !op.current && options.canReread && op.version.scope.startsWith('dv|'))
+    return { type: 'reread', op, why: 'the changes of this row in the batch cannot be ordered against each other' };
   if (!entry) {
     if (w.kind === 'delete') return write(op, {}, { version: mine, hashes: {}, deleted: true });
     const full = fullBody(w);
@@ -224,11 +279,17 @@ export function judge(op: PlannedOp, entry: LedgerEntry | undefined, options: Ju
     if (order === 'same') return skip('stale', `version ${op.change.version} was already applied`);
     if (order === 'older') return skip('stale', `version ${op.change.version} is older than the applied ${describe(entry)}`);
     if (entry.deleted) return skip('identical', 'row already deleted by an earlier change', { ...entry, version: laterText(op, entry) });
-    if (order === 'unknown' && options.canReread && op.version.scope.startsWith('dv|')) return { type: 'reread', op, why: `version ${op.change.version} cannot be ordered against the applied ${entry.version}` };
+    if (order === 'unknown' && options.canReread && op.version.scope.startsWith('dv|'))
+      return { type: 'reread', op, why: `version ${op.change.version} cannot be ordered against the applied ${entry.version}` };
     if (w.kind === 'delete') return write(op, {}, { version: mine, hashes: {}, deleted: true });
   }
   if (w.kind === 'create' && !entry.deleted && order === 'same') return skip('stale', `version ${op.change.version} was already applied`);
-  if (w.kind === 'create' && !entry.deleted) return skip('filtered', `createOnly route: the row was already created (applied version ${entry.version})`, order === 'newer' ? { ...entry, version: mine } : undefined);
+  if (w.kind === 'create' && !entry.deleted)
+    return skip(
+      'filtered',
+      `createOnly route: the row was already created (applied version ${entry.version})`,
+      order === 'newer' ? { ...entry, version: mine } : undefined,
+    );
   let full = fullBody(w);
   const canResolve = options.canReread && op.version.scope.startsWith('dv|') && !op.current;
   const columnOrder = (k: string): Order => {
@@ -238,23 +299,32 @@ export function judge(op: PlannedOp, entry: LedgerEntry | undefined, options: Ju
   const unordered = (k: string, v: unknown): boolean => columnOrder(k) === 'unknown' && entry.hashes[k] !== valueHash(v);
   if (op.merged.length > 0 && !op.current) {
     // A merged op carries older changes' columns: each is written only over an older value (per column).
-    if (order !== 'unknown' && canResolve && Object.entries(full).some(([k, v]) => unordered(k, v))) return { type: 'reread', op, why: 'a merged column cannot be ordered against the applied one' };
+    if (order !== 'unknown' && canResolve && Object.entries(full).some(([k, v]) => unordered(k, v)))
+      return { type: 'reread', op, why: 'a merged column cannot be ordered against the applied one' };
     full = Object.fromEntries(Object.entries(full).filter(([k]) => !['older', 'same'].includes(columnOrder(k))));
   }
   const hashes = hashBody(full);
 
   if (order === 'older' || order === 'same') {
     if (order === 'same' && op.merged.length === 0) return skip('stale', `version ${op.change.version} was already applied`);
-    if (entry.deleted) return skip('stale', `version ${op.change.version} is ${order === 'same' ? 'the version of' : 'older than'} the deletion applied at ${entry.version}`);
+    if (entry.deleted)
+      return skip('stale', `version ${op.change.version} is ${order === 'same' ? 'the version of' : 'older than'} the deletion applied at ${entry.version}`);
     // Only what no newer change has written: a column the newer changes did not carry keeps this change's value.
-    if (canResolve && Object.entries(full).some(([k, v]) => unordered(k, v))) return { type: 'reread', op, why: `a column of version ${op.change.version} cannot be ordered against the value applied for it` };
+    if (canResolve && Object.entries(full).some(([k, v]) => unordered(k, v)))
+      return { type: 'reread', op, why: `a column of version ${op.change.version} cannot be ordered against the value applied for it` };
     const body: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(full)) {
       const cmp = columnOrder(k);
       if (cmp === 'newer' || (cmp === 'unknown' && known?.[k] !== hashes[k])) body[k] = v;
     }
     const changed = Object.fromEntries(Object.entries(body).filter(([k]) => !op.route.target.skipUnchanged || known?.[k] !== hashes[k]));
-    if (Object.keys(changed).length === 0) return skip('stale', order === 'same' ? `version ${op.change.version} was already applied` : `version ${op.change.version} is older than the applied ${describe(entry)}, and newer changes wrote every column it carries`);
+    if (Object.keys(changed).length === 0)
+      return skip(
+        'stale',
+        order === 'same'
+          ? `version ${op.change.version} was already applied`
+          : `version ${op.change.version} is older than the applied ${describe(entry)}, and newer changes wrote every column it carries`,
+      );
     const versions = columnVersionsOf(op, Object.keys(body), entry.version, entry.columnVersions ?? {});
     return write(op, changed, { version: entry.version, hashes: { ...known, ...pick(hashes, Object.keys(body)) }, deleted: false, ...versions });
   }
@@ -264,7 +334,7 @@ export function judge(op: PlannedOp, entry: LedgerEntry | undefined, options: Ju
   }
   // Newer, or unordered (external: the later arrival wins; or it changes nothing).
   const nextVersion = order === 'newer' ? mine : laterText(op, entry);
-  const base = known ? entry.columnVersions ?? {} : {};
+  const base = known ? (entry.columnVersions ?? {}) : {};
   const keep = known ? Object.keys(known).filter((k) => !(k in full)) : [];
   const versions = columnVersionsOf(op, Object.keys(full), nextVersion, Object.fromEntries(keep.map((k) => [k, base[k] ?? entry.version])));
   const next: LedgerEntry = { version: nextVersion, hashes: { ...known, ...hashes }, deleted: false, ...versions };
@@ -328,7 +398,7 @@ function lookupFamily(route: Route, property: string): string[] {
   if (!property.endsWith('@odata.bind')) return [property];
   for (const l of route.target.lookups) {
     const tables = Array.isArray(l.targetTable) ? l.targetTable : [l.targetTable];
-    const props = tables.map((t) => `${typeof l.navigationProperty === 'string' ? l.navigationProperty : l.navigationProperty[t] ?? ''}@odata.bind`);
+    const props = tables.map((t) => `${typeof l.navigationProperty === 'string' ? l.navigationProperty : (l.navigationProperty[t] ?? '')}@odata.bind`);
     if (props.includes(property)) return props;
   }
   return [property];

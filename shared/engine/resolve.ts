@@ -42,7 +42,12 @@ export interface Resolution {
   unresolved: Unresolved[];
 }
 
-export async function resolveMessages(messages: readonly IncomingMessage[], routes: ReadonlyMap<string, Route>, ports: ResolvePorts, concurrency: number): Promise<Resolution> {
+export async function resolveMessages(
+  messages: readonly IncomingMessage[],
+  routes: ReadonlyMap<string, Route>,
+  ports: ResolvePorts,
+  concurrency: number,
+): Promise<Resolution> {
   const changes = new Map<number, ChangeMessage>();
   const current = new Set<number>();
   const unresolved: Unresolved[] = [];
@@ -81,11 +86,25 @@ async function readBlob(blobs: BlobReadPort, change: ChangeMessage, route: Route
   try {
     text = await blobs.read(ref.container, ref.name);
   } catch (err) {
-    if (err instanceof BlobNotFoundError) return { type: 'unresolved', unresolved: { type: 'fail', index, change, route, reason: 'BlobMissing', detail: err.message } };
-    throw new BatchTransientError(`Reading the large change message from ${where} failed (${(err as Error).message}); the batch will be redelivered.`, { cause: err });
+    if (err instanceof BlobNotFoundError)
+      return { type: 'unresolved', unresolved: { type: 'fail', index, change, route, reason: 'BlobMissing', detail: err.message } };
+    throw new BatchTransientError(`Reading the large change message from ${where} failed (${(err as Error).message}); the batch will be redelivered.`, {
+      cause: err,
+    });
   }
   const parsed = parseChangeMessage(text);
-  if (!parsed.ok) return { type: 'unresolved', unresolved: { type: 'fail', index, change, route, reason: 'InvalidMessage', detail: `The ${where} named by the message does not hold a valid change: ${parsed.reason}` } };
+  if (!parsed.ok)
+    return {
+      type: 'unresolved',
+      unresolved: {
+        type: 'fail',
+        index,
+        change,
+        route,
+        reason: 'InvalidMessage',
+        detail: `The ${where} named by the message does not hold a valid change: ${parsed.reason}`,
+      },
+    };
   if (parsed.message.route !== change.route || parsed.message.version !== change.version) {
     const detail = `The ${where} holds route "${parsed.message.route}" version ${parsed.message.version}, but the queue message says route "${change.route}" version ${change.version}; refusing to apply a mismatched body.`;
     return { type: 'unresolved', unresolved: { type: 'fail', index, change, route, reason: 'InvalidMessage', detail } };
@@ -99,29 +118,64 @@ async function readBlob(blobs: BlobReadPort, change: ChangeMessage, route: Route
  * A row that no longer exists is skipped (`missing: 'skip'`, its Delete event carries the deletion) or
  * becomes a Delete (`missing: 'delete'`, when the re-read decides between changes that cannot be ordered).
  */
-export async function rereadSource(sources: SourceReadPort | undefined, change: ChangeMessage, route: Route, index: number, missing: 'skip' | 'delete', now: () => Date = () => new Date()): Promise<Step> {
+export async function rereadSource(
+  sources: SourceReadPort | undefined,
+  change: ChangeMessage,
+  route: Route,
+  index: number,
+  missing: 'skip' | 'delete',
+  now: () => Date = () => new Date(),
+): Promise<Step> {
   const environment = change.source.environment ?? route.source.environment;
   const id = change.source.id;
-  const fail = (reason: string, detail: string, dv?: { status?: number; code?: string; kind?: string }): Step => ({ type: 'unresolved', unresolved: { type: 'fail', index, change, route, reason, detail, dv } });
-  if (!sources) return fail('RereadUnsupported', 'The message asks for a re-read of the source row (its payload was stripped) but this engine has no source reader; configure DVSYNC_ENVIRONMENTS for the source environment.');
+  const fail = (reason: string, detail: string, dv?: { status?: number; code?: string; kind?: string }): Step => ({
+    type: 'unresolved',
+    unresolved: { type: 'fail', index, change, route, reason, detail, dv },
+  });
+  if (!sources)
+    return fail(
+      'RereadUnsupported',
+      'The message asks for a re-read of the source row (its payload was stripped) but this engine has no source reader; configure DVSYNC_ENVIRONMENTS for the source environment.',
+    );
   if (!environment || !id) {
-    return fail('RereadImpossible', `The message asks for a re-read of the source row but names no ${environment ? 'source.id' : 'source environment (source.environment or the route\'s source.environment)'}; the stripped values cannot be completed.`);
+    return fail(
+      'RereadImpossible',
+      `The message asks for a re-read of the source row but names no ${environment ? 'source.id' : "source environment (source.environment or the route's source.environment)"}; the stripped values cannot be completed.`,
+    );
   }
   try {
     const row = await sources.readRow(environment, change.source.table, id);
     const readAt = now().getTime();
-    if (!row && missing === 'delete') return { type: 'ready', change: { ...change, operation: 'delete', version: dataverseStamps(undefined, undefined, readAt), reread: false } };
+    if (!row && missing === 'delete')
+      return { type: 'ready', change: { ...change, operation: 'delete', version: dataverseStamps(undefined, undefined, readAt), reread: false } };
     if (!row) {
-      return { type: 'unresolved', unresolved: { type: 'skip', index, change, route, reason: 'sourceDeleted', detail: `re-read of ${change.source.table}(${id}) in "${environment}": the row no longer exists; its Delete event applies the deletion` } };
+      return {
+        type: 'unresolved',
+        unresolved: {
+          type: 'skip',
+          index,
+          change,
+          route,
+          reason: 'sourceDeleted',
+          detail: `re-read of ${change.source.table}(${id}) in "${environment}": the row no longer exists; its Delete event applies the deletion`,
+        },
+      };
     }
     const version = rowStamps(row, readAt);
     return { type: 'ready', change: { ...change, operation: 'upsert', values: row, version, reread: false } };
   } catch (err) {
     const f = asWriteFailure(err);
     const what = `Re-reading ${change.source.table}(${id}) in "${environment}"`;
-    if (f.retry === 'later') return { type: 'unresolved', unresolved: { type: 'retry', index, change, route, reason: 'Throttled', detail: `${what}: ${f.message}`, notBefore: f.notBefore ?? now() } };
+    if (f.retry === 'later')
+      return {
+        type: 'unresolved',
+        unresolved: { type: 'retry', index, change, route, reason: 'Throttled', detail: `${what}: ${f.message}`, notBefore: f.notBefore ?? now() },
+      };
     if (f.reason === 'transient' || f.reason === 'overloaded') {
-      return { type: 'unresolved', unresolved: { type: 'retry', index, change, route, reason: 'Transient', detail: `${what} failed transiently: ${f.message}`, dv: { ...f.vendor } } };
+      return {
+        type: 'unresolved',
+        unresolved: { type: 'retry', index, change, route, reason: 'Transient', detail: `${what} failed transiently: ${f.message}`, dv: { ...f.vendor } },
+      };
     }
     if (f.reason === 'rejected') return fail('RereadFailed', `${what} failed: ${f.message}`, { ...f.vendor, kind: f.kind });
     return fail('RereadFailed', `${what} failed: ${f.message}`);

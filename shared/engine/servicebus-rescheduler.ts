@@ -3,13 +3,16 @@
  * Sent per session in batches that fit the entity's size limit: a whole held batch (a stopped route, a
  * throttled environment: up to thousands of changes) does not fit one AMQP message.
  */
-import { ServiceBusClient, type ServiceBusMessage, type ServiceBusSender } from '@azure/service-bus';
+import { type ServiceBusClient, type ServiceBusMessage, type ServiceBusSender } from '@azure/service-bus';
 import type { ReschedulePort, ScheduledChange } from './ports';
 
 export class ServiceBusRescheduler implements ReschedulePort {
   private sender?: ServiceBusSender;
 
-  constructor(private readonly client: ServiceBusClient, private readonly queue: string) {}
+  constructor(
+    private readonly client: ServiceBusClient,
+    private readonly queue: string,
+  ) {}
 
   async schedule(changes: readonly ScheduledChange[]): Promise<void> {
     if (changes.length === 0) return;
@@ -26,7 +29,8 @@ export class ServiceBusRescheduler implements ReschedulePort {
         if (batch.count === 0) throw new Error(`rescheduled message ${String(m.messageId)} does not fit in an empty batch (${batch.maxSizeInBytes} bytes)`);
         await sender.sendMessages(batch);
         batch = await sender.createMessageBatch();
-        if (!batch.tryAddMessage(m)) throw new Error(`rescheduled message ${String(m.messageId)} does not fit in an empty batch (${batch.maxSizeInBytes} bytes)`);
+        if (!batch.tryAddMessage(m))
+          throw new Error(`rescheduled message ${String(m.messageId)} does not fit in an empty batch (${batch.maxSizeInBytes} bytes)`);
       }
       if (batch.count > 0) await sender.sendMessages(batch);
     }

@@ -56,7 +56,12 @@ export interface ApplyChunkOptions {
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-export async function applyChunk(engine: ChangeApplier, held: InMemoryRescheduler, messages: readonly IncomingMessage[], options: ApplyChunkOptions): Promise<ChunkTally> {
+export async function applyChunk(
+  engine: ChangeApplier,
+  held: InMemoryRescheduler,
+  messages: readonly IncomingMessage[],
+  options: ApplyChunkOptions,
+): Promise<ChunkTally> {
   const sleep = options.sleep ?? defaultSleep;
   const now = options.now ?? Date.now;
   const tally = emptyTally();
@@ -80,8 +85,17 @@ export async function applyChunk(engine: ChangeApplier, held: InMemoryReschedule
         throw new RouteStoppedError(out.detail ?? `route ${o.route ?? ''} is stopped`);
       } else {
         const change = held.take(out.messageId);
-        if (!change) throw new Error(`The engine rescheduled message ${o.messageId} as ${out.messageId} but handed no change to the rescheduler; cannot finish the chunk.`);
-        next.push({ body: change.body, messageId: change.messageId, sessionId: change.sessionId, correlationId: change.correlationId, applicationProperties: change.applicationProperties });
+        if (!change)
+          throw new Error(
+            `The engine rescheduled message ${o.messageId} as ${out.messageId} but handed no change to the rescheduler; cannot finish the chunk.`,
+          );
+        next.push({
+          body: change.body,
+          messageId: change.messageId,
+          sessionId: change.sessionId,
+          correlationId: change.correlationId,
+          applicationProperties: change.applicationProperties,
+        });
         notBefore = Math.max(notBefore, change.scheduledEnqueueTimeUtc.getTime());
       }
     }

@@ -34,7 +34,8 @@ export class ImportConfigError extends Error {
 
 export function parseImportOptions(input: ImportOptionsInput): ImportOptions {
   const r = importOptionsSchema.safeParse(input);
-  if (!r.success) throw new ImportConfigError(`Invalid import options: ${r.error.issues.map((i) => `${i.path.join('.') || '(options)'}: ${i.message}`).join('; ')}`);
+  if (!r.success)
+    throw new ImportConfigError(`Invalid import options: ${r.error.issues.map((i) => `${i.path.join('.') || '(options)'}: ${i.message}`).join('; ')}`);
   const format = r.data.format ?? (/\.csv$/i.test(r.data.file) ? 'csv' : 'jsonl');
   return { ...r.data, format };
 }

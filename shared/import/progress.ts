@@ -20,7 +20,10 @@ export function createProgress(stream: NodeJS.WriteStream, intervalMs: number, n
   const text = (s: ProgressState): string => {
     const pct = s.size > 0 ? Math.min(100, (100 * s.bytes) / s.size) : 100;
     const rate = s.read / Math.max(0.001, (now() - started) / 1000);
-    return { pct, line: `${pct.toFixed(1)}% read ${s.read} applied ${s.applied} invalid ${s.invalid} failed ${s.failed} checkpoint line ${s.checkpointLine} (${rate.toFixed(0)} records/s)` }.line;
+    return {
+      pct,
+      line: `${pct.toFixed(1)}% read ${s.read} applied ${s.applied} invalid ${s.invalid} failed ${s.failed} checkpoint line ${s.checkpointLine} (${rate.toFixed(0)} records/s)`,
+    }.line;
   };
   if (stream.isTTY) {
     return {

@@ -52,7 +52,9 @@ export async function* readCsv(file: string): AsyncIterable<RawRecord> {
   // 'skip' events can fire before records parsed earlier are consumed: order everything by line.
   const skipped: Array<{ endLine: number; error: string }> = [];
   parser.on('skip', (err: Error & { lines?: number }) => skipped.push({ endLine: err.lines ?? 0, error: `not a valid CSV record (${err.message})` }));
-  createReadStream(file).on('error', (e) => parser.destroy(e)).pipe(parser);
+  createReadStream(file)
+    .on('error', (e) => parser.destroy(e))
+    .pipe(parser);
   let prevEnd = 1; // the header line
   let prevEmpty = 0;
   let bytes = 0;

@@ -14,7 +14,17 @@ export interface ImportCounts {
   failed: number;
 }
 
-export const zeroCounts = (): ImportCounts => ({ read: 0, valid: 0, invalid: 0, filtered: 0, applied: 0, skippedUnchanged: 0, alreadyApplied: 0, superseded: 0, failed: 0 });
+export const zeroCounts = (): ImportCounts => ({
+  read: 0,
+  valid: 0,
+  invalid: 0,
+  filtered: 0,
+  applied: 0,
+  skippedUnchanged: 0,
+  alreadyApplied: 0,
+  superseded: 0,
+  failed: 0,
+});
 
 export function addTally(c: ImportCounts, t: ChunkTally): void {
   c.applied += t.applied;

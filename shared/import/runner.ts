@@ -48,7 +48,11 @@ export interface ImportPosition {
 
 export class ImportAbortedError extends Error {
   override name = 'ImportAbortedError';
-  constructor(message: string, readonly report: ImportReport, options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    readonly report: ImportReport,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
   }
 }
@@ -96,14 +100,33 @@ export async function runImport(input: ImportOptionsInput, deps: ImportDeps): Pr
   const failedReported: LineProblem[] = [];
   const filteredReported: LineProblem[] = [];
   const report = (complete: boolean): ImportReport => ({
-    file: opts.file, route: route.name, importId, checkpoint: checkpointName, resumedAfterLine, completedThroughLine: committedLine,
-    complete, counts: { ...committed }, invalid: invalidReported, failed: failedReported, filtered: filteredReported, seconds: (now() - t0) / 1000,
+    file: opts.file,
+    route: route.name,
+    importId,
+    checkpoint: checkpointName,
+    resumedAfterLine,
+    completedThroughLine: committedLine,
+    complete,
+    counts: { ...committed },
+    invalid: invalidReported,
+    failed: failedReported,
+    filtered: filteredReported,
+    seconds: (now() - t0) / 1000,
   });
   if (resume?.position.complete) return report(true);
 
-  let live = zeroCounts(); // counts of chunks not yet committed
+  const live = zeroCounts(); // counts of chunks not yet committed
   let bytes = 0;
-  const progress = (): void => deps.progress?.update({ bytes, size: identity.size, read: committed.read + live.read, applied: committed.applied + live.applied, invalid: committed.invalid + live.invalid, failed: committed.failed + live.failed, checkpointLine: committedLine });
+  const progress = (): void =>
+    deps.progress?.update({
+      bytes,
+      size: identity.size,
+      read: committed.read + live.read,
+      applied: committed.applied + live.applied,
+      invalid: committed.invalid + live.invalid,
+      failed: committed.failed + live.failed,
+      checkpointLine: committedLine,
+    });
 
   // Commit frontier: chunks finish out of order; the checkpoint covers the longest finished prefix.
   const done = new Map<number, Chunk>();
@@ -153,7 +176,8 @@ export async function runImport(input: ImportOptionsInput, deps: ImportDeps): Pr
         chunk.tally = await applyChunk(deps.engine, deps.held, chunk.messages, { retries: opts.chunkRetries, retryDelayMs: opts.chunkRetryDelayMs });
       } else chunk.tally = { applied: 0, skippedUnchanged: 0, alreadyApplied: 0, superseded: 0, failed: 0, failures: [] };
       for (const f of chunk.tally.failures) {
-        if (failedReported.length < opts.maxReportedInvalid) failedReported.push({ line: chunk.lines.get(baseId(f.messageId)) ?? 0, reason: `${f.reason}: ${f.detail}` });
+        if (failedReported.length < opts.maxReportedInvalid)
+          failedReported.push({ line: chunk.lines.get(baseId(f.messageId)) ?? 0, reason: `${f.reason}: ${f.detail}` });
       }
       live.applied += chunk.tally.applied;
       live.failed += chunk.tally.failed;
@@ -182,8 +206,15 @@ export async function runImport(input: ImportOptionsInput, deps: ImportDeps): Pr
       chunk.endLine = rec.endLine;
       let problem = rec.error;
       if (!problem) {
-        const v = validator.validate(rec.values as Record<string, unknown>, { importId, line: rec.line, version: versionOf(startedAt, rec.line, identity.id), receivedAt: new Date(now()).toISOString() });
-        const decision = v.ok ? matchRow(loaded, { operation: 'upsert', rowId: externalRecordId(route, v.message.values), values: v.message.values }) : undefined;
+        const v = validator.validate(rec.values as Record<string, unknown>, {
+          importId,
+          line: rec.line,
+          version: versionOf(startedAt, rec.line, identity.id),
+          receivedAt: new Date(now()).toISOString(),
+        });
+        const decision = v.ok
+          ? matchRow(loaded, { operation: 'upsert', rowId: externalRecordId(route, v.message.values), values: v.message.values })
+          : undefined;
         if (v.ok && decision && !decision.matched) {
           chunk.counts.valid++;
           live.valid++;
@@ -204,7 +235,16 @@ export async function runImport(input: ImportOptionsInput, deps: ImportDeps): Pr
         chunk.counts.invalid++;
         live.invalid++;
         if (invalidReported.length < opts.maxReportedInvalid) invalidReported.push({ line: rec.line, endLine: rec.endLine, reason: problem });
-        chunk.invalidFailures.push({ severity: 'error', reason: 'InvalidRecord', detail: `${opts.file} line ${rec.line}: ${problem}`, messageId: `import:${importId}:${rec.line}`, route: route.name, attempt: 1, time: new Date(now()).toISOString(), body: JSON.stringify(rec.values ?? null) });
+        chunk.invalidFailures.push({
+          severity: 'error',
+          reason: 'InvalidRecord',
+          detail: `${opts.file} line ${rec.line}: ${problem}`,
+          messageId: `import:${importId}:${rec.line}`,
+          route: route.name,
+          attempt: 1,
+          time: new Date(now()).toISOString(),
+          body: JSON.stringify(rec.values ?? null),
+        });
       }
       if (chunk.messages.length >= opts.chunkSize) {
         await dispatch(chunk);
@@ -222,13 +262,37 @@ export async function runImport(input: ImportOptionsInput, deps: ImportDeps): Pr
     while (inFlight.size > 0) await Promise.race(inFlight);
   }
   if (firstError) {
-    deps.progress?.done({ bytes, size: identity.size, read: committed.read, applied: committed.applied, invalid: committed.invalid, failed: committed.failed, checkpointLine: committedLine });
+    deps.progress?.done({
+      bytes,
+      size: identity.size,
+      read: committed.read,
+      applied: committed.applied,
+      invalid: committed.invalid,
+      failed: committed.failed,
+      checkpointLine: committedLine,
+    });
     const cause = firstError as Error;
-    throw new ImportAbortedError(`The import stopped: ${cause.message ?? String(cause)}. Everything through line ${committedLine} is applied and checkpointed; run the same command again to resume after it.`, report(false), { cause });
+    throw new ImportAbortedError(
+      `The import stopped: ${cause.message ?? String(cause)}. Everything through line ${committedLine} is applied and checkpointed; run the same command again to resume after it.`,
+      report(false),
+      { cause },
+    );
   }
-  etag = await deps.checkpoints.commit<ImportPosition>(checkpointName, { position: { line: committedLine, startedAt, complete: true }, counts: { ...committed } }, etag);
+  etag = await deps.checkpoints.commit<ImportPosition>(
+    checkpointName,
+    { position: { line: committedLine, startedAt, complete: true }, counts: { ...committed } },
+    etag,
+  );
   const final = report(true);
-  deps.progress?.done({ bytes: identity.size, size: identity.size, read: final.counts.read, applied: final.counts.applied, invalid: final.counts.invalid, failed: final.counts.failed, checkpointLine: committedLine });
+  deps.progress?.done({
+    bytes: identity.size,
+    size: identity.size,
+    read: final.counts.read,
+    applied: final.counts.applied,
+    invalid: final.counts.invalid,
+    failed: final.counts.failed,
+    checkpointLine: committedLine,
+  });
   return final;
 }
 

@@ -32,7 +32,9 @@ export class RecordValidator {
     private readonly textCells: boolean,
   ) {
     if (!route.source.recordColumns) {
-      throw new ImportConfigError(`Route "${route.name}" has no source.recordColumns, so it does not accept imported records. Add recordColumns (column → string|number|integer|boolean|datetime|any) to the route.`);
+      throw new ImportConfigError(
+        `Route "${route.name}" has no source.recordColumns, so it does not accept imported records. Add recordColumns (column → string|number|integer|boolean|datetime|any) to the route.`,
+      );
     }
     this.columns = route.source.recordColumns;
   }
@@ -122,5 +124,9 @@ function isIsoDate(s: string): boolean {
 }
 
 function isSourceValue(v: unknown): boolean {
-  return v === null || ['string', 'number', 'boolean'].includes(typeof v) || (typeof v === 'object' && !Array.isArray(v) && typeof (v as { $type?: unknown }).$type === 'string');
+  return (
+    v === null ||
+    ['string', 'number', 'boolean'].includes(typeof v) ||
+    (typeof v === 'object' && !Array.isArray(v) && typeof (v as { $type?: unknown }).$type === 'string')
+  );
 }

@@ -72,7 +72,9 @@ export class Checkpoints {
     const position = JSON.stringify(state.position);
     if (position === undefined) throw new TypeError(`Checkpoint "${name}": position must be JSON-serialisable (got ${typeof state.position}).`);
     if (position.length > MAX_POSITION_CHARS) {
-      throw new RangeError(`Checkpoint "${name}": position is ${position.length} characters serialised; the limit is ${MAX_POSITION_CHARS}. Store a smaller cursor.`);
+      throw new RangeError(
+        `Checkpoint "${name}": position is ${position.length} characters serialised; the limit is ${MAX_POSITION_CHARS}. Store a smaller cursor.`,
+      );
     }
     const entity: CheckpointEntity = {
       partitionKey: PARTITION,
@@ -83,7 +85,8 @@ export class Checkpoints {
       updatedAt: new Date().toISOString(),
     };
     try {
-      const res = expectedEtag === undefined ? await this.client.createEntity(entity) : await this.client.updateEntity(entity, 'Replace', { etag: expectedEtag });
+      const res =
+        expectedEtag === undefined ? await this.client.createEntity(entity) : await this.client.updateEntity(entity, 'Replace', { etag: expectedEtag });
       if (!res.etag) throw new Error(`Checkpoint "${name}": Table Storage returned no ETag for the commit.`);
       return res.etag;
     } catch (err) {

@@ -104,7 +104,11 @@ export class TableCircuitStore implements CircuitStorePort {
     await this.ready;
     if (!circuit.etag) return false;
     try {
-      await this.client.updateEntity({ partitionKey: PARTITION, rowKey: encodeTableKey(circuit.route), probeAt: probeAt.toISOString(), probes: circuit.probes + 1 }, 'Merge', { etag: circuit.etag });
+      await this.client.updateEntity(
+        { partitionKey: PARTITION, rowKey: encodeTableKey(circuit.route), probeAt: probeAt.toISOString(), probes: circuit.probes + 1 },
+        'Merge',
+        { etag: circuit.etag },
+      );
       return true;
     } catch (err) {
       if (err instanceof RestError && (err.statusCode === 412 || err.statusCode === 404)) return false;
@@ -117,7 +121,11 @@ export class TableCircuitStore implements CircuitStorePort {
     const existing = await this.get(route);
     if (!existing || existing.state !== 'open') return false;
     try {
-      await this.client.updateEntity({ partitionKey: PARTITION, rowKey: encodeTableKey(route), state: 'closed', closedAt: now.toISOString(), closedBy: by }, 'Merge', { etag: existing.etag });
+      await this.client.updateEntity(
+        { partitionKey: PARTITION, rowKey: encodeTableKey(route), state: 'closed', closedAt: now.toISOString(), closedBy: by },
+        'Merge',
+        { etag: existing.etag },
+      );
       return true;
     } catch (err) {
       if (err instanceof RestError && err.statusCode === 412) return this.close(route, by, now);
@@ -181,14 +189,36 @@ export class MemoryCircuitStore implements CircuitStorePort {
 }
 
 function toEntity(c: Omit<Circuit, 'etag'>): CircuitEntity {
-  const e: CircuitEntity = { partitionKey: PARTITION, rowKey: encodeTableKey(c.route), route: c.route, environment: c.environment, table: c.table, cause: c.cause, message: c.message.slice(0, 8000), state: c.state, openedAt: c.openedAt, probeAt: c.probeAt, probes: c.probes };
+  const e: CircuitEntity = {
+    partitionKey: PARTITION,
+    rowKey: encodeTableKey(c.route),
+    route: c.route,
+    environment: c.environment,
+    table: c.table,
+    cause: c.cause,
+    message: c.message.slice(0, 8000),
+    state: c.state,
+    openedAt: c.openedAt,
+    probeAt: c.probeAt,
+    probes: c.probes,
+  };
   if (c.status !== undefined) e.status = c.status;
   if (c.code) e.code = c.code;
   return e;
 }
 
 function fromEntity(e: CircuitEntity): Circuit {
-  const c: Circuit = { route: e.route ?? decodeTableKey(e.rowKey) ?? e.rowKey, environment: e.environment, table: e.table, cause: e.cause, message: e.message, state: e.state, openedAt: e.openedAt, probeAt: e.probeAt, probes: Number(e.probes ?? 0) };
+  const c: Circuit = {
+    route: e.route ?? decodeTableKey(e.rowKey) ?? e.rowKey,
+    environment: e.environment,
+    table: e.table,
+    cause: e.cause,
+    message: e.message,
+    state: e.state,
+    openedAt: e.openedAt,
+    probeAt: e.probeAt,
+    probes: Number(e.probes ?? 0),
+  };
   if (e.status !== undefined && e.status !== null) c.status = Number(e.status);
   if (e.code) c.code = e.code;
   if (e.closedAt) c.closedAt = e.closedAt;

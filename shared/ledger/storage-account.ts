@@ -29,7 +29,10 @@ export function serviceEndpoint(connectionString: string, service: 'table' | 'bl
   const explicit = parts.get(`${service}endpoint`);
   if (explicit) return explicit;
   const account = parts.get('accountname');
-  if (!account) throw new Error(`The storage connection names no ${service} endpoint and no AccountName; set ${service === 'table' ? 'TableEndpoint' : 'BlobEndpoint'} or AccountName.`);
+  if (!account)
+    throw new Error(
+      `The storage connection names no ${service} endpoint and no AccountName; set ${service === 'table' ? 'TableEndpoint' : 'BlobEndpoint'} or AccountName.`,
+    );
   return `${parts.get('defaultendpointsprotocol') ?? 'https'}://${account}.${service}.${parts.get('endpointsuffix') ?? 'core.windows.net'}`;
 }
 

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 
 /** Characters Table Storage refuses in keys, plus '%' (our escape character). */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what Table Storage refuses
 const FORBIDDEN = /[%/\\#?\u0000-\u001f\u007f-\u009f]/g;
 
 /** Stay under Azurite's 512-char limit (Azure allows 1 KiB) with room for a prefix. */

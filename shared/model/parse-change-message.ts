@@ -20,7 +20,10 @@ export function parseChangeMessage(raw: unknown): ParseResult {
   }
   const parsed = changeMessageSchema.safeParse(value);
   if (!parsed.success) {
-    const issues = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ');
+    const issues = parsed.error.issues
+      .slice(0, 5)
+      .map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`)
+      .join('; ');
     return { ok: false, body, reason: `The message body is not a valid ChangeMessage v${CHANGE_MESSAGE_VERSION}: ${issues}.` };
   }
   return { ok: true, message: parsed.data, body };

@@ -86,7 +86,12 @@ export function dataverseStamps(rowVersion: string | undefined, modifiedOn: stri
 export function rowStamps(values: Record<string, unknown>, receivedAtMs: number, rowVersion?: string): string {
   const rv = values.versionnumber;
   const mt = values.modifiedon;
-  const modified = typeof mt === 'string' ? mt : typeof mt === 'object' && mt !== null && typeof (mt as { iso?: unknown }).iso === 'string' ? (mt as { iso: string }).iso : undefined;
+  const modified =
+    typeof mt === 'string'
+      ? mt
+      : typeof mt === 'object' && mt !== null && typeof (mt as { iso?: unknown }).iso === 'string'
+        ? (mt as { iso: string }).iso
+        : undefined;
   return dataverseStamps(rowVersion ?? (typeof rv === 'number' || typeof rv === 'string' ? String(rv) : undefined), modified, receivedAtMs);
 }
 

@@ -34,16 +34,21 @@ export function readAppSettings(source: AppSettingsSource = {}): AppSettings {
     json = JSON.parse(readFileSync(path, 'utf8'));
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new AppSettingsFileError(code ? `Cannot read ${path} (${code}); pass --file with the path of your local.settings.json.` : `${path} is not valid JSON: ${(e as Error).message}.`);
+    throw new AppSettingsFileError(
+      code ? `Cannot read ${path} (${code}); pass --file with the path of your local.settings.json.` : `${path} is not valid JSON: ${(e as Error).message}.`,
+    );
   }
   const values = (json as { Values?: unknown } | null)?.Values;
   if (values === undefined || values === null || typeof values !== 'object' || Array.isArray(values)) {
-    throw new AppSettingsFileError(`${path} has no "Values" object; a local.settings.json looks like {"IsEncrypted": false, "Values": {"AzureWebJobsStorage": "…"}}.`);
+    throw new AppSettingsFileError(
+      `${path} has no "Values" object; a local.settings.json looks like {"IsEncrypted": false, "Values": {"AzureWebJobsStorage": "…"}}.`,
+    );
   }
   const out: Env = {};
   for (const [k, v] of Object.entries(values as Record<string, unknown>)) {
     if (k.startsWith('//')) continue; // documentation entries of local.settings.sample.json
-    if (typeof v !== 'string') throw new AppSettingsFileError(`${path}: Values.${k} is ${JSON.stringify(v)}; every app setting is a string (quote it, JSON settings as escaped text).`);
+    if (typeof v !== 'string')
+      throw new AppSettingsFileError(`${path}: Values.${k} is ${JSON.stringify(v)}; every app setting is a string (quote it, JSON settings as escaped text).`);
     out[k] = v;
   }
   for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') out[k] = v;

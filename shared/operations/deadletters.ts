@@ -34,7 +34,8 @@ export function describeDeadLetter(m: ServiceBusReceivedMessage): DeadLetter {
   if (m.deadLetterErrorDescription) d.description = m.deadLetterErrorDescription;
   if (m.deliveryCount !== undefined) d.deliveryCount = m.deliveryCount;
   if (m.enqueuedTimeUtc) d.enqueuedTimeUtc = m.enqueuedTimeUtc.toISOString();
-  if (m.applicationProperties) d.applicationProperties = Object.fromEntries(Object.entries(m.applicationProperties).filter(([k]) => !DEAD_LETTER_PROPERTIES.has(k)));
+  if (m.applicationProperties)
+    d.applicationProperties = Object.fromEntries(Object.entries(m.applicationProperties).filter(([k]) => !DEAD_LETTER_PROPERTIES.has(k)));
   return d;
 }
 
@@ -71,7 +72,8 @@ export function resubmitCopy(m: ServiceBusReceivedMessage): ServiceBusMessage {
   if (m.correlationId !== undefined) copy.correlationId = m.correlationId;
   if (m.contentType) copy.contentType = m.contentType;
   if (m.subject) copy.subject = m.subject;
-  if (m.applicationProperties) copy.applicationProperties = Object.fromEntries(Object.entries(m.applicationProperties).filter(([k]) => !DEAD_LETTER_PROPERTIES.has(k)));
+  if (m.applicationProperties)
+    copy.applicationProperties = Object.fromEntries(Object.entries(m.applicationProperties).filter(([k]) => !DEAD_LETTER_PROPERTIES.has(k)));
   return copy;
 }
 
@@ -81,10 +83,21 @@ export interface ResubmitReport {
 }
 
 /** Moves up to `max` dead-lettered messages back to the queue (dry run: peeks and reports only). */
-export async function resubmitDeadLetters(client: ServiceBusClient, queue: string, options: { max: number; dryRun?: boolean; waitMs?: number }): Promise<ResubmitReport> {
+export async function resubmitDeadLetters(
+  client: ServiceBusClient,
+  queue: string,
+  options: { max: number; dryRun?: boolean; waitMs?: number },
+): Promise<ResubmitReport> {
   if (options.dryRun) {
     const peeked = await listDeadLetters(client, queue, options.max);
-    return { dryRun: true, resubmitted: peeked.map((d) => ({ messageId: d.messageId, newMessageId: resubmitMessageId(d.messageId, d.sequenceNumber), ...(d.reason ? { reason: d.reason } : {}) })) };
+    return {
+      dryRun: true,
+      resubmitted: peeked.map((d) => ({
+        messageId: d.messageId,
+        newMessageId: resubmitMessageId(d.messageId, d.sequenceNumber),
+        ...(d.reason ? { reason: d.reason } : {}),
+      })),
+    };
   }
   const receiver = client.createReceiver(queue, { subQueueType: 'deadLetter', receiveMode: 'peekLock' });
   const sender = client.createSender(queue);
@@ -97,7 +110,11 @@ export async function resubmitDeadLetters(client: ServiceBusClient, queue: strin
         const copy = resubmitCopy(m);
         await sender.sendMessages(copy);
         await receiver.completeMessage(m);
-        report.resubmitted.push({ messageId: String(m.messageId ?? ''), newMessageId: String(copy.messageId), ...(m.deadLetterReason ? { reason: m.deadLetterReason } : {}) });
+        report.resubmitted.push({
+          messageId: String(m.messageId ?? ''),
+          newMessageId: String(copy.messageId),
+          ...(m.deadLetterReason ? { reason: m.deadLetterReason } : {}),
+        });
       }
     }
   } finally {

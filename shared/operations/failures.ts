@@ -76,7 +76,9 @@ export async function replayFailures(o: ReplayOptions): Promise<ReplayReport> {
 
 export function replayChange(failure: StoredFailure, routes: LoadedRoutes, sessionBuckets: number): OutgoingChange | { reason: string } {
   if (failure.reason === 'CircuitOpen') {
-    return { reason: `it records a stopped route, not a lost change: the route's changes are held on the queue and are written once the circuit closes (dvsync circuits list | close ${failure.route ?? '<route>'})` };
+    return {
+      reason: `it records a stopped route, not a lost change: the route's changes are held on the queue and are written once the circuit closes (dvsync circuits list | close ${failure.route ?? '<route>'})`,
+    };
   }
   if (/…\[truncated \d+ chars\]$/.test(failure.body)) {
     return { reason: 'the stored body was truncated (too large for the table); re-read the row from the source instead (dvsync sync --route <name> --full)' };
@@ -90,9 +92,20 @@ export function replayChange(failure: StoredFailure, routes: LoadedRoutes, sessi
   // The same ordering session the producer chose: webhook/sync by source row id, external records by target key.
   const rowKey = msg.source.id ?? JSON.stringify(targetKeyValues(route, msg.values));
   const sessionId = sessionIdFor(route.target.environment, orderingBucket(route.target.environment, route.target.table, rowKey, sessionBuckets));
-  const applicationProperties: Record<string, string | number | boolean> = { route: route.name, table: msg.source.table, origin: msg.origin, operation: msg.operation, replayOf: failure.messageId };
+  const applicationProperties: Record<string, string | number | boolean> = {
+    route: route.name,
+    table: msg.source.table,
+    origin: msg.origin,
+    operation: msg.operation,
+    replayOf: failure.messageId,
+  };
   if (msg.source.id) applicationProperties.rowId = msg.source.id;
-  const change: OutgoingChange = { body: msg, messageId: changeMessageId(route.name, ['replay', failure.partitionKey, failure.rowKey]), sessionId, applicationProperties };
+  const change: OutgoingChange = {
+    body: msg,
+    messageId: changeMessageId(route.name, ['replay', failure.partitionKey, failure.rowKey]),
+    sessionId,
+    applicationProperties,
+  };
   if (msg.source.correlationId) change.correlationId = msg.source.correlationId;
   return change;
 }

@@ -13,7 +13,12 @@ export function parseFlags(argv: readonly string[], spec: FlagSpec): FlagValues 
     const eq = arg.indexOf('=');
     const name = arg.startsWith('--') ? arg.slice(2, eq > 0 ? eq : undefined) : undefined;
     const type = name === undefined ? undefined : spec[name];
-    if (name === undefined || type === undefined) throw new UsageError(`unexpected argument "${arg}"; options: ${Object.keys(spec).map((k) => `--${k}`).join(', ')}`);
+    if (name === undefined || type === undefined)
+      throw new UsageError(
+        `unexpected argument "${arg}"; options: ${Object.keys(spec)
+          .map((k) => `--${k}`)
+          .join(', ')}`,
+      );
     if (type === 'boolean') {
       if (eq > 0) throw new UsageError(`--${name} takes no value`);
       out[name] = true;

@@ -67,7 +67,10 @@ export function webhookChange(event: ChangeEvent, route: Route, environment: str
   };
   if (event.reread) body.reread = true;
   // OperationId is shared by Dataverse's retries of one event; without it, correlation + row + version identify it.
-  const parts = event.operationId && event.operationId !== ZERO_GUID ? ['op', event.operationId, event.rowId, event.message] : ['cv', event.correlationId, event.rowId, version, event.message];
+  const parts =
+    event.operationId && event.operationId !== ZERO_GUID
+      ? ['op', event.operationId, event.rowId, event.message]
+      : ['cv', event.correlationId, event.rowId, version, event.message];
   return envelope(body, route, changeMessageId(route.name, parts), event.rowId, o);
 }
 

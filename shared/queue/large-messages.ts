@@ -16,15 +16,24 @@ export interface LargeMessageStore {
 
 export class MessageTooLargeError extends Error {
   readonly transient = false;
-  constructor(readonly messageId: string, readonly bytes: number, readonly limit: number) {
-    super(`The change message ${messageId} is ${bytes} bytes, over the ${limit}-byte queue limit, and no blob storage is configured to hold it (set DVSYNC_STORAGE or AzureWebJobsStorage).`);
+  constructor(
+    readonly messageId: string,
+    readonly bytes: number,
+    readonly limit: number,
+  ) {
+    super(
+      `The change message ${messageId} is ${bytes} bytes, over the ${limit}-byte queue limit, and no blob storage is configured to hold it (set DVSYNC_STORAGE or AzureWebJobsStorage).`,
+    );
     this.name = 'MessageTooLargeError';
   }
 }
 
 export class StorageUnavailableError extends Error {
   readonly transient = true;
-  constructor(message: string, override readonly cause?: unknown) {
+  constructor(
+    message: string,
+    override readonly cause?: unknown,
+  ) {
     super(message);
     this.name = 'StorageUnavailableError';
   }
@@ -44,8 +53,13 @@ export class BlobLargeMessageStore implements LargeMessageStore {
   ) {}
 
   static fromSettings(s: { connectionString?: string; blobServiceUri?: string; largeMessageContainer: string }): BlobLargeMessageStore | undefined {
-    if (s.connectionString) return new BlobLargeMessageStore(BlobServiceClient.fromConnectionString(s.connectionString, { retryOptions: BLOB_RETRY }), s.largeMessageContainer);
-    if (s.blobServiceUri) return new BlobLargeMessageStore(new BlobServiceClient(s.blobServiceUri, new DefaultAzureCredential(), { retryOptions: BLOB_RETRY }), s.largeMessageContainer);
+    if (s.connectionString)
+      return new BlobLargeMessageStore(BlobServiceClient.fromConnectionString(s.connectionString, { retryOptions: BLOB_RETRY }), s.largeMessageContainer);
+    if (s.blobServiceUri)
+      return new BlobLargeMessageStore(
+        new BlobServiceClient(s.blobServiceUri, new DefaultAzureCredential(), { retryOptions: BLOB_RETRY }),
+        s.largeMessageContainer,
+      );
     return undefined;
   }
 
@@ -84,7 +98,11 @@ export async function offloadLargeMessages(changes: OutgoingChange[], thresholdB
       if (store) {
         try {
           const blobRef = await store.put(blobName, JSON.stringify(change.body));
-          return { ...change, body: { ...change.body, values: {}, blobRef }, applicationProperties: { ...change.applicationProperties, blobRef: `${blobRef.container}/${blobRef.name}` } };
+          return {
+            ...change,
+            body: { ...change.body, values: {}, blobRef },
+            applicationProperties: { ...change.applicationProperties, blobRef: `${blobRef.container}/${blobRef.name}` },
+          };
         } catch (e) {
           storeError = e;
         }
@@ -92,7 +110,11 @@ export async function offloadLargeMessages(changes: OutgoingChange[], thresholdB
       if (change.body.origin === 'webhook' && change.body.source.id) {
         return { ...change, body: { ...change.body, values: {}, reread: true }, applicationProperties: { ...change.applicationProperties, reread: true } };
       }
-      if (storeError !== undefined) throw new StorageUnavailableError(`Blob storage could not take the large change message ${change.messageId}: ${(storeError as Error).message}`, storeError);
+      if (storeError !== undefined)
+        throw new StorageUnavailableError(
+          `Blob storage could not take the large change message ${change.messageId}: ${(storeError as Error).message}`,
+          storeError,
+        );
       throw new MessageTooLargeError(change.messageId, bytes, thresholdBytes);
     }),
   );

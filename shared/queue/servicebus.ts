@@ -54,7 +54,11 @@ export class ServiceBusChangePublisher implements ChangePublisher {
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) {
       const e = failed.reason as { code?: string; message?: string };
-      throw new QueueUnavailableError(`The changes queue did not accept the messages (${e.code ?? 'error'}: ${e.message ?? String(e)})`, this.retryAfterSeconds, failed.reason);
+      throw new QueueUnavailableError(
+        `The changes queue did not accept the messages (${e.code ?? 'error'}: ${e.message ?? String(e)})`,
+        this.retryAfterSeconds,
+        failed.reason,
+      );
     }
   }
 
@@ -62,10 +66,12 @@ export class ServiceBusChangePublisher implements ChangePublisher {
     let batch = await this.sender.createMessageBatch();
     for (const m of messages) {
       if (batch.tryAddMessage(m)) continue;
-      if (batch.count === 0) throw new Error(`message ${String(m.messageId)} does not fit in an empty batch (${batch.maxSizeInBytes} bytes); lower DVSYNC_LARGE_MESSAGE_BYTES`);
+      if (batch.count === 0)
+        throw new Error(`message ${String(m.messageId)} does not fit in an empty batch (${batch.maxSizeInBytes} bytes); lower DVSYNC_LARGE_MESSAGE_BYTES`);
       await this.sender.sendMessages(batch);
       batch = await this.sender.createMessageBatch();
-      if (!batch.tryAddMessage(m)) throw new Error(`message ${String(m.messageId)} does not fit in an empty batch (${batch.maxSizeInBytes} bytes); lower DVSYNC_LARGE_MESSAGE_BYTES`);
+      if (!batch.tryAddMessage(m))
+        throw new Error(`message ${String(m.messageId)} does not fit in an empty batch (${batch.maxSizeInBytes} bytes); lower DVSYNC_LARGE_MESSAGE_BYTES`);
     }
     if (batch.count > 0) await this.sender.sendMessages(batch);
   }

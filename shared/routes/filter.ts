@@ -38,7 +38,8 @@ export function matchRow(loaded: LoadedRoute, row: RowCandidate): RouteDecision 
     if (!src.messages.includes('Delete')) return no(`a deletion, and "Delete" is not one of ${src.messages.join(', ')}`);
     return { matched: true };
   }
-  if (!src.messages.includes('Create') && !src.messages.includes('Update')) return no(`a new or updated row, and neither "Create" nor "Update" is one of ${src.messages.join(', ')}`);
+  if (!src.messages.includes('Create') && !src.messages.includes('Update'))
+    return no(`a new or updated row, and neither "Create" nor "Update" is one of ${src.messages.join(', ')}`);
   if (src.ignoreUsers.length) {
     const ignored = new Set(src.ignoreUsers.map((u) => u.toLowerCase()));
     for (const column of ['modifiedonbehalfby', 'modifiedby']) {
@@ -109,23 +110,48 @@ export function filterProblems(route: Route, routes: readonly Route[]): FilterPr
   const eventOnly = (why: string): void => {
     src.triggerConditions.forEach((c, i) => {
       const used = EVENT_ONLY.filter((p) => new RegExp(`\\b${p}\\b`).test(c));
-      if (used.length) out.push({ path: ['source', 'triggerConditions', i], message: `reads ${used.join(', ')}, which ${why} does not carry (only webhook events do). Remove it, or move the condition to a route without ${why}` });
+      if (used.length)
+        out.push({
+          path: ['source', 'triggerConditions', i],
+          message: `reads ${used.join(', ')}, which ${why} does not carry (only webhook events do). Remove it, or move the condition to a route without ${why}`,
+        });
     });
   };
   if (!src.environment) {
     const what = 'an external record (ingest, inbound queue, import)';
-    if (src.scope !== 'Organization') out.push({ path: ['source', 'scope'], message: `scope "${src.scope}" compares a Dataverse row's owner, and ${what} has none. Remove source.scope (default "Organization")` });
+    if (src.scope !== 'Organization')
+      out.push({
+        path: ['source', 'scope'],
+        message: `scope "${src.scope}" compares a Dataverse row's owner, and ${what} has none. Remove source.scope (default "Organization")`,
+      });
     for (const field of ['filteringColumns', 'onlyWhenValueChanged', 'ignoreUsers'] as const) {
-      if (src[field].length) out.push({ path: ['source', field], message: `${what} carries no ${field === 'ignoreUsers' ? 'Dataverse user' : 'changed-column set or pre image'}, so source.${field} cannot be applied. Remove it` });
+      if (src[field].length)
+        out.push({
+          path: ['source', field],
+          message: `${what} carries no ${field === 'ignoreUsers' ? 'Dataverse user' : 'changed-column set or pre image'}, so source.${field} cannot be applied. Remove it`,
+        });
     }
-    if (src.sync) out.push({ path: ['source', 'sync'], message: 'incremental sync reads a Dataverse table; this route has an external source (no source.environment). Remove source.sync' });
-    if (createOrUpdateOnly) out.push({ path: ['source', 'messages'], message: `${what} is an upsert, neither a Create nor an Update, so listing only one of them cannot be applied. List both (or neither) and choose target.mode "createOnly" or "updateOnly" instead` });
+    if (src.sync)
+      out.push({
+        path: ['source', 'sync'],
+        message: 'incremental sync reads a Dataverse table; this route has an external source (no source.environment). Remove source.sync',
+      });
+    if (createOrUpdateOnly)
+      out.push({
+        path: ['source', 'messages'],
+        message: `${what} is an upsert, neither a Create nor an Update, so listing only one of them cannot be applied. List both (or neither) and choose target.mode "createOnly" or "updateOnly" instead`,
+      });
     eventOnly('an external record');
     return out;
   }
   const sync = src.sync;
   if (!sync?.enabled) return out;
-  if (createOrUpdateOnly) out.push({ path: ['source', 'messages'], message: 'incremental sync cannot tell a Create from an Update (change tracking reports a new or updated row), so listing only one of them cannot be applied. List both, choose target.mode "createOnly" or "updateOnly", or disable source.sync' });
+  if (createOrUpdateOnly)
+    out.push({
+      path: ['source', 'messages'],
+      message:
+        'incremental sync cannot tell a Create from an Update (change tracking reports a new or updated row), so listing only one of them cannot be applied. List both, choose target.mode "createOnly" or "updateOnly", or disable source.sync',
+    });
   eventOnly('a change-tracking row (source.sync)');
   const writers = routes.filter((r) => r.name !== route.name && r.enabled && r.target.environment === src.environment && r.target.table === src.table);
   if (src.ignoreOwnWrites && writers.length && !src.ignoreUsers.length)
@@ -136,10 +162,15 @@ export function filterProblems(route: Route, routes: readonly Route[]): FilterPr
   if (sync.select.length) {
     const tracked = new Set(sync.select);
     const need = (column: string, why: string, path: Array<string | number>): void => {
-      if (!tracked.has(column)) out.push({ path: ['source', 'sync', 'select'], message: `does not track "${column}", which ${why} (${path.join('.')}). Add "${column}" to source.sync.select, or empty it to track every column` });
+      if (!tracked.has(column))
+        out.push({
+          path: ['source', 'sync', 'select'],
+          message: `does not track "${column}", which ${why} (${path.join('.')}). Add "${column}" to source.sync.select, or empty it to track every column`,
+        });
     };
     if (src.scope === 'User') need('_ownerid_value', `scope "User" compares with the row's owner`, ['source', 'scope']);
-    if (src.scope === 'BusinessUnit' || src.scope === 'ParentChildBusinessUnits') need('_owningbusinessunit_value', `scope "${src.scope}" compares with the row's business unit`, ['source', 'scope']);
+    if (src.scope === 'BusinessUnit' || src.scope === 'ParentChildBusinessUnits')
+      need('_owningbusinessunit_value', `scope "${src.scope}" compares with the row's business unit`, ['source', 'scope']);
     if (src.ignoreUsers.length) {
       need('_modifiedby_value', 'ignoreUsers compares with the user who changed the row last', ['source', 'ignoreUsers']);
       need('_modifiedonbehalfby_value', 'ignoreUsers compares with the user who changed the row on behalf of another', ['source', 'ignoreUsers']);

@@ -38,7 +38,9 @@ export function loadRoutes(source: RoutesSource, compile: ConditionCompiler): Lo
     try {
       text = readFileSync(origin, 'utf8');
     } catch (e) {
-      throw new RoutesError(origin, [`cannot read the file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); DVSYNC_ROUTES_FILE is resolved against ${source.appRoot}`]);
+      throw new RoutesError(origin, [
+        `cannot read the file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); DVSYNC_ROUTES_FILE is resolved against ${source.appRoot}`,
+      ]);
     }
   } else if (source.inline) {
     text = source.inline;
@@ -65,15 +67,22 @@ export function parseRoutes(text: string, origin: string, compile: ConditionComp
     }
     return `field ${formatPath(path)}`;
   };
-  if (!r.success) throw new RoutesError(origin, r.error.issues.map((i) => `${where(i.path)}: ${i.message}`));
+  if (!r.success)
+    throw new RoutesError(
+      origin,
+      r.error.issues.map((i) => `${where(i.path)}: ${i.message}`),
+    );
 
   const problems: string[] = [];
   const routes: LoadedRoute[] = [];
   const byName = new Map<string, LoadedRoute>();
   r.data.routes.forEach((route, index) => {
-    if (byName.has(route.name)) problems.push(`route "${route.name}" (index ${index}): the name is already used by index ${byName.get(route.name)!.index}; route names must be unique`);
+    if (byName.has(route.name))
+      problems.push(`route "${route.name}" (index ${index}): the name is already used by index ${byName.get(route.name)!.index}; route names must be unique`);
     if (!route.source.environment && !route.source.recordColumns)
-      problems.push(`${where(['routes', index, 'source'])}: give source.environment (a Dataverse source) or source.recordColumns (an external source for ingest/import)`);
+      problems.push(
+        `${where(['routes', index, 'source'])}: give source.environment (a Dataverse source) or source.recordColumns (an external source for ingest/import)`,
+      );
     const conditions: LoadedRoute['conditions'] = [];
     route.source.triggerConditions.forEach((condition, ci) => {
       try {
@@ -115,14 +124,20 @@ function columnContradictions(route: Route): Array<{ path: Array<string | number
   if (select.length) {
     for (const u of uses) {
       if (select.includes(u.column)) continue;
-      out.push({ path: u.path, message: `reads source column "${u.column}", which source.selectColumns [${select.join(', ')}] leaves out${u.key ? '; it is a target key column, so every change would fail with "key column has no value"' : ', so every change would arrive without it'}. Add "${u.column}" to source.selectColumns, or remove source.selectColumns to carry every column` });
+      out.push({
+        path: u.path,
+        message: `reads source column "${u.column}", which source.selectColumns [${select.join(', ')}] leaves out${u.key ? '; it is a target key column, so every change would fail with "key column has no value"' : ', so every change would arrive without it'}. Add "${u.column}" to source.selectColumns, or remove source.selectColumns to carry every column`,
+      });
     }
   }
   const sync = route.source.sync;
   if (sync?.enabled && sync.select.length) {
     for (const u of uses) {
       if (sync.select.includes(u.column) || sync.select.includes(`_${u.column}_value`)) continue;
-      out.push({ path: ['source', 'sync', 'select'], message: `does not track source column "${u.column}", which ${formatPath(u.path)} reads${u.key ? ' (a target key column: every change would fail with "key column has no value")' : ''}. Add "${u.column}" (a lookup: "_${u.column}_value") to source.sync.select, or empty it to track every column` });
+      out.push({
+        path: ['source', 'sync', 'select'],
+        message: `does not track source column "${u.column}", which ${formatPath(u.path)} reads${u.key ? ' (a target key column: every change would fail with "key column has no value")' : ''}. Add "${u.column}" (a lookup: "_${u.column}_value") to source.sync.select, or empty it to track every column`,
+      });
     }
   }
   return out;

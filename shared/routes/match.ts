@@ -46,7 +46,8 @@ export function matchRoute(loaded: LoadedRoute, input: MatchInput): RouteDecisio
   const scope = scopeDecision(loaded, event.values);
   if (!scope.matched) return scope;
   if (event.message === 'Update' && src.onlyWhenValueChanged.length) {
-    if (!src.onlyWhenValueChanged.some((c) => valueChanged(event, c))) return no(`no value changed in ${src.onlyWhenValueChanged.join(', ')} (compared with PreImage)`);
+    if (!src.onlyWhenValueChanged.some((c) => valueChanged(event, c)))
+      return no(`no value changed in ${src.onlyWhenValueChanged.join(', ')} (compared with PreImage)`);
   }
   for (let i = 0; i < loaded.conditions.length; i++) {
     const c = loaded.conditions[i];
@@ -70,7 +71,9 @@ export function scopeDecision(loaded: LoadedRoute, values: SourceRow): RouteDeci
     case 'User': {
       const owner = refId(values.ownerid) ?? refId(values.owninguser);
       if (!owner) return no('scope User: the event has no ownerid (register a PostImage with ownerid, or use scope Organization)');
-      return owner.id === src.ownerUserId!.toLowerCase() ? { matched: true } : no(`scope User: row is owned by ${owner.table} ${owner.id}, not ${src.ownerUserId}`);
+      return owner.id === src.ownerUserId!.toLowerCase()
+        ? { matched: true }
+        : no(`scope User: row is owned by ${owner.table} ${owner.id}, not ${src.ownerUserId}`);
     }
     case 'BusinessUnit':
     case 'ParentChildBusinessUnits': {
@@ -78,7 +81,11 @@ export function scopeDecision(loaded: LoadedRoute, values: SourceRow): RouteDeci
       if (!bu) return no(`scope ${src.scope}: the event has no owningbusinessunit (register a PostImage with owningbusinessunit, or use scope Organization)`);
       const allowed = new Set([src.ownerBusinessUnitId!.toLowerCase()]);
       if (src.scope === 'ParentChildBusinessUnits') for (const c of src.ownerChildBusinessUnitIds) allowed.add(c.toLowerCase());
-      return allowed.has(bu.id) ? { matched: true } : no(`scope ${src.scope}: row's business unit ${bu.id} is outside the route owner's ${src.scope === 'BusinessUnit' ? 'business unit' : 'business unit tree'}`);
+      return allowed.has(bu.id)
+        ? { matched: true }
+        : no(
+            `scope ${src.scope}: row's business unit ${bu.id} is outside the route owner's ${src.scope === 'BusinessUnit' ? 'business unit' : 'business unit tree'}`,
+          );
     }
   }
 }

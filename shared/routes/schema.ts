@@ -18,7 +18,12 @@ export const transformSchema = z.union([
   z.enum(['trim', 'upper', 'lower', 'nullIfEmpty', 'toString', 'toNumber', 'toBoolean', 'dateOnly']),
   z.object({ truncate: z.number().int().positive() }).strict(),
   z.object({ default: z.union([z.string(), z.number(), z.boolean(), z.null()]) }).strict(),
-  z.object({ map: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])), otherwise: z.union([z.string(), z.number(), z.boolean(), z.null()]).optional() }).strict(),
+  z
+    .object({
+      map: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
+      otherwise: z.union([z.string(), z.number(), z.boolean(), z.null()]).optional(),
+    })
+    .strict(),
   z.object({ prefix: z.string() }).strict(),
 ]);
 
@@ -104,9 +109,14 @@ export const routeSchema = z
       })
       .strict()
       .superRefine((s, ctx) => {
-        if (s.scope === 'User' && !s.ownerUserId) ctx.addIssue({ code: 'custom', path: ['ownerUserId'], message: 'scope "User" needs ownerUserId (the systemuser id whose rows count)' });
+        if (s.scope === 'User' && !s.ownerUserId)
+          ctx.addIssue({ code: 'custom', path: ['ownerUserId'], message: 'scope "User" needs ownerUserId (the systemuser id whose rows count)' });
         if ((s.scope === 'BusinessUnit' || s.scope === 'ParentChildBusinessUnits') && !s.ownerBusinessUnitId)
-          ctx.addIssue({ code: 'custom', path: ['ownerBusinessUnitId'], message: `scope "${s.scope}" needs ownerBusinessUnitId (the owner's business unit id)` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['ownerBusinessUnitId'],
+            message: `scope "${s.scope}" needs ownerBusinessUnitId (the owner's business unit id)`,
+          });
       }),
     target: z
       .object({

@@ -32,7 +32,12 @@ export function syncChange(i: SyncChangeInput): OutgoingChange {
     route: route.name,
     origin: 'sync',
     operation: i.operation,
-    source: { environment: i.environment, table: route.source.table, id: i.rowId, ...(typeof i.values.modifiedon === 'string' ? { changedAt: i.values.modifiedon } : {}) },
+    source: {
+      environment: i.environment,
+      table: route.source.table,
+      id: i.rowId,
+      ...(typeof i.values.modifiedon === 'string' ? { changedAt: i.values.modifiedon } : {}),
+    },
     version: i.version,
     // The same selection as the webhook's (shared/routes/columns.ts), with the id column from the table's metadata.
     values: carryColumns(i.values, route, i.primaryId),

@@ -87,12 +87,16 @@ export async function runSyncPass(o: SyncPassOptions): Promise<SyncPassResult> {
   const loaded = o.route;
   const { route } = loaded;
   const sync = route.source.sync;
-  if (!sync?.enabled) throw new SyncConfigError(`Route "${route.name}" does not opt in to incremental sync: set "source.sync": {"enabled": true} in the routes file.`);
+  if (!sync?.enabled)
+    throw new SyncConfigError(`Route "${route.name}" does not opt in to incremental sync: set "source.sync": {"enabled": true} in the routes file.`);
   const environment = route.source.environment;
-  if (!environment) throw new SyncConfigError(`Route "${route.name}" has no source.environment; incremental sync reads a Dataverse table, so name the source environment.`);
+  if (!environment)
+    throw new SyncConfigError(`Route "${route.name}" has no source.environment; incremental sync reads a Dataverse table, so name the source environment.`);
   const info = await o.source.getTableInfo(route.source.table);
   if (info.changeTracking === false) {
-    throw new SyncConfigError(`Table "${route.source.table}" in environment "${environment}" does not have change tracking enabled (route "${route.name}"). Enable it on the table (Advanced options → Track changes); it cannot be turned off again.`);
+    throw new SyncConfigError(
+      `Table "${route.source.table}" in environment "${environment}" does not have change tracking enabled (route "${route.name}"). Enable it on the table (Advanced options → Track changes); it cannot be turned off again.`,
+    );
   }
   const name = checkpointName(route.name);
   const stored = await o.checkpoints.get<SyncPosition>(name);
@@ -119,7 +123,15 @@ export async function runSyncPass(o: SyncPassOptions): Promise<SyncPassResult> {
     const progress: PassProgress =
       start.kind === 'resume'
         ? { ...start.progress, deletedIds: [...start.progress.deletedIds] }
-        : { nextLink: '', mode: start.kind, resynced: start.kind === 'full' && start.resynced, deletedIds: [], pages: 0, upserts: 0, startedAt: now().toISOString() };
+        : {
+            nextLink: '',
+            mode: start.kind,
+            resynced: start.kind === 'full' && start.resynced,
+            deletedIds: [],
+            pages: 0,
+            upserts: 0,
+            startedAt: now().toISOString(),
+          };
     const position = start.kind === 'resume' ? { nextLink: start.progress.nextLink } : start.kind === 'delta' ? { deltaLink: start.link } : {};
     let newLink: string | undefined;
     let oversizeReported = false;
@@ -146,7 +158,9 @@ export async function runSyncPass(o: SyncPassOptions): Promise<SyncPassResult> {
         }
         const rowId = change.row[info.primaryId];
         if (typeof rowId !== 'string' || rowId === '') {
-          throw new SyncProtocolError(`A change of table "${route.source.table}" has no primary id "${info.primaryId}" (route "${route.name}"); Dataverse always returns it, so the response is not a change-tracking page.`);
+          throw new SyncProtocolError(
+            `A change of table "${route.source.table}" has no primary id "${info.primaryId}" (route "${route.name}"); Dataverse always returns it, so the response is not a change-tracking page.`,
+          );
         }
         const values = toSourceRow(change.row);
         const decision = matchRow(loaded, { operation: 'upsert', rowId, values });
@@ -155,7 +169,19 @@ export async function runSyncPass(o: SyncPassOptions): Promise<SyncPassResult> {
           continue;
         }
         const version = rowStamps(values, receivedAt.getTime(), rowVersion(change.row));
-        upserts.push(syncChange({ route, environment, operation: 'upsert', rowId, primaryId: info.primaryId, version, values, sessionBuckets: o.sessionBuckets, receivedAt }));
+        upserts.push(
+          syncChange({
+            route,
+            environment,
+            operation: 'upsert',
+            rowId,
+            primaryId: info.primaryId,
+            version,
+            values,
+            sessionBuckets: o.sessionBuckets,
+            receivedAt,
+          }),
+        );
       }
       await publish(o, upserts);
       progress.upserts += upserts.length;
@@ -163,11 +189,23 @@ export async function runSyncPass(o: SyncPassOptions): Promise<SyncPassResult> {
       if (upserts.length) o.telemetry.count('sync.enqueued', { ...props, operation: 'upsert' }, upserts.length);
       newLink = page.deltaLink ?? newLink;
       if (page.nextLink) {
-        const state = { position: { ...(committedLink ? { deltaLink: committedLink } : {}), entitySet: info.entitySet, select, pass: { ...progress, nextLink: page.nextLink } }, counts: totals };
+        const state = {
+          position: {
+            ...(committedLink ? { deltaLink: committedLink } : {}),
+            entitySet: info.entitySet,
+            select,
+            pass: { ...progress, nextLink: page.nextLink },
+          },
+          counts: totals,
+        };
         if (fitsInCheckpoint(state)) await save(state.position, totals);
         else if (!oversizeReported) {
           oversizeReported = true;
-          o.telemetry.trace('warn', `sync: ${progress.deletedIds.length} pending deletions do not fit in the checkpoint of route "${route.name}"; progress is saved again at the end of the pass (a crash before then re-reads from the last saved page).`, props);
+          o.telemetry.trace(
+            'warn',
+            `sync: ${progress.deletedIds.length} pending deletions do not fit in the checkpoint of route "${route.name}"; progress is saved again at the end of the pass (a crash before then re-reads from the last saved page).`,
+            props,
+          );
         }
       }
     }
@@ -179,12 +217,25 @@ export async function runSyncPass(o: SyncPassOptions): Promise<SyncPassResult> {
       reportSkipped();
     } else if (progress.deletedIds.length) {
       const token = deltaTokenVersion(newLink);
-      if (!token) throw new SyncProtocolError(`Cannot stamp ${progress.deletedIds.length} deletion(s) of "${info.entitySet}": the delta link's $deltatoken has no "<version>!<time>" form (${newLink}).`);
+      if (!token)
+        throw new SyncProtocolError(
+          `Cannot stamp ${progress.deletedIds.length} deletion(s) of "${info.entitySet}": the delta link's $deltatoken has no "<version>!<time>" form (${newLink}).`,
+        );
       const receivedAt = now();
       // The token's version is at least the deletion's own: the Delete orders after every earlier version of the row.
       const version = `rv=${token}`;
       const changes = progress.deletedIds.map((rowId) =>
-        syncChange({ route, environment, operation: 'delete', rowId, primaryId: info.primaryId, version, values: { [info.primaryId]: rowId }, sessionBuckets: o.sessionBuckets, receivedAt }),
+        syncChange({
+          route,
+          environment,
+          operation: 'delete',
+          rowId,
+          primaryId: info.primaryId,
+          version,
+          values: { [info.primaryId]: rowId },
+          sessionBuckets: o.sessionBuckets,
+          receivedAt,
+        }),
       );
       await publish(o, changes);
       deletes = changes.length;
@@ -198,18 +249,32 @@ export async function runSyncPass(o: SyncPassOptions): Promise<SyncPassResult> {
     if (start.kind === 'full') return undefined;
     if (isExpiredDeltaToken(e)) {
       o.telemetry.count('sync.resync', { ...props, reason: 'ExpiredVersionStamp' });
-      o.telemetry.trace('warn', `sync: the delta link of route "${route.name}" expired (0x80044352, older than the change-tracking retention); reading every row again. Rows deleted while it was expired are not deleted in the target.`, props);
+      o.telemetry.trace(
+        'warn',
+        `sync: the delta link of route "${route.name}" expired (0x80044352, older than the change-tracking retention); reading every row again. Rows deleted while it was expired are not deleted in the target.`,
+        props,
+      );
       return { kind: 'full', resynced: true };
     }
     if (start.kind === 'resume' && e instanceof DataverseError && !e.retryable) {
       o.telemetry.count('sync.resume_discarded', { ...props, reason: e.code || e.kind });
-      o.telemetry.trace('warn', `sync: Dataverse refused the saved page link of route "${route.name}" (${e.message}); restarting the pass from ${committedLink ? 'its delta link' : 'the beginning'}.`, props);
+      o.telemetry.trace(
+        'warn',
+        `sync: Dataverse refused the saved page link of route "${route.name}" (${e.message}); restarting the pass from ${committedLink ? 'its delta link' : 'the beginning'}.`,
+        props,
+      );
       return committedLink ? { kind: 'delta', link: committedLink } : { kind: 'full', resynced: false };
     }
     return undefined;
   };
 
-  let start: Start = o.full ? { kind: 'full', resynced: false } : usable?.pass ? { kind: 'resume', progress: usable.pass } : committedLink ? { kind: 'delta', link: committedLink } : { kind: 'full', resynced: false };
+  let start: Start = o.full
+    ? { kind: 'full', resynced: false }
+    : usable?.pass
+      ? { kind: 'resume', progress: usable.pass }
+      : committedLink
+        ? { kind: 'delta', link: committedLink }
+        : { kind: 'full', resynced: false };
   const resumed = start.kind === 'resume';
   if (start.kind === 'resume') o.telemetry.count('sync.resumed', { ...props, reason: `page ${start.progress.pages + 1}` });
   let result: Awaited<ReturnType<typeof read>>;
@@ -224,15 +289,50 @@ export async function runSyncPass(o: SyncPassOptions): Promise<SyncPassResult> {
         start = next;
       }
     }
-    for (const [k, v] of [['passes', 1], ['upserts', result.upserts], ['deletes', result.deletes], ['skipped', result.skipped], ['resyncs', result.resynced ? 1 : 0]] as const) totals[k] = (totals[k] ?? 0) + v;
+    for (const [k, v] of [
+      ['passes', 1],
+      ['upserts', result.upserts],
+      ['deletes', result.deletes],
+      ['skipped', result.skipped],
+      ['resyncs', result.resynced ? 1 : 0],
+    ] as const)
+      totals[k] = (totals[k] ?? 0) + v;
     await save({ deltaLink: result.newLink, entitySet: info.entitySet, select }, totals);
   } catch (e) {
     if (!(e instanceof LostRace)) throw e;
     o.telemetry.count('sync.conflict', props);
-    return { route: route.name, outcome: 'conflict', mode: start.kind === 'resume' ? start.progress.mode : start.kind, resynced: false, resumed, pages: 0, upserts: 0, deletes: 0, skipped: 0 };
+    return {
+      route: route.name,
+      outcome: 'conflict',
+      mode: start.kind === 'resume' ? start.progress.mode : start.kind,
+      resynced: false,
+      resumed,
+      pages: 0,
+      upserts: 0,
+      deletes: 0,
+      skipped: 0,
+    };
   }
-  const base = { route: route.name, mode: result.mode, resynced: result.resynced, resumed, pages: result.pages, upserts: result.upserts, deletes: result.deletes, skipped: result.skipped } as const;
-  o.telemetry.event('sync.pass', { ...props, mode: result.mode, resynced: result.resynced, resumed, pages: result.pages, upserts: result.upserts, deletes: result.deletes, skipped: result.skipped });
+  const base = {
+    route: route.name,
+    mode: result.mode,
+    resynced: result.resynced,
+    resumed,
+    pages: result.pages,
+    upserts: result.upserts,
+    deletes: result.deletes,
+    skipped: result.skipped,
+  } as const;
+  o.telemetry.event('sync.pass', {
+    ...props,
+    mode: result.mode,
+    resynced: result.resynced,
+    resumed,
+    pages: result.pages,
+    upserts: result.upserts,
+    deletes: result.deletes,
+    skipped: result.skipped,
+  });
   return { ...base, outcome: 'committed' };
 }
 

@@ -48,8 +48,10 @@ export class SyncRuntime {
 
   private sourceFor(route: Route): ChangeSource {
     const name = route.source.environment;
-    if (!name) throw new SyncConfigError(`Route "${route.name}" has no source.environment; incremental sync reads a Dataverse table, so name the source environment.`);
-    if (!this.config.settings.environments[name]) throw new SyncConfigError(`Route "${route.name}": source.environment "${name}" is not in DVSYNC_ENVIRONMENTS.`);
+    if (!name)
+      throw new SyncConfigError(`Route "${route.name}" has no source.environment; incremental sync reads a Dataverse table, so name the source environment.`);
+    if (!this.config.settings.environments[name])
+      throw new SyncConfigError(`Route "${route.name}": source.environment "${name}" is not in DVSYNC_ENVIRONMENTS.`);
     return this.deps.source(name);
   }
 

@@ -33,7 +33,15 @@ export interface WorkerOutcomeFacts {
   messageId: string;
   route?: string;
   targetKey?: string;
-  outcome: { status: 'applied' | 'skipped' | 'failed' | 'rescheduled'; reason?: string; detail?: string; path?: string; notBefore?: string; code?: string; httpStatus?: number };
+  outcome: {
+    status: 'applied' | 'skipped' | 'failed' | 'rescheduled';
+    reason?: string;
+    detail?: string;
+    path?: string;
+    notBefore?: string;
+    code?: string;
+    httpStatus?: number;
+  };
 }
 
 interface BodyFacts {
@@ -46,7 +54,12 @@ interface BodyFacts {
  * The worker's outcomes: one line each (`worker.<status>`), with `latencyMs` on applied changes (from the
  * Dataverse change time `source.changedAt`, else the producer's `receivedAt`), plus one counter per route and status.
  */
-export function recordWorkerOutcomes(telemetry: Telemetry, messages: readonly WorkerMessageFacts[], outcomes: readonly WorkerOutcomeFacts[], now: Date = new Date()): void {
+export function recordWorkerOutcomes(
+  telemetry: Telemetry,
+  messages: readonly WorkerMessageFacts[],
+  outcomes: readonly WorkerOutcomeFacts[],
+  now: Date = new Date(),
+): void {
   const totals = new Map<string, number>();
   for (const o of outcomes) {
     const m = o.index !== undefined ? messages[o.index] : messages.find((x) => x.messageId === o.messageId);
@@ -87,8 +100,40 @@ export function recordWorkerOutcomes(telemetry: Telemetry, messages: readonly Wo
 }
 
 /** The circuits a batch opened (warn: a route stopped, with its cause) and closed (a probe succeeded). */
-export function recordCircuits(telemetry: Telemetry, circuits: { opened: ReadonlyArray<{ route: string; environment: string; table: string; cause: string; status?: number; code?: string; message: string; probeAt: string }>; closed: readonly string[] } | undefined): void {
-  for (const c of circuits?.opened ?? []) emitOutcome(telemetry, 'circuit.opened', { route: c.route, table: c.table, environment: c.environment, reason: c.cause, httpStatus: c.status, code: c.code, detail: c.message, probeAt: c.probeAt }, 'warn');
+export function recordCircuits(
+  telemetry: Telemetry,
+  circuits:
+    | {
+        opened: ReadonlyArray<{
+          route: string;
+          environment: string;
+          table: string;
+          cause: string;
+          status?: number;
+          code?: string;
+          message: string;
+          probeAt: string;
+        }>;
+        closed: readonly string[];
+      }
+    | undefined,
+): void {
+  for (const c of circuits?.opened ?? [])
+    emitOutcome(
+      telemetry,
+      'circuit.opened',
+      {
+        route: c.route,
+        table: c.table,
+        environment: c.environment,
+        reason: c.cause,
+        httpStatus: c.status,
+        code: c.code,
+        detail: c.message,
+        probeAt: c.probeAt,
+      },
+      'warn',
+    );
   for (const route of circuits?.closed ?? []) emitOutcome(telemetry, 'circuit.closed', { route, reason: 'probe succeeded' });
 }
 

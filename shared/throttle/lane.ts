@@ -15,7 +15,6 @@ import { enqueueWaiter, type QueuedWaiter } from './wait-queue';
 
 export type { Permit } from './run';
 
-
 export interface LaneSnapshot {
   id: string;
   limit: number;
@@ -117,7 +116,12 @@ export class ThrottleLane {
 
   /** Runs `fn` in a slot of this lane with retries inside the budget (see runOnLanes). */
   run<T>(fn: (signal?: AbortSignal) => Promise<T>, options?: RunOptions): Promise<T> {
-    return runOnLanes(() => this, (_lane, signal) => fn(signal), this.clock, options);
+    return runOnLanes(
+      () => this,
+      (_lane, signal) => fn(signal),
+      this.clock,
+      options,
+    );
   }
 
   /** Feeds the lane one response's metadata (wire it to the client's onResponse). */

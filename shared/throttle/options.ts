@@ -32,7 +32,9 @@ export function parseLaneOptions(input: z.input<typeof laneOptionsSchema> = {}):
     throw new TypeError(`Invalid throttle lane options: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(options)'}: ${i.message}`).join('; ')}`);
   }
   if (parsed.data.initialConcurrency > parsed.data.maxConcurrency) {
-    throw new TypeError(`Invalid throttle lane options: initialConcurrency (${parsed.data.initialConcurrency}) exceeds maxConcurrency (${parsed.data.maxConcurrency}).`);
+    throw new TypeError(
+      `Invalid throttle lane options: initialConcurrency (${parsed.data.initialConcurrency}) exceeds maxConcurrency (${parsed.data.maxConcurrency}).`,
+    );
   }
   return parsed.data;
 }

@@ -17,7 +17,10 @@ export class UserPool<C = unknown> {
   /** Requests waiting for a slot on any user, served in arrival order by whichever lane frees first. */
   private readonly waiters: QueuedWaiter<Slot>[] = [];
 
-  constructor(members: ReadonlyArray<{ lane: ThrottleLane; client: C }>, private readonly clock: Clock = members[0]?.lane.clock) {
+  constructor(
+    members: ReadonlyArray<{ lane: ThrottleLane; client: C }>,
+    private readonly clock: Clock = members[0]?.lane.clock,
+  ) {
     if (members.length === 0) throw new TypeError('A user pool needs at least one application user (lane).');
     const ids = new Set(members.map((m) => m.lane.id));
     if (ids.size !== members.length) throw new TypeError('Every application user of a pool needs its own lane id.');
@@ -42,7 +45,13 @@ export class UserPool<C = unknown> {
 
   /** Runs `fn` on the best user, retrying on another user after a 429 while the budget allows. */
   run<T>(fn: (client: C, lane: ThrottleLane, signal?: AbortSignal) => Promise<T>, options?: RunOptions): Promise<T> {
-    return runOnLanes(() => this.pick(), (lane, signal) => fn(this.clientOf(lane), lane, signal), this.clock, options, (signal, deadline) => this.acquire(signal, deadline));
+    return runOnLanes(
+      () => this.pick(),
+      (lane, signal) => fn(this.clientOf(lane), lane, signal),
+      this.clock,
+      options,
+      (signal, deadline) => this.acquire(signal, deadline),
+    );
   }
 
   /**
@@ -61,7 +70,12 @@ export class UserPool<C = unknown> {
       onDeadline: () => {
         const at = this.clock.now();
         const resumes = Math.min(...this.members.map((m) => m.lane.pausedUntil()));
-        return new RescheduleError(new Date(Math.max(resumes, at + 1000)), at, `no application user had a free slot before the deadline (${this.members.length} users)`, { laneId: this.pick().id });
+        return new RescheduleError(
+          new Date(Math.max(resumes, at + 1000)),
+          at,
+          `no application user had a free slot before the deadline (${this.members.length} users)`,
+          { laneId: this.pick().id },
+        );
       },
     });
     this.serve();

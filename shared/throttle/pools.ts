@@ -29,7 +29,10 @@ export function environmentPools(settings: Settings, wiring: PoolWiring = {}): P
   const pools = new Map<string, UserPool<DataverseClient>>();
   return (name) => {
     const config = settings.environments[name];
-    if (!config) throw new UnknownEnvironmentError(`Environment "${name}" is not in DVSYNC_ENVIRONMENTS (known: ${Object.keys(settings.environments).join(', ') || 'none'}).`);
+    if (!config)
+      throw new UnknownEnvironmentError(
+        `Environment "${name}" is not in DVSYNC_ENVIRONMENTS (known: ${Object.keys(settings.environments).join(', ') || 'none'}).`,
+      );
     let pool = pools.get(name);
     if (!pool) {
       const onResponse = wiring.onResponse;

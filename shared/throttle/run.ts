@@ -75,13 +75,20 @@ export async function runOnLanes<T, L extends RunLane>(
       // The lane is paused now; the next pick routes to another user or waits in acquire() for the pause.
       const next = pick();
       if (deadline !== undefined && next.pausedUntil() > deadline) {
-        throw new RescheduleError(new Date(next.pausedUntil()), clock.now(), `every usable lane is paused by the server (last: ${lane.id})`, { laneId: next.id, cause: error });
+        throw new RescheduleError(new Date(next.pausedUntil()), clock.now(), `every usable lane is paused by the server (last: ${lane.id})`, {
+          laneId: next.id,
+          cause: error,
+        });
       }
       continue;
     }
     const resumeAt = clock.now() + delay;
     if (deadline !== undefined && resumeAt > deadline) {
-      throw new RescheduleError(new Date(resumeAt), clock.now(), `a transient error needs a ${delay} ms backoff`, { laneId: lane.id, cause: error, backoff: true });
+      throw new RescheduleError(new Date(resumeAt), clock.now(), `a transient error needs a ${delay} ms backoff`, {
+        laneId: lane.id,
+        cause: error,
+        backoff: true,
+      });
     }
     await sleep(clock, delay, options.signal);
   }

@@ -11,7 +11,7 @@
  * abandons the message and Service Bus redelivers it, and at maxDeliveryCount dead-letters it; nothing is dropped.
  * Transient problems (queue or blob storage down) also throw and are redelivered.
  */
-import type { FailureRecord, FailureStorePort } from '../ledger/failures';
+import type { FailureRecord } from '../ledger/failures';
 import { MessageTooLargeError } from '../queue/large-messages';
 import type { Telemetry } from '../telemetry/telemetry';
 import { emitOutcome } from '../telemetry/outcomes';
@@ -44,7 +44,11 @@ function messageJson(message: unknown): unknown {
   try {
     return parseJsonBody(typeof message === 'string' ? Buffer.from(message, 'utf8') : message);
   } catch (e) {
-    if (e instanceof IntakeRejection) throw new InvalidInboundMessageError('not_json', `The inbound message is not JSON (${e.problems.map((p) => `${p.path}: ${p.message}`).join('; ') || e.message}). ${SHAPE}`);
+    if (e instanceof IntakeRejection)
+      throw new InvalidInboundMessageError(
+        'not_json',
+        `The inbound message is not JSON (${e.problems.map((p) => `${p.path}: ${p.message}`).join('; ') || e.message}). ${SHAPE}`,
+      );
     throw e;
   }
 }
@@ -95,7 +99,11 @@ export async function processInboundMessage(rt: IntakeRuntime, message: unknown,
     const route = e.route !== undefined && rt.routes.byName.has(e.route) ? e.route : undefined;
     emitOutcome(telemetry, 'inbound.invalid', { messageId: delivery.messageId, route, reason: e.code, detail: e.message }, 'warn');
     if (!rt.failures) {
-      telemetry.trace('error', 'inbound message refused and no failures table is configured (set DVSYNC_STORAGE or AzureWebJobsStorage); the host abandons it until Service Bus dead-letters it', { messageId: delivery.messageId, reason: e.code, detail: e.message });
+      telemetry.trace(
+        'error',
+        'inbound message refused and no failures table is configured (set DVSYNC_STORAGE or AzureWebJobsStorage); the host abandons it until Service Bus dead-letters it',
+        { messageId: delivery.messageId, reason: e.code, detail: e.message },
+      );
       throw e;
     }
     const failure: FailureRecord = {

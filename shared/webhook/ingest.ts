@@ -24,7 +24,8 @@ import { emitOutcome } from '../telemetry/outcomes';
 export function externalRoute(rt: IntakeRuntime, name: string): LoadedRoute {
   const loaded = rt.routes.byName.get(name);
   if (!loaded) throw new IntakeRejection(404, 'unknown_route', `There is no route "${name}" in ${rt.routes.origin}.`);
-  if (!loaded.route.source.recordColumns) throw new IntakeRejection(400, 'invalid_records', `Route "${name}" has a Dataverse source; ingest needs a route with source.recordColumns.`);
+  if (!loaded.route.source.recordColumns)
+    throw new IntakeRejection(400, 'invalid_records', `Route "${name}" has a Dataverse source; ingest needs a route with source.recordColumns.`);
   if (!loaded.route.enabled) throw new IntakeRejection(400, 'invalid_records', `Route "${name}" is disabled.`);
   return loaded;
 }
@@ -54,13 +55,21 @@ export function validateRecords(loaded: LoadedRoute, records: JsonValue[]): Sour
         continue;
       }
       const v = typed(value, type);
-      if (v === undefined) problems.push({ path: `records[${i}].${field}`, message: `expected ${type}${type === 'datetime' ? ' (ISO 8601 with a time zone)' : ''} or null` });
+      if (v === undefined)
+        problems.push({ path: `records[${i}].${field}`, message: `expected ${type}${type === 'datetime' ? ' (ISO 8601 with a time zone)' : ''} or null` });
       else row[field] = v;
     }
-    for (const k of keySources) if (row[k] === undefined || row[k] === null) problems.push({ path: `records[${i}].${k}`, message: 'missing (a key column of the target row)' });
+    for (const k of keySources)
+      if (row[k] === undefined || row[k] === null) problems.push({ path: `records[${i}].${k}`, message: 'missing (a key column of the target row)' });
     return row;
   });
-  if (problems.length) throw new IntakeRejection(400, 'invalid_records', `${problems.length} problem(s) in the records; nothing was accepted. First: ${problems[0].path}: ${problems[0].message}.`, problems);
+  if (problems.length)
+    throw new IntakeRejection(
+      400,
+      'invalid_records',
+      `${problems.length} problem(s) in the records; nothing was accepted. First: ${problems[0].path}: ${problems[0].message}.`,
+      problems,
+    );
   return rows;
 }
 
@@ -106,13 +115,13 @@ export async function enqueueRecords(rt: IntakeRuntime, routeName: string, recor
   const skipped: RecordsOutcome['skipped'] = [];
   for (let seq = 0; seq < rows.length; seq++) {
     const decision = matchRow(loaded, { operation: 'upsert', rowId: externalRecordId(loaded.route, rows[seq]), values: rows[seq] });
-    if (decision.matched) changes.push(ingestChange(rows[seq], loaded.route, 'ingest', { sessionBuckets: rt.settings.intake.sessionBuckets, receivedAt }, { seq, producer }));
+    if (decision.matched)
+      changes.push(ingestChange(rows[seq], loaded.route, 'ingest', { sessionBuckets: rt.settings.intake.sessionBuckets, receivedAt }, { seq, producer }));
     else skipped.push({ index: seq, reason: decision.reason });
   }
   if (changes.length) await rt.publisher.publish(await offloadLargeMessages(changes, rt.settings.storage.largeMessageThresholdBytes, rt.largeMessages));
   return { accepted: changes.length, skipped };
 }
-
 
 /** POST /api/ingest/{route}: 202 {accepted: n, skipped: [{index, reason}]}; 400/401/404/413/415 as for the webhook; 503 when the queue is down. */
 export async function handleIngest(rt: IntakeRuntime, routeName: string, req: IntakeHttpRequest, telemetry: Telemetry): Promise<IntakeHttpResponse> {

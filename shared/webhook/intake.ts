@@ -58,7 +58,8 @@ export function resolveEnvironment(rt: IntakeRuntime, context: RemoteContext, or
   if (byId) {
     // Compared with the environment's own URL (host name, or host:port): emulated environments share one host.
     const own = new URL(rt.settings.environments[byId].url);
-    if (host && byHost !== byId && host !== own.host.toLowerCase() && host !== own.hostname.toLowerCase()) throw refuse(context, `x-ms-dynamics-organization "${host}" does not match environment "${byId}"`);
+    if (host && byHost !== byId && host !== own.host.toLowerCase() && host !== own.hostname.toLowerCase())
+      throw refuse(context, `x-ms-dynamics-organization "${host}" does not match environment "${byId}"`);
     return byId;
   }
   // An environment without a configured organizationId is recognised by its host name alone.
@@ -67,12 +68,21 @@ export function resolveEnvironment(rt: IntakeRuntime, context: RemoteContext, or
 }
 
 function refuse(context: RemoteContext, why: string): IntakeRejection {
-  return new IntakeRejection(403, 'unknown_organization', `Events from this organization are not accepted: ${why}. Add it to DVSYNC_ENVIRONMENTS (organizationId) to accept them.`, [
-    { path: 'OrganizationId', message: context.OrganizationId },
-  ]);
+  return new IntakeRejection(
+    403,
+    'unknown_organization',
+    `Events from this organization are not accepted: ${why}. Add it to DVSYNC_ENVIRONMENTS (organizationId) to accept them.`,
+    [{ path: 'OrganizationId', message: context.OrganizationId }],
+  );
 }
 
-async function routeAndEnqueue(rt: IntakeRuntime, event: ChangeEvent, environment: string, headers: Record<string, string>, telemetry: Telemetry): Promise<WebhookAccepted> {
+async function routeAndEnqueue(
+  rt: IntakeRuntime,
+  event: ChangeEvent,
+  environment: string,
+  headers: Record<string, string>,
+  telemetry: Telemetry,
+): Promise<WebhookAccepted> {
   let outputs: DataverseTriggerOutputs | undefined;
   const input = { event, environment, writeTag: rt.settings.intake.writeTag, triggerOutputs: () => (outputs ??= buildTriggerOutputs(event, headers)) };
   const receivedAt = rt.now();
@@ -93,7 +103,14 @@ async function routeAndEnqueue(rt: IntakeRuntime, event: ChangeEvent, environmen
   if (changes.length) {
     const ready = await offloadLargeMessages(changes, rt.settings.storage.largeMessageThresholdBytes, rt.largeMessages);
     await rt.publisher.publish(ready);
-    for (const c of ready) emitOutcome(telemetry, 'webhook.routed', { ...common, route: c.body.route, messageId: c.messageId, reread: c.body.reread === true, blob: c.body.blobRef !== undefined });
+    for (const c of ready)
+      emitOutcome(telemetry, 'webhook.routed', {
+        ...common,
+        route: c.body.route,
+        messageId: c.messageId,
+        reread: c.body.reread === true,
+        blob: c.body.blobRef !== undefined,
+      });
   }
   if (changes.length === 0) emitOutcome(telemetry, 'webhook.unrouted', { ...common, reason: skipped.length ? 'no route matched' : 'no route for this table' });
   return {
@@ -122,8 +139,10 @@ function triggerHeaders(req: IntakeHttpRequest, secretHeader: string): Record<st
  */
 export function toRejection(e: unknown, retryAfterSeconds: number, telemetry?: Telemetry): IntakeRejection {
   if (e instanceof IntakeRejection) return e;
-  if (e instanceof QueueUnavailableError) return new IntakeRejection(503, 'queue_unavailable', 'The changes queue is unavailable; retry later.', [], e.retryAfterSeconds);
-  if (e instanceof StorageUnavailableError) return new IntakeRejection(503, 'storage_unavailable', 'Blob storage for large messages is unavailable; retry later.', [], retryAfterSeconds);
+  if (e instanceof QueueUnavailableError)
+    return new IntakeRejection(503, 'queue_unavailable', 'The changes queue is unavailable; retry later.', [], e.retryAfterSeconds);
+  if (e instanceof StorageUnavailableError)
+    return new IntakeRejection(503, 'storage_unavailable', 'Blob storage for large messages is unavailable; retry later.', [], retryAfterSeconds);
   if (e instanceof MessageTooLargeError) return new IntakeRejection(413, 'payload_too_large', e.message);
   telemetry?.trace('error', 'unexpected intake error', { reason: e instanceof Error ? (e.stack ?? e.message) : String(e) });
   return new IntakeRejection(503, 'internal_error', 'The request could not be processed; retry later.', [], retryAfterSeconds);

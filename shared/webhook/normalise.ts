@@ -15,7 +15,6 @@ import { convertAttributes, keyValues, parseOperationCreatedOn, typeName, type C
 
 export const ASYNC_PRIMARY_NAME_IMAGE = 'AsynchronousStepPrimaryName';
 
-
 export interface NormaliseOptions {
   /** `x-ms-dynamics-msg-size-exceeded` was present: Dataverse removed InputParameters and images. */
   sizeExceeded?: boolean;
@@ -47,7 +46,12 @@ export function normalise(ctx: RemoteContext, options: NormaliseOptions = {}): C
   const preImages = images(ctx.PreEntityImages, 'PreEntityImages', conv, formattedValues);
   const postImages = images(ctx.PostEntityImages, 'PostEntityImages', conv, formattedValues);
   if (conv.problems.length) {
-    throw new IntakeRejection(400, 'invalid_payload', `The webhook body has ${conv.problems.length} malformed value(s); first: ${conv.problems[0].path}: ${conv.problems[0].message}.`, conv.problems);
+    throw new IntakeRejection(
+      400,
+      'invalid_payload',
+      `The webhook body has ${conv.problems.length} malformed value(s); first: ${conv.problems[0].path}: ${conv.problems[0].message}.`,
+      conv.problems,
+    );
   }
 
   const operation = ctx.MessageName === 'Delete' ? 'delete' : 'upsert';
@@ -63,7 +67,11 @@ export function normalise(ctx: RemoteContext, options: NormaliseOptions = {}): C
   const rowVersion =
     (typeof targetEntity?.RowVersion === 'string' && targetEntity.RowVersion) ||
     imageRowVersion ||
-    (typeof versionNumber === 'number' ? String(versionNumber) : typeof versionNumber === 'object' && versionNumber?.$type === 'decimal' ? versionNumber.value : undefined);
+    (typeof versionNumber === 'number'
+      ? String(versionNumber)
+      : typeof versionNumber === 'object' && versionNumber?.$type === 'decimal'
+        ? versionNumber.value
+        : undefined);
   const modifiedOn = values.modifiedon;
   const opCreated = ctx.OperationCreatedOn ? parseOperationCreatedOn(ctx.OperationCreatedOn) : undefined;
   const tag = shared.tag;

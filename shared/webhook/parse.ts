@@ -35,7 +35,9 @@ export function parseJsonBody(bytes: Uint8Array): JsonValue {
     return parseJson(text);
   } catch (e) {
     if (e instanceof JsonSyntaxError) {
-      throw new IntakeRejection(400, 'malformed_json', `The body is not valid JSON: ${e.message}.`, [{ path: `line ${e.line}, column ${e.column}`, message: e.detail }]);
+      throw new IntakeRejection(400, 'malformed_json', `The body is not valid JSON: ${e.message}.`, [
+        { path: `line ${e.line}, column ${e.column}`, message: e.detail },
+      ]);
     }
     throw e;
   }

@@ -91,7 +91,8 @@ export function convertValue(v: unknown, path: Path, ctx: ConvertContext, label?
     for (let i = 0; i < v.length; i++) {
       const item = v[i];
       const n = typeName(item) === 'OptionSetValue' ? intValue((item as { Value?: unknown }).Value) : undefined;
-      if (n === undefined) return problem(ctx, [...path, i], 'expected an OptionSetValue {"__type":"OptionSetValue:…","Value":<integer>} in a multi-select array');
+      if (n === undefined)
+        return problem(ctx, [...path, i], 'expected an OptionSetValue {"__type":"OptionSetValue:…","Value":<integer>} in a multi-select array');
       values.push(n);
     }
     const labels = label ? label.split('; ') : undefined;
@@ -101,7 +102,8 @@ export function convertValue(v: unknown, path: Path, ctx: ConvertContext, label?
   switch (typeName(v)) {
     case 'EntityReference': {
       if (!isGuid(obj.Id)) return problem(ctx, [...path, 'Id'], 'EntityReference needs Id (a GUID)');
-      if (typeof obj.LogicalName !== 'string' || !obj.LogicalName) return problem(ctx, [...path, 'LogicalName'], 'EntityReference needs LogicalName (a table logical name)');
+      if (typeof obj.LogicalName !== 'string' || !obj.LogicalName)
+        return problem(ctx, [...path, 'LogicalName'], 'EntityReference needs LogicalName (a table logical name)');
       const ref: SourceValue & { $type: 'reference' } = { $type: 'reference', table: obj.LogicalName, id: obj.Id.toLowerCase() };
       const name = typeof obj.Name === 'string' ? obj.Name : label;
       if (name !== undefined) ref.name = name;
@@ -156,7 +158,8 @@ function formattedValues(list: unknown, path: Path, ctx: ConvertContext): Record
   if (!Array.isArray(list)) return problem(ctx, path, 'expected FormattedValues as a key/value array ([{"key": "<column>", "value": "<text>"}])');
   for (let i = 0; i < list.length; i++) {
     const kv: unknown = list[i];
-    if (kv === null || typeof kv !== 'object' || Array.isArray(kv)) return problem(ctx, [...path, i], 'expected a formatted value {"key": "<column>", "value": "<text>"}');
+    if (kv === null || typeof kv !== 'object' || Array.isArray(kv))
+      return problem(ctx, [...path, i], 'expected a formatted value {"key": "<column>", "value": "<text>"}');
     const { key, value } = kv as { key?: unknown; value?: unknown };
     if (typeof key !== 'string') return problem(ctx, [...path, i, 'key'], 'expected the column logical name (a string)');
     if (value !== null && typeof value !== 'string') return problem(ctx, [...path, i, 'value'], 'expected the formatted text (a string or null)');

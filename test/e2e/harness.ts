@@ -81,7 +81,13 @@ export async function startE2eStack(options: { routes: object; timeScale?: numbe
  * Polls `probe` until `done(value)` holds; a bounded wait, never a fixed sleep. On timeout the error shows
  * the last value and the host's last log lines, so a failure explains itself.
  */
-export async function waitFor<T>(what: string, probe: () => Promise<T>, done: (value: T) => boolean, e2e?: Pick<E2eStack, 'logs'>, timeoutMs = 20_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T>,
+  done: (value: T) => boolean,
+  e2e?: Pick<E2eStack, 'logs'>,
+  timeoutMs = 20_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: T | undefined;
   let lastError: unknown;
@@ -95,7 +101,9 @@ export async function waitFor<T>(what: string, probe: () => Promise<T>, done: (v
     await new Promise((r) => setTimeout(r, 100));
   }
   const tail = e2e ? `\nLast host log lines:\n${e2e.logs.slice(-40).join('\n')}` : '';
-  throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}. Last value: ${JSON.stringify(last)}${lastError ? `; last error: ${(lastError as Error).message}` : ''}${tail}`);
+  throw new Error(
+    `Timed out after ${timeoutMs} ms waiting for ${what}. Last value: ${JSON.stringify(last)}${lastError ? `; last error: ${(lastError as Error).message}` : ''}${tail}`,
+  );
 }
 
 /**

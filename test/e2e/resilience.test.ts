@@ -21,7 +21,13 @@ const contactsRoute = routesFileSchema.parse({
     {
       name: 'contacts-replayed',
       source: { environment: 'source', table: 'contact', filteringColumns: ['firstname', 'lastname'] },
-      target: { environment: 'target', table: 'contact', entitySet: 'contacts', key: ['dvs_externalid'], columns: { dvs_externalid: 'contactid', firstname: 'firstname', lastname: 'lastname' } },
+      target: {
+        environment: 'target',
+        table: 'contact',
+        entitySet: 'contacts',
+        key: ['dvs_externalid'],
+        columns: { dvs_externalid: 'contactid', firstname: 'firstname', lastname: 'lastname' },
+      },
     },
   ],
 }).routes[0];
@@ -51,7 +57,13 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => capture.listen(0, '127.0.0.1', resolve));
   const source = e2e.stack.dataverse!.url('source');
   const steps = planSteps([contactsRoute], () => 'contactid').get('source')!;
-  await registerWebhook({ apiBaseUrl: source, token: LOCAL_ADMIN_TOKEN }, `http://127.0.0.1:${(capture.address() as AddressInfo).port}/capture`, 'capture-key', steps, 'e2e capture');
+  await registerWebhook(
+    { apiBaseUrl: source, token: LOCAL_ADMIN_TOKEN },
+    `http://127.0.0.1:${(capture.address() as AddressInfo).port}/capture`,
+    'capture-key',
+    steps,
+    'e2e capture',
+  );
   // The app loads routes on the first event; give it the contacts route before any write.
   writeFileSync(e2e.routesFile, JSON.stringify({ routes: [...demo.routes.filter((r) => r.name === 'accounts-to-target'), contactsRoute] }));
 }, 60_000);
@@ -64,7 +76,12 @@ afterAll(async () => {
 /** The captured request for a row and message (the n-th one), waiting for the emulator to deliver it. */
 async function capturedFor(id: string, message: string, nth = 0): Promise<Captured> {
   const matches = () => captured.filter((c) => c.json.PrimaryEntityId.toLowerCase() === id.toLowerCase() && c.json.MessageName === message);
-  await waitFor(`the ${message} of ${id} at the capture server`, async () => matches().length, (n) => n > nth, e2e);
+  await waitFor(
+    `the ${message} of ${id} at the capture server`,
+    async () => matches().length,
+    (n) => n > nth,
+    e2e,
+  );
   return matches()[nth];
 }
 
@@ -91,7 +108,12 @@ test('the same webhook POSTed twice is applied once', async () => {
   const before = await counters();
   expect(await replay(create)).toBe(202);
   expect(await replay(create)).toBe(202);
-  await waitFor('the contact to arrive', () => targetContact(id), (r) => r !== undefined, e2e);
+  await waitFor(
+    'the contact to arrive',
+    () => targetContact(id),
+    (r) => r !== undefined,
+    e2e,
+  );
   await settle(e2e);
   expect(await targetContact(id)).toMatchObject({ firstname: 'Dup', lastname: 'Licate' });
   expect((await counters()).writes - before.writes).toBe(1);
@@ -106,7 +128,12 @@ test('an older update delivered after a newer one leaves the newer values', asyn
   const newer = await capturedFor(id, 'Update', 1);
   expect(await replay(create)).toBe(202);
   expect(await replay(newer)).toBe(202);
-  await waitFor('the newest version to arrive', () => targetContact(id), (r) => r?.lastname === 'v3', e2e);
+  await waitFor(
+    'the newest version to arrive',
+    () => targetContact(id),
+    (r) => r?.lastname === 'v3',
+    e2e,
+  );
   await settle(e2e);
   const before = await counters();
   const logsBefore = e2e.logs.length;
@@ -121,7 +148,11 @@ test('an older update delivered after a newer one leaves the newer values', asyn
 });
 
 /** Five new contacts, captured; the target misbehaves while their webhooks are replayed; each must land once. */
-async function fiveContactsThrough(fault: Record<string, number>, label: string, met: (before: Awaited<ReturnType<typeof counters>>) => Promise<boolean>): Promise<{ before: Awaited<ReturnType<typeof counters>>; after: Awaited<ReturnType<typeof counters>> }> {
+async function fiveContactsThrough(
+  fault: Record<string, number>,
+  label: string,
+  met: (before: Awaited<ReturnType<typeof counters>>) => Promise<boolean>,
+): Promise<{ before: Awaited<ReturnType<typeof counters>>; after: Awaited<ReturnType<typeof counters>> }> {
   const ids: string[] = [];
   for (let i = 0; i < 5; i++) ids.push(await e2e.source.create('contacts', { firstname: label, lastname: `#${i}` }));
   const creates = await Promise.all(ids.map((id) => capturedFor(id, 'Create')));
@@ -129,7 +160,12 @@ async function fiveContactsThrough(fault: Record<string, number>, label: string,
   await e2e.operator.configure({ faults: fault });
   for (const c of creates) expect(await replay(c)).toBe(202);
   // Only the worker talks to Dataverse until the fault has hit it (operator endpoints are not faulted).
-  await waitFor(`the worker to meet the fault (${JSON.stringify(fault)})`, () => met(before), (hit) => hit, e2e);
+  await waitFor(
+    `the worker to meet the fault (${JSON.stringify(fault)})`,
+    () => met(before),
+    (hit) => hit,
+    e2e,
+  );
   await waitFor(
     `all five ${label} contacts to arrive`,
     () => Promise.all(ids.map(targetContact)),
@@ -145,7 +181,11 @@ async function fiveContactsThrough(fault: Record<string, number>, label: string,
 
 test('a 429 storm from the target ends with every change applied exactly once', async () => {
   // 200 model seconds at timeScale 0.01: two real seconds of 429s with Retry-After 0.3 s.
-  const { before, after } = await fiveContactsThrough({ throttleStormSeconds: 200, throttleStormRetryAfterSeconds: 30 }, 'Storm', async (b) => (await counters()).throttled > b.throttled);
+  const { before, after } = await fiveContactsThrough(
+    { throttleStormSeconds: 200, throttleStormRetryAfterSeconds: 30 },
+    'Storm',
+    async (b) => (await counters()).throttled > b.throttled,
+  );
   expect(after.throttled - before.throttled).toBeGreaterThan(0);
   expect(after.writes - before.writes).toBe(5);
   expect(await e2e.failures()).toEqual([]);

@@ -6,17 +6,27 @@
 import { DvError } from '../errors';
 
 export function batchPayloadError(detail: string): DvError {
-  return new DvError(400, '0x80048d19', `Error identified in Payload provided by the user for Entity :'' ----> InnerException : Microsoft.OData.ODataException: ${detail}`);
+  return new DvError(
+    400,
+    '0x80048d19',
+    `Error identified in Payload provided by the user for Entity :'' ----> InnerException : Microsoft.OData.ODataException: ${detail}`,
+  );
 }
 
 /** https://learn.microsoft.com/troubleshoot/power-platform/power-apps/dataverse/web-api-client-errors: bare LF line endings (strict mode only). */
 export function bareLineFeedError(): DvError {
-  return new DvError(400, '0x80048d19', "Error identified in Payload provided by the user for Entity :'' ----> InnerException : System.ArgumentException: Stream was not readable.");
+  return new DvError(
+    400,
+    '0x80048d19',
+    "Error identified in Payload provided by the user for Entity :'' ----> InnerException : System.ArgumentException: Stream was not readable.",
+  );
 }
 
 /** Learn: webapi/execute-batch-operations-using-web-api: more than 1,000 requests in a batch. */
 export function tooManyBatchOperations(limit: number, found: number): DvError {
-  return batchPayloadError(`The current batch message contains too many operations (${found}). A maximum number of '${limit}' operations are allowed in a batch; split it into several $batch requests.`);
+  return batchPayloadError(
+    `The current batch message contains too many operations (${found}). A maximum number of '${limit}' operations are allowed in a batch; split it into several $batch requests.`,
+  );
 }
 
 /** Learn: webapi/execute-batch-operations-using-web-api: more than 1,000 requests in one change set (the text observed in AleksandrRogov/DynamicsWebApi commit ba2f241). */

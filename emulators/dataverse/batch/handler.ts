@@ -17,7 +17,10 @@ import { batchStrictLineEndings, MAX_BATCH_OPERATIONS } from './settings';
 
 type BatchItem = { kind: 'request'; request: InnerRequest; where: string } | { kind: 'changeset'; requests: InnerRequest[]; where: string };
 
-interface PartResult { res: DvResponse; contentId?: string }
+interface PartResult {
+  res: DvResponse;
+  contentId?: string;
+}
 
 /** Parse and validate the whole payload before running anything: a malformed batch changes nothing. */
 function parseBatch(text: string, boundary: string): BatchItem[] {
@@ -63,11 +66,17 @@ export const batchHandler: Handler = async (req, ctx) => {
       if (item.kind === 'request') {
         const result = await runOperation(ctx, item.request, new Map(), item.where);
         parts.push(renderResponsePart(result.res, result.contentId));
-        if (result.res.status >= 400 && !continueOnError) { status = result.res.status; break; }
+        if (result.res.status >= 400 && !continueOnError) {
+          status = result.res.status;
+          break;
+        }
       } else {
         const { results, failed } = await runChangeSet(ctx, item.requests, item.where);
         parts.push(renderChangeSet(results));
-        if (failed && !continueOnError) { status = results[0].res.status; break; }
+        if (failed && !continueOnError) {
+          status = results[0].res.status;
+          break;
+        }
       }
     }
   } finally {
@@ -76,7 +85,11 @@ export const batchHandler: Handler = async (req, ctx) => {
   const outer = `batchresponse_${randomUUID()}`;
   return {
     status,
-    headers: { 'content-type': `multipart/mixed; boundary=${outer}`, 'odata-version': '4.0', ...(continueOnError ? { 'preference-applied': 'odata.continue-on-error' } : {}) },
+    headers: {
+      'content-type': `multipart/mixed; boundary=${outer}`,
+      'odata-version': '4.0',
+      ...(continueOnError ? { 'preference-applied': 'odata.continue-on-error' } : {}),
+    },
     body: `${parts.map((p) => `--${outer}\r\n${p}\r\n`).join('')}--${outer}--\r\n`,
   };
 };

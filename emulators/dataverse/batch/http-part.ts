@@ -25,7 +25,9 @@ export function parseInnerRequest(part: MimePart, where: string): InnerRequest {
   }
   const encoding = part.headers['content-transfer-encoding'];
   if (!encoding || encoding.toLowerCase() !== 'binary') {
-    throw batchPayloadError(`${where}: the 'Content-Transfer-Encoding' header is missing or not 'binary'; every request part needs 'Content-Transfer-Encoding: binary'.`);
+    throw batchPayloadError(
+      `${where}: the 'Content-Transfer-Encoding' header is missing or not 'binary'; every request part needs 'Content-Transfer-Encoding: binary'.`,
+    );
   }
   const lines = part.body.split('\r\n');
   const requestLine = lines[0] ?? '';
@@ -38,7 +40,8 @@ export function parseInnerRequest(part: MimePart, where: string): InnerRequest {
   if (m[3] !== 'HTTP/1.1') {
     throw batchPayloadError(`${where}: the HTTP version '${m[3]}' used in a batch operation request is not supported. Only 'HTTP/1.1' is supported.`);
   }
-  if (!METHODS.has(m[1])) throw batchPayloadError(`${where}: the HTTP method '${m[1]}' is not valid in a batch operation; use GET, POST, PATCH, PUT or DELETE.`);
+  if (!METHODS.has(m[1]))
+    throw batchPayloadError(`${where}: the HTTP method '${m[1]}' is not valid in a batch operation; use GET, POST, PATCH, PUT or DELETE.`);
   const headers: Record<string, string> = {};
   let i = 1;
   for (; i < lines.length && lines[i] !== ''; i++) {
@@ -46,7 +49,10 @@ export function parseInnerRequest(part: MimePart, where: string): InnerRequest {
     if (colon <= 0) throw batchPayloadError(`${where}: the header line '${lines[i]}' of the inner request is not 'Name: value'.`);
     headers[lines[i].slice(0, colon).trim().toLowerCase()] = lines[i].slice(colon + 1).trim();
   }
-  const body = lines.slice(i + 1).join('\r\n').replace(/(\r\n)+$/, '');
+  const body = lines
+    .slice(i + 1)
+    .join('\r\n')
+    .replace(/(\r\n)+$/, '');
   return { method: m[1], url: m[2], headers, body, contentId: part.headers['content-id'] };
 }
 
@@ -64,5 +70,11 @@ export function renderResponsePart(res: DvResponse, contentId?: string): string 
 const SPECIAL: Record<string, string> = { 'odata-version': 'OData-Version', 'odata-entityid': 'OData-EntityId', etag: 'ETag', req_id: 'REQ_ID' };
 
 function headerCase(name: string): string {
-  return SPECIAL[name] ?? name.split('-').map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('-');
+  return (
+    SPECIAL[name] ??
+    name
+      .split('-')
+      .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+      .join('-')
+  );
 }

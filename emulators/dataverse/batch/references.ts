@@ -72,7 +72,12 @@ export function toDvRequest(inner: InnerRequest, refs: ContentIds, where: string
 }
 
 /** The URL `$n` stands for: OData-EntityId of a 204, else the row in a representation body. */
-export function entityUrlOf(headers: Record<string, string>, body: string | Buffer | undefined, baseUrl: string, primaryIdOf: (set: string) => string | undefined): string | undefined {
+export function entityUrlOf(
+  headers: Record<string, string>,
+  body: string | Buffer | undefined,
+  baseUrl: string,
+  primaryIdOf: (set: string) => string | undefined,
+): string | undefined {
   if (headers['odata-entityid']) return headers['odata-entityid'];
   if (headers['location']) return headers['location'];
   if (body === undefined) return undefined;

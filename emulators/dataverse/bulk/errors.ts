@@ -4,7 +4,11 @@ import type { TableDef } from '../schema/model';
 
 /** A table without the *Multiple message: SdkEntityDoesNotSupportMessage 0x80040800, the platform's text (status 400 is [U]). */
 export function messageNotSupported(message: string, table: TableDef): DvError {
-  return new DvError(400, '0x80040800', `The '${message}' method does not support entities of type '${table.logicalName}'. MessageProcessorCache returned MessageProcessor.Empty.`);
+  return new DvError(
+    400,
+    '0x80040800',
+    `The '${message}' method does not support entities of type '${table.logicalName}'. MessageProcessorCache returned MessageProcessor.Empty.`,
+  );
 }
 
 /** Learn: bulk-operations: DeleteMultiple on a standard table (code and status [U]; the message is documented). */
@@ -13,7 +17,11 @@ export function deleteMultipleStandard(): DvError {
 }
 
 export function bulkPayload(table: TableDef, detail: string): DvError {
-  return new DvError(400, '0x80048d19', `Error identified in Payload provided by the user for Entity :'${table.entitySetName}' ----> InnerException : Microsoft.OData.ODataException: ${detail}`);
+  return new DvError(
+    400,
+    '0x80048d19',
+    `Error identified in Payload provided by the user for Entity :'${table.entitySetName}' ----> InnerException : Microsoft.OData.ODataException: ${detail}`,
+  );
 }
 
 /** Learn: bulk-operations: an item without @odata.type; Targets is a collection of the abstract crmbaseentity. */

@@ -76,14 +76,21 @@ async function applyEach(ctx: RequestContext, table: TableDef, message: BulkMess
   const first = failures[0].error;
   // [U] Shape of the per-item detail over the Web API: the SDK's Plugin.BulkApiErrorDetails list, sent when include-annotations asks for ErrorDetails.
   const detail: Record<string, string> = wantsAnnotation(parsePrefer(prefer), 'Microsoft.PowerApps.CDS.ErrorDetails.BulkApiErrorDetails')
-    ? { 'Microsoft.PowerApps.CDS.ErrorDetails.BulkApiErrorDetails': JSON.stringify(failures.map(({ RequestIndex, Id, StatusCode }) => ({ RequestIndex, Id, StatusCode }))) }
+    ? {
+        'Microsoft.PowerApps.CDS.ErrorDetails.BulkApiErrorDetails': JSON.stringify(
+          failures.map(({ RequestIndex, Id, StatusCode }) => ({ RequestIndex, Id, StatusCode })),
+        ),
+      }
     : {};
   throw new BulkPartialFailure(first, detail);
 }
 
 /** An elastic bulk call where some items failed: the first failure's status and code, plus optional per-item detail. */
 export class BulkPartialFailure extends DvError {
-  constructor(first: DvError, readonly annotations: Record<string, string>) {
+  constructor(
+    first: DvError,
+    readonly annotations: Record<string, string>,
+  ) {
     super(first.status, first.code, first.message, first.headers);
   }
 }
@@ -122,7 +129,12 @@ function applyItem(ctx: RequestContext, table: TableDef, message: BulkMessage, i
       }
       // microsoft/PowerPlatform-DataverseClient-Python PR #127: on the create path a key column both in @odata.id and in the item fails.
       if (key?.kind === 'alternate' && key.key.columns.some((c) => c in parsed.values)) throw keyInBodyOnCreate();
-      const row = env.create(ctx, table.logicalName, { ...(key ? keyValues(table, key) : {}), ...parsed.values }, table.tableType === 'Elastic' ? 'Upsert' : 'Create');
+      const row = env.create(
+        ctx,
+        table.logicalName,
+        { ...(key ? keyValues(table, key) : {}), ...parsed.values },
+        table.tableType === 'Elastic' ? 'Upsert' : 'Create',
+      );
       const id = String(row[table.primaryId]);
       applyCollectionBinds(env, ctx, table, id, parsed.collectionBinds);
       return id;
@@ -139,7 +151,9 @@ function applyItem(ctx: RequestContext, table: TableDef, message: BulkMessage, i
 
 function mustFind(ctx: RequestContext, table: TableDef, key: ResolvedKey | undefined, index: number): Row {
   if (!key) {
-    throw dvErrors.invalidArgument(`Targets[${index}] does not identify a row: set "${table.primaryId}" or "@odata.id": "${table.entitySetName}(<key>=<value>)".`);
+    throw dvErrors.invalidArgument(
+      `Targets[${index}] does not identify a row: set "${table.primaryId}" or "@odata.id": "${table.entitySetName}(<key>=<value>)".`,
+    );
   }
   const row = findRow(ctx.env, table, key);
   if (!row) throw notFound(table, key);

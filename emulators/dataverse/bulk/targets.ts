@@ -22,7 +22,10 @@ export function readTargets(table: TableDef, body: Buffer): Target[] {
     if (type === undefined) throw missingType(table, i);
     const expected = `Microsoft.Dynamics.CRM.${table.logicalName}`;
     if (type !== expected && type !== `#${expected}`) {
-      throw bulkPayload(table, `Targets[${i}] has "@odata.type": ${JSON.stringify(type)}; every item must be '${expected}' (all items of one request belong to the table of the URL).`);
+      throw bulkPayload(
+        table,
+        `Targets[${i}] has "@odata.type": ${JSON.stringify(type)}; every item must be '${expected}' (all items of one request belong to the table of the URL).`,
+      );
     }
   });
   return targets as Target[];
@@ -32,9 +35,11 @@ export function readTargets(table: TableDef, body: Buffer): Target[] {
 export function targetKey(table: TableDef, item: Target, index: number): ResolvedKey | undefined {
   const ref = item['@odata.id'];
   if (ref !== undefined) {
-    if (typeof ref !== 'string') throw bulkPayload(table, `Targets[${index}]["@odata.id"] must be a URL string such as "${table.entitySetName}(<key>='<value>')".`);
+    if (typeof ref !== 'string')
+      throw bulkPayload(table, `Targets[${index}]["@odata.id"] must be a URL string such as "${table.entitySetName}(<key>='<value>')".`);
     const segs = parsePath(referencePath(ref));
-    if (segs.length !== 1 || !segs[0].key) throw bulkPayload(table, `Targets[${index}]["@odata.id"] "${ref}" is not an entity URL such as "${table.entitySetName}(<guid>)".`);
+    if (segs.length !== 1 || !segs[0].key)
+      throw bulkPayload(table, `Targets[${index}]["@odata.id"] "${ref}" is not an entity URL such as "${table.entitySetName}(<guid>)".`);
     if (segs[0].name !== table.entitySetName) {
       throw new DvError(400, '0x80048d19', `Targets[${index}]["@odata.id"] "${ref}" addresses '${segs[0].name}', not '${table.entitySetName}'.`);
     }

@@ -31,7 +31,10 @@ export function expiredToken(): DvError {
   return new DvError(400, '0x80044352', 'Version stamp associated with the client has expired. Please perform a full sync.');
 }
 
-interface DeltaEntry { id: string; deleted: boolean }
+interface DeltaEntry {
+  id: string;
+  deleted: boolean;
+}
 
 export async function trackedQuery(req: DvRequest, ctx: RequestContext, table: TableDef, prefs: Preferences, countOnly: boolean): Promise<DvResponse> {
   if (!table.changeTracking) throw notEnabled(table);
@@ -117,7 +120,13 @@ function changesBetween(ctx: RequestContext, table: TableDef, from: number, to: 
 }
 
 function deltaPage(
-  req: DvRequest, ctx: RequestContext, table: TableDef, prefs: Preferences, select: string[] | undefined, from: number, countOnly: boolean,
+  req: DvRequest,
+  ctx: RequestContext,
+  table: TableDef,
+  prefs: Preferences,
+  select: string[] | undefined,
+  from: number,
+  countOnly: boolean,
 ): DvResponse {
   let to = ctx.env.stableVersion();
   let issued = ctx.now;

@@ -19,7 +19,11 @@ export function formatDeltaToken(version: number, at: Date): string {
 export function parseDeltaToken(text: string, currentVersion: number): DeltaToken {
   const m = /^(\d+)!(\d{2})\/(\d{2})\/(\d{4}) (\d{2}):(\d{2}):(\d{2})$/.exec(text.trim());
   const bad = (why: string): DvError =>
-    new DvError(400, '0x80040203', `The $deltatoken '${text}' is not valid (${why}). Use the @odata.deltaLink exactly as returned; it looks like <version>!<MM/dd/yyyy HH:mm:ss>.`);
+    new DvError(
+      400,
+      '0x80040203',
+      `The $deltatoken '${text}' is not valid (${why}). Use the @odata.deltaLink exactly as returned; it looks like <version>!<MM/dd/yyyy HH:mm:ss>.`,
+    );
   if (!m) throw bad('wrong format');
   const [, v, mo, d, y, h, mi, s] = m;
   const issuedAt = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)));

@@ -11,8 +11,7 @@ import type { ColumnValue, LookupValue, Row } from '../types';
 
 export const FORMATTED_VALUE = 'OData.Community.Display.V1.FormattedValue';
 
-const group = (n: number, digits: number): string =>
-  n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const group = (n: number, digits: number): string => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 
 /** Dataverse's default (en-US user settings) datetime format: `1/2/2024 3:04 PM`. */
 function formatDate(iso: string, dateOnly: boolean): string {
@@ -33,16 +32,26 @@ export function formattedValue(env: Environment, col: ColumnDef, v: ColumnValue)
     return typeof name === 'string' ? name : undefined;
   }
   switch (col.type) {
-    case 'choice': return col.options.find((o) => o.value === v)?.label;
-    case 'multichoice': return (v as number[]).map((x) => col.options.find((o) => o.value === x)?.label ?? String(x)).join('; ');
-    case 'bool': return v ? 'Yes' : 'No';
-    case 'int': case 'bigint': return group(v as number, 0);
-    case 'decimal': return group(v as number, col.precision);
-    case 'double': return String(v);
+    case 'choice':
+      return col.options.find((o) => o.value === v)?.label;
+    case 'multichoice':
+      return (v as number[]).map((x) => col.options.find((o) => o.value === x)?.label ?? String(x)).join('; ');
+    case 'bool':
+      return v ? 'Yes' : 'No';
+    case 'int':
+    case 'bigint':
+      return group(v as number, 0);
+    case 'decimal':
+      return group(v as number, col.precision);
+    case 'double':
+      return String(v);
     // [U] The currency symbol comes from the row's transactioncurrency in Dataverse; the emulator has no currencies and uses $.
-    case 'money': return `$${group(v as number, col.precision)}`;
-    case 'datetime': return formatDate(v as string, col.dateOnly);
-    default: return undefined;
+    case 'money':
+      return `$${group(v as number, col.precision)}`;
+    case 'datetime':
+      return formatDate(v as string, col.dateOnly);
+    default:
+      return undefined;
   }
 }
 

@@ -19,7 +19,6 @@ import { preferenceApplied, renderRow } from './render';
 
 export { JSON_CONTENT_TYPE };
 
-
 export const collectionQueryHandler: Handler = async (req, ctx) => {
   if (req.method !== 'GET') return undefined;
   const m = /^([A-Za-z_][A-Za-z0-9_]*)(\/\$count)?$/.exec(req.path);
@@ -28,7 +27,11 @@ export const collectionQueryHandler: Handler = async (req, ctx) => {
   if (!table) return undefined;
   if (req.query.has('fetchXml')) {
     // Dataverse runs FetchXML here; the emulator does not, and says so instead of ignoring the query (an answer with every row would be wrong).
-    throw new DvError(501, '', `This Dataverse emulator does not support FetchXML queries (?fetchXml= on ${m[1]}). Use the OData options $select, $filter, $orderby, $top and Prefer: odata.maxpagesize instead.`);
+    throw new DvError(
+      501,
+      '',
+      `This Dataverse emulator does not support FetchXML queries (?fetchXml= on ${m[1]}). Use the OData options $select, $filter, $orderby, $top and Prefer: odata.maxpagesize instead.`,
+    );
   }
   const prefs = parsePrefer(req.headers.prefer);
   charge(ctx, 'read');
@@ -46,8 +49,10 @@ export const collectionQueryHandler: Handler = async (req, ctx) => {
   return pageResponse(req, ctx, table, plan, prefs, rows);
 };
 
-
-interface Keyed { row: Row; key: SortTuple }
+interface Keyed {
+  row: Row;
+  key: SortTuple;
+}
 
 function orderedMatches(ctx: RequestContext, table: TableDef, plan: QueryPlan): Keyed[] {
   const out: Keyed[] = [];
@@ -69,7 +74,7 @@ function pageResponse(req: DvRequest, ctx: RequestContext, table: TableDef, plan
   }
   // Learn: webapi/query/page-results: $top is ignored when odata.maxpagesize is present; without it $top caps the result and there is no next page.
   const usingTop = prefs.maxPageSize === undefined && plan.top !== undefined;
-  const pageSize = usingTop ? Math.min(plan.top!, MAX_PAGE_SIZE) : prefs.maxPageSize ?? MAX_PAGE_SIZE;
+  const pageSize = usingTop ? Math.min(plan.top!, MAX_PAGE_SIZE) : (prefs.maxPageSize ?? MAX_PAGE_SIZE);
   const page = rows.slice(start, start + pageSize);
   const more = !usingTop && start + pageSize < rows.length;
   const body: Record<string, unknown> = { '@odata.context': collectionContext(ctx.baseUrl, table, plan.select) };

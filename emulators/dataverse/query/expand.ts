@@ -21,7 +21,10 @@ function splitTopLevel(text: string): string[] {
   for (let i = 0; i < text.length; i++) {
     if (text[i] === '(') depth++;
     else if (text[i] === ')') depth--;
-    else if (text[i] === ',' && depth === 0) { out.push(text.slice(start, i)); start = i + 1; }
+    else if (text[i] === ',' && depth === 0) {
+      out.push(text.slice(start, i));
+      start = i + 1;
+    }
   }
   out.push(text.slice(start));
   return out;
@@ -36,7 +39,11 @@ export function parseExpand(text: string | null, table: TableDef, tableOf: (logi
     const nav = table.navigation.get(m[1]);
     if (!nav) throw new DvError(400, '0x0', `Could not find a property named '${m[1]}' on type 'Microsoft.Dynamics.CRM.${table.logicalName}'.`);
     if (nav.kind !== 'single') {
-      throw new DvError(400, '0x80060888', `The emulator expands single-valued navigation properties only; '${m[1]}' is collection-valued. Query the related set with $filter on its lookup instead.`);
+      throw new DvError(
+        400,
+        '0x80060888',
+        `The emulator expands single-valued navigation properties only; '${m[1]}' is collection-valued. Query the related set with $filter on its lookup instead.`,
+      );
     }
     const target = tableOf(nav.target)!;
     let select: string[] | undefined;

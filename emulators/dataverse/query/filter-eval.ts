@@ -10,9 +10,12 @@ function literalScalar(l: Literal): string | number | boolean | null {
 
 export function matches(expr: FilterExpr, row: Row): boolean {
   switch (expr.k) {
-    case 'and': return matches(expr.left, row) && matches(expr.right, row);
-    case 'or': return matches(expr.left, row) || matches(expr.right, row);
-    case 'not': return !matches(expr.expr, row);
+    case 'and':
+      return matches(expr.left, row) && matches(expr.right, row);
+    case 'or':
+      return matches(expr.left, row) || matches(expr.right, row);
+    case 'not':
+      return !matches(expr.expr, row);
     case 'function': {
       const v = propertyValue(row, expr.prop);
       if (v === null) return false;
@@ -31,10 +34,14 @@ export function matches(expr: FilterExpr, row: Row): boolean {
       if (left === null || right === null) return false;
       const c = compareKeys(left, right);
       switch (expr.op) {
-        case 'gt': return c > 0;
-        case 'ge': return c >= 0;
-        case 'lt': return c < 0;
-        case 'le': return c <= 0;
+        case 'gt':
+          return c > 0;
+        case 'ge':
+          return c >= 0;
+        case 'lt':
+          return c < 0;
+        case 'le':
+          return c <= 0;
       }
     }
   }

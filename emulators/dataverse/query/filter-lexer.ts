@@ -27,15 +27,27 @@ export function tokenize(text: string, option = '$filter'): Token[] {
   let i = 0;
   while (i < text.length) {
     const c = text[i];
-    if (c === ' ' || c === '\t') { i++; continue; }
-    if (c === '(' || c === ')' || c === ',') { out.push({ t: c, pos: i }); i++; continue; }
+    if (c === ' ' || c === '\t') {
+      i++;
+      continue;
+    }
+    if (c === '(' || c === ')' || c === ',') {
+      out.push({ t: c, pos: i });
+      i++;
+      continue;
+    }
     if (c === "'") {
       let j = i + 1;
       let v = '';
       for (;;) {
-        if (j >= text.length) throw querySyntaxError(option, text, i, "unterminated string literal; close it with ' (write a quote inside a value twice: 'O''Brien')");
+        if (j >= text.length)
+          throw querySyntaxError(option, text, i, "unterminated string literal; close it with ' (write a quote inside a value twice: 'O''Brien')");
         if (text[j] === "'") {
-          if (text[j + 1] === "'") { v += "'"; j += 2; continue; }
+          if (text[j + 1] === "'") {
+            v += "'";
+            j += 2;
+            continue;
+          }
           break;
         }
         v += text[j++];
@@ -47,9 +59,17 @@ export function tokenize(text: string, option = '$filter'): Token[] {
     const rest = text.slice(i);
     // GUIDs and dates start with digits too, so try them before numbers.
     const guid = GUID.exec(rest);
-    if (guid && !/[0-9A-Za-z]/.test(rest[guid[0].length] ?? '')) { out.push({ t: 'guid', v: guid[0].toLowerCase(), pos: i }); i += guid[0].length; continue; }
+    if (guid && !/[0-9A-Za-z]/.test(rest[guid[0].length] ?? '')) {
+      out.push({ t: 'guid', v: guid[0].toLowerCase(), pos: i });
+      i += guid[0].length;
+      continue;
+    }
     const dt = DATETIME.exec(rest);
-    if (dt && !/[0-9A-Za-z]/.test(rest[dt[0].length] ?? '')) { out.push({ t: 'datetime', v: dt[0], pos: i }); i += dt[0].length; continue; }
+    if (dt && !/[0-9A-Za-z]/.test(rest[dt[0].length] ?? '')) {
+      out.push({ t: 'datetime', v: dt[0], pos: i });
+      i += dt[0].length;
+      continue;
+    }
     const num = NUMBER.exec(rest);
     if (num && !/[A-Za-z0-9_]/.test(rest[num[0].length] ?? '')) {
       out.push({ t: 'number', v: Number(num[0].replace(/[mMdDlLfF]$/, '')), raw: num[0], pos: i });
@@ -57,7 +77,11 @@ export function tokenize(text: string, option = '$filter'): Token[] {
       continue;
     }
     const id = IDENT.exec(rest);
-    if (id) { out.push({ t: 'ident', v: id[0], pos: i }); i += id[0].length; continue; }
+    if (id) {
+      out.push({ t: 'ident', v: id[0], pos: i });
+      i += id[0].length;
+      continue;
+    }
     throw querySyntaxError(option, text, i, `unexpected character '${c}'`);
   }
   return out;

@@ -29,18 +29,37 @@ const FUNCTIONS = new Set<string>(['contains', 'startswith', 'endswith']);
 /** `literal op property` is the same test as `property mirrored-op literal`. */
 const MIRROR: Record<ComparisonOp, ComparisonOp> = { eq: 'eq', ne: 'ne', gt: 'lt', ge: 'le', lt: 'gt', le: 'ge' };
 const EDM: Record<string, string> = {
-  string: 'Edm.String', memo: 'Edm.String', int: 'Edm.Int32', bigint: 'Edm.Int64', decimal: 'Edm.Decimal', double: 'Edm.Double',
-  money: 'Edm.Decimal', bool: 'Edm.Boolean', datetime: 'Edm.DateTimeOffset', uniqueidentifier: 'Edm.Guid', choice: 'Edm.Int32',
-  multichoice: 'Edm.String', lookup: 'Edm.Guid', customer: 'Edm.Guid', owner: 'Edm.Guid',
+  string: 'Edm.String',
+  memo: 'Edm.String',
+  int: 'Edm.Int32',
+  bigint: 'Edm.Int64',
+  decimal: 'Edm.Decimal',
+  double: 'Edm.Double',
+  money: 'Edm.Decimal',
+  bool: 'Edm.Boolean',
+  datetime: 'Edm.DateTimeOffset',
+  uniqueidentifier: 'Edm.Guid',
+  choice: 'Edm.Int32',
+  multichoice: 'Edm.String',
+  lookup: 'Edm.Guid',
+  customer: 'Edm.Guid',
+  owner: 'Edm.Guid',
 };
 const LITERAL_EDM: Record<Literal['kind'], string> = {
-  string: 'Edm.String', number: 'Edm.Int32', boolean: 'Edm.Boolean', null: 'null', guid: 'Edm.Guid', datetime: 'Edm.DateTimeOffset',
+  string: 'Edm.String',
+  number: 'Edm.Int32',
+  boolean: 'Edm.Boolean',
+  null: 'null',
+  guid: 'Edm.Guid',
+  datetime: 'Edm.DateTimeOffset',
 };
 
 export function parseFilter(text: string, table: TableDef): FilterExpr {
   const tokens = tokenize(text);
   let i = 0;
-  const fail = (detail: string, at = tokens[i]?.pos ?? text.length): never => { throw querySyntaxError('$filter', text, at, detail); };
+  const fail = (detail: string, at = tokens[i]?.pos ?? text.length): never => {
+    throw querySyntaxError('$filter', text, at, detail);
+  };
   const peekWord = (): string | undefined => (tokens[i]?.t === 'ident' ? (tokens[i] as { v: string }).v : undefined);
   const expect = (t: Token['t'], what: string): Token => {
     if (tokens[i]?.t !== t) fail(`expected ${what}`);
@@ -51,15 +70,30 @@ export function parseFilter(text: string, table: TableDef): FilterExpr {
     const tok = tokens[i];
     if (!tok) return undefined;
     switch (tok.t) {
-      case 'string': i++; return { kind: 'string', value: tok.v };
-      case 'number': i++; return { kind: 'number', value: tok.v };
-      case 'guid': i++; return { kind: 'guid', value: tok.v };
-      case 'datetime': i++; return { kind: 'datetime', value: tok.v };
+      case 'string':
+        i++;
+        return { kind: 'string', value: tok.v };
+      case 'number':
+        i++;
+        return { kind: 'number', value: tok.v };
+      case 'guid':
+        i++;
+        return { kind: 'guid', value: tok.v };
+      case 'datetime':
+        i++;
+        return { kind: 'datetime', value: tok.v };
       case 'ident':
-        if (tok.v === 'null') { i++; return { kind: 'null' }; }
-        if (tok.v === 'true' || tok.v === 'false') { i++; return { kind: 'boolean', value: tok.v === 'true' }; }
+        if (tok.v === 'null') {
+          i++;
+          return { kind: 'null' };
+        }
+        if (tok.v === 'true' || tok.v === 'false') {
+          i++;
+          return { kind: 'boolean', value: tok.v === 'true' };
+        }
         return undefined;
-      default: return undefined;
+      default:
+        return undefined;
     }
   };
 
@@ -111,17 +145,26 @@ export function parseFilter(text: string, table: TableDef): FilterExpr {
   };
 
   const unary = (): FilterExpr => {
-    if (peekWord() === 'not') { i++; return { k: 'not', expr: unary() }; }
+    if (peekWord() === 'not') {
+      i++;
+      return { k: 'not', expr: unary() };
+    }
     return primary();
   };
   const and = (): FilterExpr => {
     let left = unary();
-    while (peekWord() === 'and') { i++; left = { k: 'and', left, right: unary() }; }
+    while (peekWord() === 'and') {
+      i++;
+      left = { k: 'and', left, right: unary() };
+    }
     return left;
   };
   function or(): FilterExpr {
     let left = and();
-    while (peekWord() === 'or') { i++; left = { k: 'or', left, right: and() }; }
+    while (peekWord() === 'or') {
+      i++;
+      left = { k: 'or', left, right: and() };
+    }
     return left;
   }
 

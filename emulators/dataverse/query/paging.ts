@@ -19,7 +19,12 @@ export interface PagingCookie {
 }
 
 const xmlEscape = (s: string): string => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-const xmlUnescape = (s: string): string => s.replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+const xmlUnescape = (s: string): string =>
+  s
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 
 function encodeValue(v: string | number | null): string {
   if (v === null) return '';
@@ -41,14 +46,20 @@ export function encodeSkipToken(keys: SortKey[], cookie: PagingCookie): string {
       return `<${k.prop.column.logicalName}${v === null ? '' : ` last="${xmlEscape(encodeValue(v))}"`} />`;
     })
     .join('');
-  const extra = Object.entries(cookie.extra).map(([k, v]) => ` ${k}="${xmlEscape(v)}"`).join('');
+  const extra = Object.entries(cookie.extra)
+    .map(([k, v]) => ` ${k}="${xmlEscape(v)}"`)
+    .join('');
   const inner = `<cookie page="${cookie.pageNumber - 1}"${extra}>${cols}</cookie>`;
   return `<cookie pagenumber="${cookie.pageNumber}" pagingcookie="${encodeURIComponent(inner)}" istracking="${cookie.tracking ? 'True' : 'False'}" />`;
 }
 
 /** [U] Dataverse's answer to an edited or foreign skiptoken is not documented; we answer 400 InvalidArgument naming the problem. */
 function badToken(why: string): DvError {
-  return new DvError(400, '0x80040203', `The $skiptoken is not valid (${why}). Use the @odata.nextLink exactly as returned, with the same $select, $filter and $orderby.`);
+  return new DvError(
+    400,
+    '0x80040203',
+    `The $skiptoken is not valid (${why}). Use the @odata.nextLink exactly as returned, with the same $select, $filter and $orderby.`,
+  );
 }
 
 export function decodeSkipToken(token: string, keys: SortKey[], table: TableDef): PagingCookie {

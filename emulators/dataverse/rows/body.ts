@@ -41,7 +41,10 @@ export function parseBody(env: Environment, table: TableDef, obj: Record<string,
   for (const [prop, value] of Object.entries(obj)) {
     if (prop.startsWith('@')) {
       if (prop === '@odata.type' && value !== `Microsoft.Dynamics.CRM.${table.logicalName}` && value !== `#Microsoft.Dynamics.CRM.${table.logicalName}`) {
-        throw dvErrors.payload(table.entitySetName, `Microsoft.OData.ODataException: The @odata.type '${String(value)}' does not match the entity set's type 'Microsoft.Dynamics.CRM.${table.logicalName}'.`);
+        throw dvErrors.payload(
+          table.entitySetName,
+          `Microsoft.OData.ODataException: The @odata.type '${String(value)}' does not match the entity set's type 'Microsoft.Dynamics.CRM.${table.logicalName}'.`,
+        );
       }
       continue;
     }
@@ -53,17 +56,28 @@ export function parseBody(env: Environment, table: TableDef, obj: Record<string,
       const nav = table.navigation.get(name);
       if (!nav) throw dvErrors.undeclaredProperty(name, table.entitySetName);
       if (nav.kind === 'single') {
-        if (value === null) { values[nav.column] = null; continue; }
+        if (value === null) {
+          values[nav.column] = null;
+          continue;
+        }
         const { table: target, row } = resolveReference(env, value, `"${prop}"`);
         if (target.logicalName !== nav.target) {
-          throw dvErrors.payload(table.entitySetName, `Microsoft.OData.ODataException: Navigation property '${name}' points to '${nav.target}', but "${String(value)}" is a '${target.logicalName}' row. Use the navigation property for that table (e.g. '${nav.column}_${target.logicalName}').`);
+          throw dvErrors.payload(
+            table.entitySetName,
+            `Microsoft.OData.ODataException: Navigation property '${name}' points to '${nav.target}', but "${String(value)}" is a '${target.logicalName}' row. Use the navigation property for that table (e.g. '${nav.column}_${target.logicalName}').`,
+          );
         }
         values[nav.column] = { id: String(row[target.primaryId]), table: target.logicalName };
       } else {
-        if (!Array.isArray(value)) throw dvErrors.payload(table.entitySetName, `Microsoft.OData.ODataException: '${prop}' is collection-valued; send an array of entity URLs.`);
+        if (!Array.isArray(value))
+          throw dvErrors.payload(table.entitySetName, `Microsoft.OData.ODataException: '${prop}' is collection-valued; send an array of entity URLs.`);
         const ids = value.map((v, i) => {
           const { table: target, row } = resolveReference(env, v, `"${prop}"[${i}]`);
-          if (target.logicalName !== nav.relatedTable) throw dvErrors.payload(table.entitySetName, `Microsoft.OData.ODataException: '${prop}'[${i}] must reference a '${nav.relatedTable}' row, got '${target.logicalName}'.`);
+          if (target.logicalName !== nav.relatedTable)
+            throw dvErrors.payload(
+              table.entitySetName,
+              `Microsoft.OData.ODataException: '${prop}'[${i}] must reference a '${nav.relatedTable}' row, got '${target.logicalName}'.`,
+            );
           return String(row[target.primaryId]);
         });
         collectionBinds.push({ nav, ids });
@@ -73,13 +87,19 @@ export function parseBody(env: Environment, table: TableDef, obj: Record<string,
     const col = table.columns.get(prop);
     if (!col) {
       const nav = table.navigation.get(prop);
-      if (nav?.kind === 'single' && value === null) { values[nav.column] = null; continue; }
+      if (nav?.kind === 'single' && value === null) {
+        values[nav.column] = null;
+        continue;
+      }
       throw dvErrors.invalidProperty(prop, table.logicalName);
     }
     if (col.readOnly) continue;
     if (col.type === 'lookup' || col.type === 'customer' || col.type === 'owner') {
       const nav = table.navigation.get(prop);
-      if (nav?.kind === 'single' && value === null) { values[col.logicalName] = null; continue; }
+      if (nav?.kind === 'single' && value === null) {
+        values[col.logicalName] = null;
+        continue;
+      }
     }
     values[col.logicalName] = coerceValue(table, col, value);
   }

@@ -22,10 +22,14 @@ export const rowHandler: Handler = async (req, ctx) => {
   if (!seg.key) return req.method === 'POST' ? create(req, ctx, table) : undefined;
   const key = resolveKey(table, seg.key);
   switch (req.method) {
-    case 'GET': return read(req, ctx, table, key);
-    case 'PATCH': return upsert(req, ctx, table, key);
-    case 'DELETE': return remove(req, ctx, table, key);
-    default: throw dvErrors.noHttpResource(`${ctx.baseUrl}${req.path}`);
+    case 'GET':
+      return read(req, ctx, table, key);
+    case 'PATCH':
+      return upsert(req, ctx, table, key);
+    case 'DELETE':
+      return remove(req, ctx, table, key);
+    default:
+      throw dvErrors.noHttpResource(`${ctx.baseUrl}${req.path}`);
   }
 };
 
@@ -92,7 +96,15 @@ async function read(req: DvRequest, ctx: RequestContext, table: TableDef, key: R
 /** Learn: webapi/perform-conditional-operations-using-web-api: If-Match: W/"n" must equal the row's etag. */
 function checkIfMatch(req: DvRequest, row: Row): void {
   const ifMatch = req.headers['if-match'];
-  if (ifMatch && ifMatch !== '*' && !ifMatch.split(',').map((s) => s.trim()).includes(etagOf(row))) throw dvErrors.versionMismatch();
+  if (
+    ifMatch &&
+    ifMatch !== '*' &&
+    !ifMatch
+      .split(',')
+      .map((s) => s.trim())
+      .includes(etagOf(row))
+  )
+    throw dvErrors.versionMismatch();
 }
 
 async function upsert(req: DvRequest, ctx: RequestContext, table: TableDef, key: ResolvedKey): Promise<DvResponse> {
@@ -114,7 +126,9 @@ async function upsert(req: DvRequest, ctx: RequestContext, table: TableDef, key:
       const id = String(existing[table.primaryId]);
       const bodyId = parsed.values[table.primaryId];
       if (bodyId !== undefined && bodyId !== id) {
-        throw dvErrors.invalidArgument(`Entity Id must be the same as the value set in property bag. The URL addresses ${id} but the body sets ${table.primaryId} to ${String(bodyId)}.`);
+        throw dvErrors.invalidArgument(
+          `Entity Id must be the same as the value set in property bag. The URL addresses ${id} but the body sets ${table.primaryId} to ${String(bodyId)}.`,
+        );
       }
       // Learn: use-upsert-insert-update-record: a key column in the body that is also in the URL key is dropped on update.
       const changes = { ...parsed.values };

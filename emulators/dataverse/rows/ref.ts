@@ -49,7 +49,10 @@ export const refHandler: Handler = async (req, ctx) => {
       relatedId = String(relRow[related.primaryId]);
     } else {
       const $id = req.query.get('$id');
-      if (!$id) throw dvErrors.invalidArgument(`Disassociating through '${nav.name}' needs the related row: add ?$id=<url of the row> or address it as ${nav.name}(<id>)/$ref.`);
+      if (!$id)
+        throw dvErrors.invalidArgument(
+          `Disassociating through '${nav.name}' needs the related row: add ?$id=<url of the row> or address it as ${nav.name}(<id>)/$ref.`,
+        );
       relatedId = checkTable(resolveReference(ctx.env, $id, '$id'), nav.relatedTable);
     }
   } else {
@@ -75,7 +78,8 @@ function link(ctx: RequestContext, table: TableDef, id: string, nav: Exclude<Nav
   if (nav.kind === 'oneToMany') {
     const related = ctx.env.getRow(nav.relatedTable, relatedId)!;
     const current = related[nav.relatedColumn];
-    if (!add && !(current && typeof current === 'object' && !Array.isArray(current) && current.id === id)) throw dvErrors.notFoundById(nav.relatedTable, relatedId);
+    if (!add && !(current && typeof current === 'object' && !Array.isArray(current) && current.id === id))
+      throw dvErrors.notFoundById(nav.relatedTable, relatedId);
     ctx.env.update(ctx, nav.relatedTable, relatedId, { [nav.relatedColumn]: add ? { id, table: table.logicalName } : null });
     return;
   }

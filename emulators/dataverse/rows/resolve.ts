@@ -2,22 +2,23 @@
  * Resolve URL keys to rows: GUID, `<primaryid>=<guid>`, alternate keys (single, composite,
  * `_lookup_value=<guid>`), per Learn: use-alternate-key-reference-record, define-alternate-keys-entity.
  */
-import { DvError, dvErrors } from '../errors';
+import { type DvError, dvErrors } from '../errors';
 import { parsePath, formatKeyLiteral, referencePath, type KeyLiteral, type ParsedKey } from '../path';
 import { isLookup, type ColumnDef, type KeyDef, type TableDef } from '../schema/model';
 import type { Environment } from '../store/environment';
 import type { ColumnValue, Row } from '../types';
 
 export type ResolvedKey =
-  | { kind: 'id'; id: string }
-  | { kind: 'alternate'; key: KeyDef; values: Row; /** canonical `name=value,…` text for OData-EntityId */ text: string };
+  { kind: 'id'; id: string } | { kind: 'alternate'; key: KeyDef; values: Row; /** canonical `name=value,…` text for OData-EntityId */ text: string };
 
 /** Characters that break key addressing (Learn: define-alternate-keys-entity). */
 const FORBIDDEN = /[/<>*%&:\\?+]/;
 
 function literalFor(table: TableDef, col: ColumnDef, lit: KeyLiteral, keyName: string): ColumnValue {
   const mismatch = (): DvError =>
-    dvErrors.invalidArgument(`The value ${formatKeyLiteral(lit)} of key property '${keyName}' is not valid for column '${col.logicalName}' of type ${col.type} on entity '${table.logicalName}'.`);
+    dvErrors.invalidArgument(
+      `The value ${formatKeyLiteral(lit)} of key property '${keyName}' is not valid for column '${col.logicalName}' of type ${col.type} on entity '${table.logicalName}'.`,
+    );
   if (lit.type === 'null') throw mismatch();
   switch (col.type) {
     case 'string':
@@ -29,13 +30,20 @@ function literalFor(table: TableDef, col: ColumnDef, lit: KeyLiteral, keyName: s
         );
       }
       return lit.value;
-    case 'int': case 'bigint': case 'decimal': case 'money': case 'double': case 'choice':
+    case 'int':
+    case 'bigint':
+    case 'decimal':
+    case 'money':
+    case 'double':
+    case 'choice':
       if (lit.type !== 'number') throw mismatch();
       return lit.value;
     case 'datetime':
       if (lit.type === 'string' || lit.type === 'number') return String(lit.type === 'string' ? lit.value : lit.raw);
       throw mismatch();
-    case 'lookup': case 'customer': case 'owner':
+    case 'lookup':
+    case 'customer':
+    case 'owner':
       if (lit.type !== 'guid') throw mismatch();
       return { id: lit.value, table: col.targets[0] };
     default:
@@ -65,7 +73,9 @@ export function resolveKey(table: TableDef, parsed: ParsedKey): ResolvedKey {
   if (!key) throw dvErrors.keyNotDefined(table.logicalName);
   if (key.status !== 'Active') throw dvErrors.keyNotActive(table.logicalName, key.name, key.status);
   const values: Row = {};
-  parsed.pairs.forEach(([name, lit], i) => { values[columns[i].logicalName] = literalFor(table, columns[i], lit, name); });
+  parsed.pairs.forEach(([name, lit], i) => {
+    values[columns[i].logicalName] = literalFor(table, columns[i], lit, name);
+  });
   const text = parsed.pairs.map(([n, lit]) => `${n}=${formatKeyLiteral(lit)}`).join(',');
   return { kind: 'alternate', key, values, text };
 }

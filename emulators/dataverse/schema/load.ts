@@ -10,7 +10,16 @@ export const DEFAULT_SCHEMA_FILE = path.join(__dirname, '..', 'schemas', 'defaul
 /** Resolve the default schema next to the compiled file or in the source tree (tests run from source). */
 function defaultSchemaPath(): string {
   const candidates = [DEFAULT_SCHEMA_FILE, path.join(__dirname, '..', '..', '..', '..', 'emulators', 'dataverse', 'schemas', 'default.json')];
-  return candidates.find((c) => { try { readFileSync(c); return true; } catch { return false; } }) ?? DEFAULT_SCHEMA_FILE;
+  return (
+    candidates.find((c) => {
+      try {
+        readFileSync(c);
+        return true;
+      } catch {
+        return false;
+      }
+    }) ?? DEFAULT_SCHEMA_FILE
+  );
 }
 
 export function parseSchemaFile(json: unknown, source: string): SchemaFile {

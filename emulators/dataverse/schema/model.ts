@@ -78,14 +78,15 @@ export function buildSchema(file: SchemaFile, source: string, extraTables: Table
       for (const c of k.columns) {
         const col = columns.get(c);
         if (!col) throw new SchemaError(`${where}, key "${k.name}": column "${c}" does not exist.`);
-        if (!KEY_TYPES.has(col.type)) throw new SchemaError(`${where}, key "${k.name}": column "${c}" has type ${col.type}, which alternate keys do not allow.`);
+        if (!KEY_TYPES.has(col.type))
+          throw new SchemaError(`${where}, key "${k.name}": column "${c}" has type ${col.type}, which alternate keys do not allow.`);
       }
     }
     tables.set(spec.logicalName, def);
     bySet.set(spec.entitySetName, def);
   }
   const addNav = (t: TableDef, nav: NavigationDef, where: string): void => {
-    if (t.navigation.has(nav.name) || t.columns.has(nav.name) && nav.kind !== 'single') {
+    if (t.navigation.has(nav.name) || (t.columns.has(nav.name) && nav.kind !== 'single')) {
       throw new SchemaError(`${where}: navigation property "${nav.name}" on table "${t.logicalName}" is declared twice.`);
     }
     t.navigation.set(nav.name, nav);

@@ -29,7 +29,6 @@ export interface EnvironmentState {
   keyStatus: Record<string, Record<string, KeyDef['status']>>;
 }
 
-
 /** Dataverse's default change retention, `ExpireChangeTrackingInDays` = 7 (Learn: use-change-tracking-synchronize-data-external-systems). */
 export const DEFAULT_CHANGE_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
 
@@ -64,23 +63,41 @@ export class Environment {
    */
   readonly privileges: Privileges;
 
-  constructor(readonly info: EnvironmentInfo, readonly schema: Schema) {
+  constructor(
+    readonly info: EnvironmentInfo,
+    readonly schema: Schema,
+  ) {
     // Assigned here, before clear(), from the constructor's own parameter: a field initializer would
     // run before the parameter properties exist under the ES2022 class-field semantics.
-    this.privileges = new Privileges(() => schema.tables.values(), (t) => schema.tables.get(t));
+    this.privileges = new Privileges(
+      () => schema.tables.values(),
+      (t) => schema.tables.get(t),
+    );
     this.clear();
   }
 
-  get name(): string { return this.info.name; }
+  get name(): string {
+    return this.info.name;
+  }
 
   // ---- schema lookups ----
-  table(logicalName: string): TableDef | undefined { return this.schema.tables.get(logicalName); }
-  tableBySet(entitySetName: string): TableDef | undefined { return this.schema.bySet.get(entitySetName); }
+  table(logicalName: string): TableDef | undefined {
+    return this.schema.tables.get(logicalName);
+  }
+  tableBySet(entitySetName: string): TableDef | undefined {
+    return this.schema.bySet.get(entitySetName);
+  }
 
   // ---- reads (return the stored object: do not mutate; clone to keep) ----
-  getRow(table: string, id: string): Row | undefined { return this.rows.get(table)?.get(id.toLowerCase()); }
-  rowsOf(table: string): IterableIterator<Row> { return this.rowsMap(table).values(); }
-  rowCount(table: string): number { return this.rowsMap(table).size; }
+  getRow(table: string, id: string): Row | undefined {
+    return this.rows.get(table)?.get(id.toLowerCase());
+  }
+  rowsOf(table: string): IterableIterator<Row> {
+    return this.rowsMap(table).values();
+  }
+  rowCount(table: string): number {
+    return this.rowsMap(table).size;
+  }
   findByKey(table: string, key: KeyDef, values: Row): Row | undefined {
     const id = this.keyIndexes.get(table)!.find(key, values);
     return id ? this.getRow(table, id) : undefined;
@@ -98,20 +115,28 @@ export class Environment {
     return out;
   }
   /** Change log of a table (creates/updates as 'upsert', deletes), in commit order. */
-  changeLog(table: string): readonly ChangeEntry[] { return this.changeLogs.get(table) ?? []; }
+  changeLog(table: string): readonly ChangeEntry[] {
+    return this.changeLogs.get(table) ?? [];
+  }
   /** A delta from a version below this would miss trimmed changes: its token has expired. */
-  trimmedVersion(table: string): number { return this.trimmedVersions.get(table) ?? 0; }
+  trimmedVersion(table: string): number {
+    return this.trimmedVersions.get(table) ?? 0;
+  }
   /** Highest versionnumber such that every write at or below it is committed or rolled back. */
   stableVersion(): number {
     let v = this.version;
     for (const tx of this.openTx) if (tx.minVersion !== undefined) v = Math.min(v, tx.minVersion - 1);
     return v;
   }
-  currentVersion(): number { return this.version; }
+  currentVersion(): number {
+    return this.version;
+  }
 
   onCommitted(listener: CommitListener): () => void {
     this.listeners.push(listener);
-    return () => { this.listeners = this.listeners.filter((l) => l !== listener); };
+    return () => {
+      this.listeners = this.listeners.filter((l) => l !== listener);
+    };
   }
 
   // ---- writes ----
@@ -145,8 +170,16 @@ export class Environment {
     if (violated) throw dvErrors.duplicateKey(violated.name, violated.columns);
     map.set(id, row);
     index.add(row, id);
-    ctx.tx?.undo.push(() => { map.delete(id); index.remove(row, id); });
-    this.record(ctx, table, { message, table, id, postImage: row, changedColumns: Object.keys(row), callerColumns: Object.keys(values), versionNumber: version }, 'upsert');
+    ctx.tx?.undo.push(() => {
+      map.delete(id);
+      index.remove(row, id);
+    });
+    this.record(
+      ctx,
+      table,
+      { message, table, id, postImage: row, changedColumns: Object.keys(row), callerColumns: Object.keys(values), versionNumber: version },
+      'upsert',
+    );
     return row;
   }
 
@@ -165,19 +198,35 @@ export class Environment {
     const pre = current; // stored rows are never mutated (an update stores a new object), so the old one is the pre image
     const version = this.nextVersion(ctx);
     const kept = replace ? Object.fromEntries(Object.entries(current).filter(([c]) => def.columns.get(c)?.readOnly || c === 'ownerid')) : current;
-    const next: Row = { ...kept, ...changes, [def.primaryId]: key, modifiedon: isoSeconds(ctx.now), modifiedby: { id: ctx.user.systemUserId, table: 'systemuser' }, versionnumber: version };
+    const next: Row = {
+      ...kept,
+      ...changes,
+      [def.primaryId]: key,
+      modifiedon: isoSeconds(ctx.now),
+      modifiedby: { id: ctx.user.systemUserId, table: 'systemuser' },
+      versionnumber: version,
+    };
     const index = this.keyIndexes.get(table)!;
     const violated = index.violated(next, key);
     if (violated) throw dvErrors.duplicateKey(violated.name, violated.columns);
     index.remove(current, key);
     index.add(next, key);
     map.set(key, next);
-    ctx.tx?.undo.push(() => { index.remove(next, key); index.add(pre, key); map.set(key, pre); });
+    ctx.tx?.undo.push(() => {
+      index.remove(next, key);
+      index.add(pre, key);
+      map.set(key, pre);
+    });
     const sent = Object.keys(changes);
     const changed = [...sent, 'modifiedon', 'modifiedby', 'versionnumber'];
     // A Web API status change is a PATCH of statecode/statuscode; the platform runs it as SetState.
     const effective = message === 'Update' && sent.length > 0 && sent.every((c) => STATE_COLUMNS.has(c)) ? 'SetState' : message;
-    this.record(ctx, table, { message: effective, table, id: key, preImage: pre, postImage: next, changedColumns: changed, callerColumns: sent, versionNumber: version }, 'upsert');
+    this.record(
+      ctx,
+      table,
+      { message: effective, table, id: key, preImage: pre, postImage: next, changedColumns: changed, callerColumns: sent, versionNumber: version },
+      'upsert',
+    );
     return next;
   }
 
@@ -196,10 +245,17 @@ export class Environment {
       const set = this.links.get(name)!;
       for (const pair of set) {
         const [a, b] = pair.split('|');
-        if ((rel.entity1 === table && a === key) || (rel.entity2 === table && b === key)) { set.delete(pair); removedLinks.push([set, pair]); }
+        if ((rel.entity1 === table && a === key) || (rel.entity2 === table && b === key)) {
+          set.delete(pair);
+          removedLinks.push([set, pair]);
+        }
       }
     }
-    ctx.tx?.undo.push(() => { map.set(key, current); index.add(current, key); for (const [s, p] of removedLinks) s.add(p); });
+    ctx.tx?.undo.push(() => {
+      map.set(key, current);
+      index.add(current, key);
+      for (const [s, p] of removedLinks) s.add(p);
+    });
     const version = this.nextVersion(ctx);
     this.record(ctx, table, { message: 'Delete', table, id: key, preImage: current, changedColumns: [], versionNumber: version }, 'delete');
     return current;
@@ -226,7 +282,11 @@ export class Environment {
     }
     const version = this.nextVersion(ctx);
     this.record(ctx, rel.entity1, {
-      message, table: rel.entity1, id: id1.toLowerCase(), changedColumns: [], versionNumber: version,
+      message,
+      table: rel.entity1,
+      id: id1.toLowerCase(),
+      changedColumns: [],
+      versionNumber: version,
       relationship: { name: relationship, relatedTable: rel.entity2, relatedIds: [id2.toLowerCase()] },
     });
   }

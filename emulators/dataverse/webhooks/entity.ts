@@ -37,16 +37,24 @@ function dateMs(col: Extract<ColumnDef, { type: 'datetime' }>, v: string): numbe
 export function toXrmValue(col: ColumnDef, v: ColumnValue, names?: NameResolver): XrmValue {
   if (v === null) return null;
   switch (col.type) {
-    case 'choice': return option(v as number);
-    case 'multichoice': return (v as number[]).map(option);
-    case 'money': return money(v as number);
-    case 'decimal': return new XrmDecimal(v as number);
-    case 'datetime': return new XrmDate(dateMs(col, v as string));
-    case 'lookup': case 'customer': case 'owner': {
+    case 'choice':
+      return option(v as number);
+    case 'multichoice':
+      return (v as number[]).map(option);
+    case 'money':
+      return money(v as number);
+    case 'decimal':
+      return new XrmDecimal(v as number);
+    case 'datetime':
+      return new XrmDate(dateMs(col, v as string));
+    case 'lookup':
+    case 'customer':
+    case 'owner': {
       const l = v as LookupValue;
       return ref(l.table, l.id, names?.(l.table, l.id) ?? null);
     }
-    default: return isLookupValue(v) ? ref(v.table, v.id) : (v as string | number | boolean);
+    default:
+      return isLookupValue(v) ? ref(v.table, v.id) : (v as string | number | boolean);
   }
 }
 
@@ -65,18 +73,30 @@ export function formatDate(ms: number, offsetMinutes: number): string {
 export function formatValue(col: ColumnDef, v: ColumnValue, opts: EntityOptions): string | undefined {
   if (v === null) return undefined;
   switch (col.type) {
-    case 'choice': return col.options.find((o) => o.value === v)?.label ?? String(v);
-    case 'multichoice': return (v as number[]).map((x) => col.options.find((o) => o.value === x)?.label ?? String(x)).join('; ');
-    case 'bool': return v ? 'Yes' : 'No';
-    case 'int': case 'bigint': case 'double': return grouped(v as number);
-    case 'decimal': return (v as number).toFixed(col.precision);
-    case 'money': return `$${grouped(v as number, col.precision)}`;
-    case 'datetime': return formatDate(dateMs(col, v as string), opts.utcOffsetMinutes);
-    case 'lookup': case 'customer': case 'owner': {
+    case 'choice':
+      return col.options.find((o) => o.value === v)?.label ?? String(v);
+    case 'multichoice':
+      return (v as number[]).map((x) => col.options.find((o) => o.value === x)?.label ?? String(x)).join('; ');
+    case 'bool':
+      return v ? 'Yes' : 'No';
+    case 'int':
+    case 'bigint':
+    case 'double':
+      return grouped(v as number);
+    case 'decimal':
+      return (v as number).toFixed(col.precision);
+    case 'money':
+      return `$${grouped(v as number, col.precision)}`;
+    case 'datetime':
+      return formatDate(dateMs(col, v as string), opts.utcOffsetMinutes);
+    case 'lookup':
+    case 'customer':
+    case 'owner': {
       const l = v as LookupValue;
       return opts.names?.(l.table, l.id);
     }
-    default: return undefined;
+    default:
+      return undefined;
   }
 }
 
@@ -85,7 +105,14 @@ export function formatValue(col: ColumnDef, v: ColumnValue, opts: EntityOptions)
  * companions added by `withCurrency`) pass through as already-typed values. `rowVersion` is what
  * the Entity's RowVersion prints (row-version.ts decides; null unless it says otherwise).
  */
-export function entityFromRow(table: TableDef, row: Row, columns: string[], opts: EntityOptions, extra: Array<[string, XrmValue]> = [], rowVersion: string | null = null): XrmEntity {
+export function entityFromRow(
+  table: TableDef,
+  row: Row,
+  columns: string[],
+  opts: EntityOptions,
+  extra: Array<[string, XrmValue]> = [],
+  rowVersion: string | null = null,
+): XrmEntity {
   const attributes: Array<[string, XrmValue]> = [];
   const formattedValues: Array<[string, string]> = [];
   for (const name of columns) {

@@ -60,7 +60,15 @@ function aadObjectId(env: Environment, userId: string): string {
 function systemExtras(table: TableDef, row: Row, organizationId: string, columns: string[], create: boolean): Array<[string, XrmValue]> {
   const extra = currencyCompanions(table, row, columns, organizationId);
   const owner = row.ownerid;
-  if (create && table.ownership === 'UserOwned' && owner && typeof owner === 'object' && !Array.isArray(owner) && owner.table === 'systemuser' && !table.columns.has('owninguser')) {
+  if (
+    create &&
+    table.ownership === 'UserOwned' &&
+    owner &&
+    typeof owner === 'object' &&
+    !Array.isArray(owner) &&
+    owner.table === 'systemuser' &&
+    !table.columns.has('owninguser')
+  ) {
     extra.push(['owninguser', ref('systemuser', owner.id)]);
   }
   if (!table.columns.has('modifiedonbehalfby')) extra.push(['modifiedonbehalfby', null]);
@@ -101,7 +109,14 @@ export function contextForEvent(env: Environment, event: WriteEvent, step: StepR
       target = entityFromRow(table, row, cols, { ...plain, formatted: true }, systemExtras(table, row, orgId, cols, true), versionOf(row, place.target));
     } else {
       const changed = sent.filter((c) => c !== table.primaryId);
-      target = entityFromRow(table, row, [...changed, table.primaryId, 'modifiedon', 'modifiedby'], plain, systemExtras(table, row, orgId, changed, false), versionOf(row, place.target));
+      target = entityFromRow(
+        table,
+        row,
+        [...changed, table.primaryId, 'modifiedon', 'modifiedby'],
+        plain,
+        systemExtras(table, row, orgId, changed, false),
+        versionOf(row, place.target),
+      );
     }
   }
 
@@ -109,7 +124,8 @@ export function contextForEvent(env: Environment, event: WriteEvent, step: StepR
   const preImages: Array<[string, XrmEntity]> = [];
   const postImages: Array<[string, XrmEntity]> = [];
   for (const image of step.images) {
-    const pick = (row: Row): XrmEntity => entityFromRow(table, row, image.attributes.length ? image.attributes : rowColumns(row), imageOptions, [], versionOf(row, place.images));
+    const pick = (row: Row): XrmEntity =>
+      entityFromRow(table, row, image.attributes.length ? image.attributes : rowColumns(row), imageOptions, [], versionOf(row, place.images));
     // No pre image on Create, no post image on Delete, post images only at stage 40 (Learn: register-plug-in, "Define entity images").
     if (image.imageType !== 1 && event.preImage && message !== 'Create') preImages.push([image.alias, pick(event.preImage)]);
     if (image.imageType !== 0 && event.postImage && message !== 'Delete' && step.stage === 40) postImages.push([image.alias, pick(event.postImage)]);

@@ -14,11 +14,17 @@ import { validateRegistrationWrite } from './validate';
 const inside = new WeakSet<DvRequest>();
 
 class FailedResponse extends Error {
-  constructor(readonly response: DvResponse) { super('rolled back'); }
+  constructor(readonly response: DvResponse) {
+    super('rolled back');
+  }
 }
 
 function organizationHost(ctx: RequestContext): string {
-  try { return new URL(ctx.baseUrl).host; } catch { return `${ctx.env.info.uniqueName}.crm.dynamics.com`; }
+  try {
+    return new URL(ctx.baseUrl).host;
+  } catch {
+    return `${ctx.env.info.uniqueName}.crm.dynamics.com`;
+  }
 }
 
 export const webhookHandler: Handler = async (req, ctx) => {
@@ -29,12 +35,19 @@ export const webhookHandler: Handler = async (req, ctx) => {
     acceptLanguage: req.headers['accept-language'],
     suppressDuplicateDetection: (req.headers['mscrm.suppressduplicatedetection'] ?? '').toLowerCase() === 'true',
     organizationHost: organizationHost(ctx),
-    bypassStepIds: (req.headers['mscrm.bypassbusinesslogicexecutionstepids'] ?? '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean),
+    bypassStepIds: (req.headers['mscrm.bypassbusinesslogicexecutionstepids'] ?? '')
+      .split(',')
+      .map((s) => s.trim().toLowerCase())
+      .filter(Boolean),
     timeScale: ctx.timeScale,
   });
   if (req.path === '$batch') return undefined;
   let segs: ReturnType<typeof parsePath>;
-  try { segs = parsePath(req.path); } catch { return undefined; }
+  try {
+    segs = parsePath(req.path);
+  } catch {
+    return undefined;
+  }
   const table = segs.length === 1 ? ctx.env.tableBySet(segs[0].name) : undefined;
   if (table && isRegistrationTable(table.logicalName) && (req.method === 'POST' || req.method === 'PATCH')) {
     const key = segs[0].key;

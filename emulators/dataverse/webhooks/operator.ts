@@ -48,23 +48,32 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const invalid = (message: string) => new DvError(400, '0x80040203', message);
 
 function checkMode(mode: unknown, where: string): asserts mode is RowVersionMode {
-  if (!ROW_VERSION_MODES.includes(mode as RowVersionMode)) throw invalid(`${where}: the mode must be one of ${ROW_VERSION_MODES.map((m) => `"${m}"`).join(', ')}; got ${JSON.stringify(mode ?? null)}.`);
+  if (!ROW_VERSION_MODES.includes(mode as RowVersionMode))
+    throw invalid(`${where}: the mode must be one of ${ROW_VERSION_MODES.map((m) => `"${m}"`).join(', ')}; got ${JSON.stringify(mode ?? null)}.`);
 }
 
 export function webhookControl(rt: Pick<EmulatorRuntime, 'environments' | 'options'>): WebhookControl {
   const all = () => [...rt.environments.values()].map((env) => webhooksOf(env));
-  const settings = (): RowVersionSettings => ({ webhookRowVersion: rt.options.webhookRowVersion, webhookRowVersionByRegistration: { ...rt.options.webhookRowVersionByRegistration } });
+  const settings = (): RowVersionSettings => ({
+    webhookRowVersion: rt.options.webhookRowVersion,
+    webhookRowVersionByRegistration: { ...rt.options.webhookRowVersionByRegistration },
+  });
 
   return {
-    deliveries: (envName) => all()
-      .filter((h) => envName === undefined || h.env.name === envName)
-      .map((h) => ({ environment: h.env.name, pending: h.queued, attempts: [...h.attempts], jobs: [...h.jobs] })),
-    drain: async () => { await Promise.all(all().map((h) => h.drain())); },
+    deliveries: (envName) =>
+      all()
+        .filter((h) => envName === undefined || h.env.name === envName)
+        .map((h) => ({ environment: h.env.name, pending: h.queued, attempts: [...h.attempts], jobs: [...h.jobs] })),
+    drain: async () => {
+      await Promise.all(all().map((h) => h.drain()));
+    },
     configure: (input) => {
       const options = parseWebhookOptions(input, 'webhooks configure');
       for (const h of all()) h.options = options;
     },
-    clear: () => { for (const h of all()) h.clearLog(); },
+    clear: () => {
+      for (const h of all()) h.clearLog();
+    },
     rowVersion: settings,
     setRowVersion: (mode, registrationId) => {
       const where = registrationId === undefined ? 'webhook RowVersion' : `webhook RowVersion of ${registrationId}`;
@@ -86,7 +95,11 @@ export function webhookControl(rt: Pick<EmulatorRuntime, 'environments' | 'optio
 const json = (status: number, body: unknown): DvResponse => ({ status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
 function jsonBody(body: Buffer, where: string): unknown {
-  try { return body.length ? JSON.parse(body.toString('utf8')) : {}; } catch (e) { throw invalid(`${where}: the body is not valid JSON (${(e as Error).message}).`); }
+  try {
+    return body.length ? JSON.parse(body.toString('utf8')) : {};
+  } catch (e) {
+    throw invalid(`${where}: the body is not valid JSON (${(e as Error).message}).`);
+  }
 }
 
 /** `/_emulator/webhooks/rowversion[/<step or endpoint id>]`: GET, PUT {"mode": …}, DELETE (an override). */
@@ -94,7 +107,12 @@ function rowVersionRoute(control: WebhookControl, method: string, id: string | u
   const where = `${method} /_emulator/webhooks/rowversion${id ? `/${id}` : ''}`;
   if (method === 'GET') {
     const s = control.rowVersion();
-    return json(200, id === undefined ? s : { id: id.toLowerCase(), override: s.webhookRowVersionByRegistration[id.toLowerCase()] ?? null, webhookRowVersion: s.webhookRowVersion });
+    return json(
+      200,
+      id === undefined
+        ? s
+        : { id: id.toLowerCase(), override: s.webhookRowVersionByRegistration[id.toLowerCase()] ?? null, webhookRowVersion: s.webhookRowVersion },
+    );
   }
   if (method === 'PUT') {
     const { mode } = (jsonBody(body, where) ?? {}) as { mode?: unknown };
@@ -102,7 +120,11 @@ function rowVersionRoute(control: WebhookControl, method: string, id: string | u
     return json(200, control.setRowVersion(mode, id));
   }
   if (method === 'DELETE' && id !== undefined) return json(200, control.setRowVersion(null, id));
-  throw new DvError(404, '0x8006088a', `No operator endpoint ${where}. Use GET, PUT {"mode":"published"|"always"|"never"}${id ? ' or DELETE (removes the override)' : ''}.`);
+  throw new DvError(
+    404,
+    '0x8006088a',
+    `No operator endpoint ${where}. Use GET, PUT {"mode":"published"|"always"|"never"}${id ? ' or DELETE (removes the override)' : ''}.`,
+  );
 }
 
 /** `/_emulator/webhooks/…`; undefined for other paths. */
@@ -113,13 +135,24 @@ export async function handleWebhookOperator(rt: EmulatorRuntime, method: string,
   if (!m) return undefined;
   const control = webhookControl(rt);
   const [, action, envName] = m;
-  if (envName !== undefined && !rt.environments.has(envName)) throw new DvError(404, '0x8006088a', `No environment named '${envName}'; known: ${[...rt.environments.keys()].join(', ')}.`);
+  if (envName !== undefined && !rt.environments.has(envName))
+    throw new DvError(404, '0x8006088a', `No environment named '${envName}'; known: ${[...rt.environments.keys()].join(', ')}.`);
   if (method === 'GET' && action === '/deliveries') return json(200, { environments: control.deliveries(envName) });
-  if (method === 'DELETE' && action === '/deliveries') { control.clear(); return json(200, { cleared: true }); }
-  if (method === 'POST' && action === '/drain') { await control.drain(); return json(200, { drained: true, environments: control.deliveries(envName) }); }
+  if (method === 'DELETE' && action === '/deliveries') {
+    control.clear();
+    return json(200, { cleared: true });
+  }
+  if (method === 'POST' && action === '/drain') {
+    await control.drain();
+    return json(200, { drained: true, environments: control.deliveries(envName) });
+  }
   if (method === 'PATCH' && action === '/config') {
     control.configure(jsonBody(body, 'PATCH /_emulator/webhooks/config') as WebhookOptionsInput);
     return json(200, { configured: true });
   }
-  throw new DvError(404, '0x8006088a', `No operator endpoint ${method} ${path}. Webhook endpoints: GET|DELETE /_emulator/webhooks/deliveries[/<env>], POST /_emulator/webhooks/drain, PATCH /_emulator/webhooks/config, GET|PUT /_emulator/webhooks/rowversion[/<step or endpoint id>], DELETE /_emulator/webhooks/rowversion/<id>.`);
+  throw new DvError(
+    404,
+    '0x8006088a',
+    `No operator endpoint ${method} ${path}. Webhook endpoints: GET|DELETE /_emulator/webhooks/deliveries[/<env>], POST /_emulator/webhooks/drain, PATCH /_emulator/webhooks/config, GET|PUT /_emulator/webhooks/rowversion[/<step or endpoint id>], DELETE /_emulator/webhooks/rowversion/<id>.`,
+  );
 }

@@ -9,11 +9,25 @@ export const webhookOptionsSchema = z.object({
   /** Wait before the single retry of a 502/503/504 (undocumented; model ms). */
   retryDelayMs: z.number().min(0).default(1_000),
   /** The server's time zone, minutes east of UTC: async OperationCreatedOn carries it (fixtures 1, 7 and 8). */
-  serverUtcOffsetMinutes: z.number().int().min(-14 * 60).max(14 * 60).default(0),
+  serverUtcOffsetMinutes: z
+    .number()
+    .int()
+    .min(-14 * 60)
+    .max(14 * 60)
+    .default(0),
   /** The calling users' time zone for FormattedValues dates. */
-  userUtcOffsetMinutes: z.number().int().min(-14 * 60).max(14 * 60).default(0),
+  userUtcOffsetMinutes: z
+    .number()
+    .int()
+    .min(-14 * 60)
+    .max(14 * 60)
+    .default(0),
   /** Payloads over this are stripped and flagged with x-ms-dynamics-msg-size-exceeded (256 KB). */
-  maxPayloadBytes: z.number().int().positive().default(256 * 1024),
+  maxPayloadBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(256 * 1024),
   /** x-ms-dynamics-organization; defaults to the host the write request addressed. */
   organizationHost: z.string().min(1).optional(),
   /** Delivery attempts kept for /_emulator/webhooks/deliveries (oldest dropped first). */

@@ -45,7 +45,10 @@ export async function postWebhook(url: URL, headers: Record<string, string>, bod
   } catch (e) {
     const err = e as Error & { cause?: { code?: string } };
     const timedOut = err.name === 'TimeoutError' || err.name === 'AbortError';
-    return { error: timedOut ? `no response within ${Math.round(timeoutMs)} ms` : `${err.message}${err.cause?.code ? ` (${err.cause.code})` : ''}`, durationMs: performance.now() - started };
+    return {
+      error: timedOut ? `no response within ${Math.round(timeoutMs)} ms` : `${err.message}${err.cause?.code ? ` (${err.cause.code})` : ''}`,
+      durationMs: performance.now() - started,
+    };
   }
 }
 

@@ -23,9 +23,21 @@ export function stableId(seed: string): string {
 /** A SYSTEM context for seeding: no events, no cost, no privilege checks. */
 export function systemWriteContext(env: Environment): RequestContext {
   return {
-    env, user: { systemUserId: stableId(`system/${env.info.organizationId}`), principal: 'SYSTEM', name: 'SYSTEM' }, now: new Date(),
-    bypassPlugins: false, suppressDuplicateDetection: true, correlationId: randomUUID(), requestId: randomUUID(), costMs: 0,
-    writePath: 'single', costModel: defaultCostModel, timeScale: 1, operations: {}, baseUrl: '', quiet: true, system: true,
+    env,
+    user: { systemUserId: stableId(`system/${env.info.organizationId}`), principal: 'SYSTEM', name: 'SYSTEM' },
+    now: new Date(),
+    bypassPlugins: false,
+    suppressDuplicateDetection: true,
+    correlationId: randomUUID(),
+    requestId: randomUUID(),
+    costMs: 0,
+    writePath: 'single',
+    costModel: defaultCostModel,
+    timeScale: 1,
+    operations: {},
+    baseUrl: '',
+    quiet: true,
+    system: true,
   };
 }
 
@@ -36,12 +48,20 @@ export const filterId = (message: string, table: string): string => stableId(`sd
 export function ensureSystemRows(env: Environment): void {
   if (!env.table('sdkmessage') || env.getRow('sdkmessage', messageId('Create'))) return;
   const ctx = systemWriteContext(env);
-  for (const name of TABLE_MESSAGES) env.create(ctx, 'sdkmessage', { sdkmessageid: messageId(name), name, categoryname: name === 'Create' || name === 'Update' || name === 'Delete' ? 'Base' : 'Standard' });
+  for (const name of TABLE_MESSAGES)
+    env.create(ctx, 'sdkmessage', {
+      sdkmessageid: messageId(name),
+      name,
+      categoryname: name === 'Create' || name === 'Update' || name === 'Delete' ? 'Base' : 'Standard',
+    });
   for (const table of env.schema.tables.keys()) {
     if (isRegistrationTable(table)) continue;
     for (const name of TABLE_MESSAGES) {
       env.create(ctx, 'sdkmessagefilter', {
-        sdkmessagefilterid: filterId(name, table), name: `${name} ${table}`, primaryobjecttypecode: table, secondaryobjecttypecode: 'none',
+        sdkmessagefilterid: filterId(name, table),
+        name: `${name} ${table}`,
+        primaryobjecttypecode: table,
+        secondaryobjecttypecode: 'none',
         sdkmessageid: { id: messageId(name), table: 'sdkmessage' },
       });
     }
@@ -49,7 +69,13 @@ export function ensureSystemRows(env: Environment): void {
 }
 
 const lookupId = (v: Row[string]): string | undefined => (v && typeof v === 'object' && !Array.isArray(v) ? (v as LookupValue).id : undefined);
-export const splitList = (s: Row[string]): string[] => (typeof s === 'string' ? s.split(',').map((x) => x.trim().toLowerCase()).filter(Boolean) : []);
+export const splitList = (s: Row[string]): string[] =>
+  typeof s === 'string'
+    ? s
+        .split(',')
+        .map((x) => x.trim().toLowerCase())
+        .filter(Boolean)
+    : [];
 
 const XML_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
 const unescapeXml = (s: string): string => s.replace(/&(amp|lt|gt|quot|apos);/g, (_, e: string) => XML_ENTITIES[e]);
@@ -59,13 +85,16 @@ export function parseSettingsXml(xml: string): Array<[string, string]> | undefin
   const body = /^\s*<settings>([\s\S]*)<\/settings>\s*$/.exec(xml);
   if (!body) return undefined;
   const pairs: Array<[string, string]> = [];
-  const rest = body[1].replace(/<setting\s+name="([^"]*)"\s+value="([^"]*)"\s*\/>/g, (_, n: string, v: string) => { pairs.push([unescapeXml(n), unescapeXml(v)]); return ''; });
+  const rest = body[1].replace(/<setting\s+name="([^"]*)"\s+value="([^"]*)"\s*\/>/g, (_, n: string, v: string) => {
+    pairs.push([unescapeXml(n), unescapeXml(v)]);
+    return '';
+  });
   return rest.trim() === '' && pairs.length > 0 ? pairs : undefined;
 }
 
 export function authPairs(authType: AuthType, authValue: string | undefined): Array<[string, string]> {
   if (authValue === undefined) return [];
-  return authType === 4 ? [['code', authValue]] : parseSettingsXml(authValue) ?? [];
+  return authType === 4 ? [['code', authValue]] : (parseSettingsXml(authValue) ?? []);
 }
 
 function endpointOf(env: Environment, id: string, secrets: Map<string, string>): EndpointRegistration | undefined {
@@ -79,7 +108,12 @@ function imagesOf(env: Environment, stepId: string): ImageRegistration[] {
   const out: ImageRegistration[] = [];
   for (const r of env.rowsOf('sdkmessageprocessingstepimage')) {
     if (lookupId(r.sdkmessageprocessingstepid) !== stepId) continue;
-    out.push({ id: String(r.sdkmessageprocessingstepimageid), alias: String(r.entityalias ?? r.name), imageType: r.imagetype as 0 | 1 | 2, attributes: splitList(r.attributes) });
+    out.push({
+      id: String(r.sdkmessageprocessingstepimageid),
+      alias: String(r.entityalias ?? r.name),
+      imageType: r.imagetype as 0 | 1 | 2,
+      attributes: splitList(r.attributes),
+    });
   }
   return out;
 }
@@ -99,8 +133,17 @@ export function stepsFor(env: Environment, table: string, message: string, secre
     const id = String(r.sdkmessageprocessingstepid);
     const filtering = splitList(r.filteringattributes);
     steps.push({
-      id, name: String(r.name), message, table, mode: r.mode as StepMode, stage: r.stage as StepStage, rank: Number(r.rank ?? 1),
-      filteringAttributes: filtering.length ? filtering : undefined, asyncAutoDelete: r.asyncautodelete === true, endpoint, images: imagesOf(env, id),
+      id,
+      name: String(r.name),
+      message,
+      table,
+      mode: r.mode as StepMode,
+      stage: r.stage as StepStage,
+      rank: Number(r.rank ?? 1),
+      filteringAttributes: filtering.length ? filtering : undefined,
+      asyncAutoDelete: r.asyncautodelete === true,
+      endpoint,
+      images: imagesOf(env, id),
     });
   }
   return steps.sort((a, b) => a.rank - b.rank || a.name.localeCompare(b.name));

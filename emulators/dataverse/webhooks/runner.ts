@@ -78,7 +78,9 @@ export class EnvironmentWebhooks {
     env.onCommitted((events) => this.enqueue(events));
   }
 
-  ensureSeeded(): void { ensureSystemRows(this.env); }
+  ensureSeeded(): void {
+    ensureSystemRows(this.env);
+  }
 
   /** Remember what a write request carried, for events committed later (bounded). */
   rememberRequest(requestId: string, extras: WriteRequestExtras): void {
@@ -88,9 +90,15 @@ export class EnvironmentWebhooks {
   }
 
   private extrasOf(event: WriteEvent): WriteRequestExtras {
-    return this.extras.get(event.requestId) ?? {
-      userAgent: '', suppressDuplicateDetection: false, organizationHost: `${this.env.info.uniqueName}.crm.dynamics.com`, bypassStepIds: [], timeScale: this.timeScale,
-    };
+    return (
+      this.extras.get(event.requestId) ?? {
+        userAgent: '',
+        suppressDuplicateDetection: false,
+        organizationHost: `${this.env.info.uniqueName}.crm.dynamics.com`,
+        bypassStepIds: [],
+        timeScale: this.timeScale,
+      }
+    );
   }
 
   /** Steps of `mode` that this event fires (message, table, filtering attributes, bypass options). */
@@ -116,15 +124,24 @@ export class EnvironmentWebhooks {
     const message = contextMessage(event)!;
     const rowVersion = rowVersionModeFor(this.rowVersionPolicy(), step);
     const input = contextForEvent(this.env, event, step, {
-      operationId: step.mode === 1 ? jobId : randomUUID(), stepTime: new Date(), serverUtcOffsetMinutes: o.serverUtcOffsetMinutes,
-      userUtcOffsetMinutes: o.userUtcOffsetMinutes, extras, changedEntityTypes: [[event.table, message === 'Delete' ? 'Delete' : 'Update']], rowVersion,
+      operationId: step.mode === 1 ? jobId : randomUUID(),
+      stepTime: new Date(),
+      serverUtcOffsetMinutes: o.serverUtcOffsetMinutes,
+      userUtcOffsetMinutes: o.userUtcOffsetMinutes,
+      extras,
+      changedEntityTypes: [[event.table, message === 'Delete' ? 'Delete' : 'Update']],
+      rowVersion,
     })!;
     let body = Buffer.from(serializeRemoteExecutionContext(input), 'utf8');
     const truncated = body.length > o.maxPayloadBytes;
     if (truncated) body = Buffer.from(serializeRemoteExecutionContext(input, { stripped: true }), 'utf8');
     const url = deliveryUrl(step.endpoint);
     const headers = deliveryHeaders(step.endpoint, {
-      organizationHost: o.organizationHost ?? extras.organizationHost, entityName: event.table, requestName: message, correlationId: event.correlationId, sizeExceeded: truncated,
+      organizationHost: o.organizationHost ?? extras.organizationHost,
+      entityName: event.table,
+      requestName: message,
+      correlationId: event.correlationId,
+      sizeExceeded: truncated,
     });
     const scale = o.timeScale ?? extras.timeScale;
     let last!: DeliveryAttempt;
@@ -133,8 +150,22 @@ export class EnvironmentWebhooks {
       const startedAt = new Date().toISOString();
       const r = await postWebhook(url, headers, body, o.timeoutMs * scale);
       last = {
-        jobId, stepId: step.id, stepName: step.name, mode: step.mode === 0 ? 'sync' : 'async', message, table: event.table, recordId: event.id,
-        url: redactedUrl(url), attempt, status: r.status, error: r.error, startedAt, durationMs: Math.round(r.durationMs), sizeBytes: body.length, truncated, rowVersion,
+        jobId,
+        stepId: step.id,
+        stepName: step.name,
+        mode: step.mode === 0 ? 'sync' : 'async',
+        message,
+        table: event.table,
+        recordId: event.id,
+        url: redactedUrl(url),
+        attempt,
+        status: r.status,
+        error: r.error,
+        startedAt,
+        durationMs: Math.round(r.durationMs),
+        sizeBytes: body.length,
+        truncated,
+        rowVersion,
       };
       this.log(last);
       if (ok(r.status) || r.status === undefined || !RETRIED.has(r.status)) break;
@@ -155,7 +186,11 @@ export class EnvironmentWebhooks {
         if (!ok(a.status)) {
           const why = a.status !== undefined ? `answered HTTP ${a.status}` : `failed: ${a.error}`;
           // A failing sync step surfaces like a failing plug-in: 400 0x80040265 (Learn: webapi/compose-http-requests-handle-errors).
-          throw new DvError(400, '0x80040265', `The synchronous webhook step '${step.name}' (${a.url}) ${why}, so the ${event.message} of ${event.table} ${event.id} was rolled back. Make the endpoint answer 2xx within ${Math.round(this.options.timeoutMs / 1000)} s, or disable the step (statecode 1).`);
+          throw new DvError(
+            400,
+            '0x80040265',
+            `The synchronous webhook step '${step.name}' (${a.url}) ${why}, so the ${event.message} of ${event.table} ${event.id} was rolled back. Make the endpoint answer 2xx within ${Math.round(this.options.timeoutMs / 1000)} s, or disable the step (statecode 1).`,
+          );
         }
       }
     }
@@ -166,8 +201,14 @@ export class EnvironmentWebhooks {
     for (const event of events) {
       for (const step of this.matching(event, 1)) {
         const job: SystemJob = {
-          asyncoperationid: randomUUID(), owningextensionid: step.id, name: step.name, message: contextMessage(event)!, table: event.table,
-          recordId: event.id, statuscode: 0, createdon: new Date().toISOString(),
+          asyncoperationid: randomUUID(),
+          owningextensionid: step.id,
+          name: step.name,
+          message: contextMessage(event)!,
+          table: event.table,
+          recordId: event.id,
+          statuscode: 0,
+          createdon: new Date().toISOString(),
         };
         this.jobs.push(job);
         this.pending++;
@@ -202,7 +243,9 @@ export class EnvironmentWebhooks {
     } while (seen !== this.tail || this.pending > 0);
   }
 
-  get queued(): number { return this.pending; }
+  get queued(): number {
+    return this.pending;
+  }
 
   clearLog(): void {
     this.attempts.length = 0;

@@ -7,8 +7,18 @@
  */
 import { createHash } from 'node:crypto';
 import {
-  entityJson, kv, obj, referenceJson, valueJson, writeJson, XrmDate,
-  type Json, type JsonObject, type XrmEntity, type XrmEntityReference, type XrmValue,
+  entityJson,
+  kv,
+  obj,
+  referenceJson,
+  valueJson,
+  writeJson,
+  XrmDate,
+  type Json,
+  type JsonObject,
+  type XrmEntity,
+  type XrmEntityReference,
+  type XrmValue,
 } from './xrm';
 
 export type StepMode = 0 | 1;
@@ -91,7 +101,10 @@ function sharedVariables(input: ExecutionContextInput, parent: boolean): Json[] 
   if (input.tag !== undefined) vars.push(['tag', input.tag]);
   if (input.messageName === 'Create') vars.push(['DefaultsAddedFlag', true]);
   if (parent && input.step.mode === 0 && input.changedEntityTypes.length > 0) {
-    vars.push(['ChangedEntityTypes', input.changedEntityTypes.map(([k, v]) => obj(['__type', 'KeyValuePairOfstringstring:#System.Collections.Generic'], ['key', k], ['value', v]))]);
+    vars.push([
+      'ChangedEntityTypes',
+      input.changedEntityTypes.map(([k, v]) => obj(['__type', 'KeyValuePairOfstringstring:#System.Collections.Generic'], ['key', k], ['value', v])),
+    ]);
   }
   return kv(vars);
 }
@@ -99,12 +112,12 @@ function sharedVariables(input: ExecutionContextInput, parent: boolean): Json[] 
 function build(input: ExecutionContextInput, parent: boolean, options: SerializeOptions): JsonObject {
   const async = input.step.mode === 1;
   const stage = parent ? 30 : input.step.stage;
-  const owning = parent && !async
-    ? { id: coreStepId(input.messageName), name: 'ObjectModel Implementation' }
-    : { id: input.step.id, name: async ? null : input.step.name };
+  const owning =
+    parent && !async ? { id: coreStepId(input.messageName), name: 'ObjectModel Implementation' } : { id: input.step.id, name: async ? null : input.step.name };
   const inputParameters: Array<[string, Json]> = [['Target', targetJson(parent ? input.parentTarget : input.target)]];
   if (parent && input.messageName !== 'Delete') inputParameters.push(['SuppressDuplicateDetection', input.suppressDuplicateDetection]);
-  const outputParameters: Array<[string, XrmValue]> = !parent && input.messageName === 'Create' && input.step.stage === 40 ? [['id', input.primaryEntityId]] : [];
+  const outputParameters: Array<[string, XrmValue]> =
+    !parent && input.messageName === 'Create' && input.step.stage === 40 ? [['id', input.primaryEntityId]] : [];
   const created = parent || async ? input.operationTime : input.stepTime;
   const entries: Array<[string, Json] | undefined> = [
     ['BusinessUnitId', input.businessUnitId],
@@ -126,7 +139,10 @@ function build(input: ExecutionContextInput, parent: boolean, options: Serialize
     ['OrganizationId', input.organizationId],
     ['OrganizationName', input.organizationName],
     ['OutputParameters', kv(outputParameters.map(([k, v]) => [k, valueJson(v)]))],
-    ['OwningExtension', obj(['Id', owning.id], ['KeyAttributes', []], ['LogicalName', 'sdkmessageprocessingstep'], ['Name', owning.name], ['RowVersion', null])],
+    [
+      'OwningExtension',
+      obj(['Id', owning.id], ['KeyAttributes', []], ['LogicalName', 'sdkmessageprocessingstep'], ['Name', owning.name], ['RowVersion', null]),
+    ],
     options.stripped ? undefined : ['ParentContext', parent ? null : build(input, true, options)],
     options.stripped ? undefined : ['PostEntityImages', parent ? [] : images(input.postImages)],
     options.stripped ? undefined : ['PreEntityImages', parent ? [] : images(input.preImages)],

@@ -10,13 +10,21 @@ export const CONTRACTS = 'http://schemas.microsoft.com/xrm/2011/Contracts';
 
 /** A .NET decimal printed with its scale (exchangerate `1.0000000000`). */
 export class XrmDecimal {
-  constructor(readonly value: number, readonly scale?: number) {}
-  text(): string { return this.scale === undefined ? String(this.value) : this.value.toFixed(this.scale); }
+  constructor(
+    readonly value: number,
+    readonly scale?: number,
+  ) {}
+  text(): string {
+    return this.scale === undefined ? String(this.value) : this.value.toFixed(this.scale);
+  }
 }
 
 /** A DateTime: `/Date(ms)/`, or `/Date(ms±hhmm)/` when an offset is given. */
 export class XrmDate {
-  constructor(readonly ms: number, readonly offsetMinutes?: number) {}
+  constructor(
+    readonly ms: number,
+    readonly offsetMinutes?: number,
+  ) {}
   text(): string {
     if (this.offsetMinutes === undefined) return `/Date(${this.ms})/`;
     const sign = this.offsetMinutes < 0 ? '-' : '+';
@@ -25,14 +33,28 @@ export class XrmDate {
   }
 }
 
-export interface XrmEntityReference { kind: 'ref'; id: string; logicalName: string; name: string | null }
-export interface XrmOptionSet { kind: 'option'; value: number }
-export interface XrmMoney { kind: 'money'; value: number }
-export interface XrmEntityCollection { kind: 'collection'; entityName: string; entities: XrmEntity[] }
+export interface XrmEntityReference {
+  kind: 'ref';
+  id: string;
+  logicalName: string;
+  name: string | null;
+}
+export interface XrmOptionSet {
+  kind: 'option';
+  value: number;
+}
+export interface XrmMoney {
+  kind: 'money';
+  value: number;
+}
+export interface XrmEntityCollection {
+  kind: 'collection';
+  entityName: string;
+  entities: XrmEntity[];
+}
 
 export type XrmValue =
-  | null | string | number | boolean | XrmDecimal | XrmDate
-  | XrmEntityReference | XrmOptionSet | XrmMoney | XrmOptionSet[] | XrmEntityCollection;
+  null | string | number | boolean | XrmDecimal | XrmDate | XrmEntityReference | XrmOptionSet | XrmMoney | XrmOptionSet[] | XrmEntityCollection;
 
 export interface XrmEntity {
   logicalName: string;
@@ -52,7 +74,9 @@ export const money = (value: number): XrmMoney => ({ kind: 'money', value });
 export type Json = null | string | number | boolean | XrmDecimal | XrmDate | Json[] | JsonObject;
 export class JsonObject {
   constructor(readonly entries: Array<[string, Json]>) {}
-  get(key: string): Json | undefined { return this.entries.find(([k]) => k === key)?.[1]; }
+  get(key: string): Json | undefined {
+    return this.entries.find(([k]) => k === key)?.[1];
+  }
 }
 export const obj = (...entries: Array<[string, Json]>): JsonObject => new JsonObject(entries);
 /** A key/value collection (`[{"key":…,"value":…}]`), lowercase as on the wire. */
@@ -61,7 +85,13 @@ export const kv = (pairs: Array<[string, Json]>): Json[] => pairs.map(([k, v]) =
 const typed = (name: string, ...rest: Array<[string, Json]>): JsonObject => obj(['__type', `${name}:${CONTRACTS}`], ...rest);
 
 export function referenceJson(r: XrmEntityReference, withType: boolean): JsonObject {
-  const body: Array<[string, Json]> = [['Id', r.id], ['KeyAttributes', []], ['LogicalName', r.logicalName], ['Name', r.name], ['RowVersion', null]];
+  const body: Array<[string, Json]> = [
+    ['Id', r.id],
+    ['KeyAttributes', []],
+    ['LogicalName', r.logicalName],
+    ['Name', r.name],
+    ['RowVersion', null],
+  ];
   return withType ? typed('EntityReference', ...body) : obj(...body);
 }
 
@@ -84,9 +114,12 @@ export function valueJson(v: XrmValue): Json {
   if (v === null || typeof v !== 'object' || v instanceof XrmDecimal || v instanceof XrmDate) return v;
   if (Array.isArray(v)) return v.map((o) => typed('OptionSetValue', ['Value', o.value]));
   switch (v.kind) {
-    case 'ref': return referenceJson(v, true);
-    case 'option': return typed('OptionSetValue', ['Value', v.value]);
-    case 'money': return typed('Money', ['Value', v.value]);
+    case 'ref':
+      return referenceJson(v, true);
+    case 'option':
+      return typed('OptionSetValue', ['Value', v.value]);
+    case 'money':
+      return typed('Money', ['Value', v.value]);
     case 'collection':
       return typed(
         'EntityCollection',

@@ -1,16 +1,6 @@
 /** Argument checks shared by the function families; messages follow the engine's wording. */
 import { FunctionFailure } from '../errors';
-import {
-  BinaryValue,
-  FloatValue,
-  isInteger,
-  isNumber,
-  isObject,
-  asDouble,
-  typeOf,
-  type JsonObject,
-  type Value,
-} from '../values';
+import { BinaryValue, type FloatValue, isInteger, isNumber, isObject, asDouble, typeOf, type JsonObject, type Value } from '../values';
 
 const ORDINALS = ['first', 'second', 'third', 'fourth', 'fifth', 'sixth'];
 export function ordinal(i: number): string {
@@ -18,9 +8,7 @@ export function ordinal(i: number): string {
 }
 
 export function typeError(fn: string, index: number, expected: string, v: Value): FunctionFailure {
-  return new FunctionFailure(
-    `The function '${fn}' expects its ${ordinal(index)} parameter to be ${expected}. The provided value is of type '${typeOf(v)}'.`,
-  );
+  return new FunctionFailure(`The function '${fn}' expects its ${ordinal(index)} parameter to be ${expected}. The provided value is of type '${typeOf(v)}'.`);
 }
 
 export function str(fn: string, args: Value[], i: number): string {
@@ -38,7 +26,8 @@ export function int(fn: string, args: Value[], i: number): number {
   const v = args[i];
   if (!isInteger(v)) throw typeError(fn, i, 'an integer', v);
   const n = Number(v);
-  if (!Number.isSafeInteger(n)) throw new FunctionFailure(`The function '${fn}' got the integer ${String(v)} as its ${ordinal(i)} parameter, which is out of range.`);
+  if (!Number.isSafeInteger(n))
+    throw new FunctionFailure(`The function '${fn}' got the integer ${String(v)} as its ${ordinal(i)} parameter, which is out of range.`);
   return n;
 }
 

@@ -1,6 +1,19 @@
 /** Collection functions over strings, arrays and objects. */
 import { FunctionFailure } from '../errors';
-import { copyObject, isNumber, isObject, newObject, numericCompare, setOwn, getOwn, typeOf, toDisplayString, valuesEqual, type JsonObject, type Value } from '../values';
+import {
+  copyObject,
+  isNumber,
+  isObject,
+  newObject,
+  numericCompare,
+  setOwn,
+  getOwn,
+  typeOf,
+  toDisplayString,
+  valuesEqual,
+  type JsonObject,
+  type Value,
+} from '../values';
 import { arr, int, str, typeError } from './args';
 import { fn, type FunctionContext, type FunctionTable } from './types';
 
@@ -25,10 +38,12 @@ function setOperation(args: Value[], ctx: FunctionContext, mode: 'union' | 'inte
     if (mode === 'union') return ctx.budget.collection(dedupe(arrays.flat(), ctx));
     const [first, ...rest] = arrays;
     return dedupe(
-      first.filter((item) => rest.every((other) => {
-        ctx.budget.step(other.length);
-        return other.some((x) => valuesEqual(x, item));
-      })),
+      first.filter((item) =>
+        rest.every((other) => {
+          ctx.budget.step(other.length);
+          return other.some((x) => valuesEqual(x, item));
+        }),
+      ),
       ctx,
     );
   }

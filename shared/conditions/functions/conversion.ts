@@ -1,18 +1,6 @@
 /** Conversion functions: types, base64, data URIs and URI components. */
 import { FunctionFailure } from '../errors';
-import {
-  BinaryValue,
-  DecimalValue,
-  FloatValue,
-  asDouble,
-  formatDouble,
-  isFloat,
-  isInteger,
-  isObject,
-  makeFloat,
-  toDisplayString,
-  type Value,
-} from '../values';
+import { BinaryValue, DecimalValue, FloatValue, asDouble, formatDouble, isFloat, isInteger, isObject, makeFloat, toDisplayString, type Value } from '../values';
 import { binaryOrString, optStr, str, typeError } from './args';
 import { parseDecimal } from './decimal';
 import { scanDotNetNumber, scannedToDouble } from './dotnet-number';

@@ -79,7 +79,17 @@ function validDate(y: number, m: number, d: number, h: number, mi: number, s: nu
   return d <= (m === 2 ? (leap ? 29 : 28) : dim);
 }
 
-function build(y: number, mo: number, d: number, h: number, mi: number, s: number, frac: string, zone: string | undefined, ampm?: string): DateTimeValue | undefined {
+function build(
+  y: number,
+  mo: number,
+  d: number,
+  h: number,
+  mi: number,
+  s: number,
+  frac: string,
+  zone: string | undefined,
+  ampm?: string,
+): DateTimeValue | undefined {
   if (ampm) {
     const pm = ampm.toUpperCase().startsWith('P');
     if (h < 1 || h > 12) return undefined;
@@ -97,8 +107,10 @@ function build(y: number, mo: number, d: number, h: number, mi: number, s: numbe
 }
 
 const ISO = /^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
-const SLASHED = /^(\d{1,4})[/.-](\d{1,2})[/.-](\d{1,4})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?\s*([AaPp][Mm])?)?\s*(Z|GMT|UTC|[+-]\d{2}(?::?\d{2})?)?$/i;
-const NAMED = /^(?:[A-Za-z]+,?\s+)?(?:(\d{1,2})\s+([A-Za-z]+)|([A-Za-z]+)\s+(\d{1,2}),?)\s+(\d{4})(?:\s+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?\s*([AaPp][Mm])?)?\s*(Z|GMT|UTC|[+-]\d{2}:?\d{2})?$/;
+const SLASHED =
+  /^(\d{1,4})[/.-](\d{1,2})[/.-](\d{1,4})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?\s*([AaPp][Mm])?)?\s*(Z|GMT|UTC|[+-]\d{2}(?::?\d{2})?)?$/i;
+const NAMED =
+  /^(?:[A-Za-z]+,?\s+)?(?:(\d{1,2})\s+([A-Za-z]+)|([A-Za-z]+)\s+(\d{1,2}),?)\s+(\d{4})(?:\s+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?\s*([AaPp][Mm])?)?\s*(Z|GMT|UTC|[+-]\d{2}:?\d{2})?$/;
 
 /** Parse a timestamp string; `dayFirst` reads `a/b/yyyy` as day/month (e.g. fr-FR). */
 export function parseTimestamp(text: string, dayFirst = false): DateTimeValue | undefined {
@@ -128,9 +140,7 @@ export function parseTimestamp(text: string, dayFirst = false): DateTimeValue | 
 export function requireTimestamp(text: string, fnName: string, dayFirst = false): DateTimeValue {
   const d = parseTimestamp(text, dayFirst);
   if (!d) {
-    throw new FunctionFailure(
-      `The function '${fnName}' expects a timestamp such as '2018-03-15T13:00:00Z' or '03/15/2018 13:00:00', got '${text}'.`,
-    );
+    throw new FunctionFailure(`The function '${fnName}' expects a timestamp such as '2018-03-15T13:00:00Z' or '03/15/2018 13:00:00', got '${text}'.`);
   }
   return d;
 }

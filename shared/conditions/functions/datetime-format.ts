@@ -68,9 +68,48 @@ const STANDARD_EN: Record<string, string> = {
   Y: 'MMMM yyyy',
 };
 const STANDARD_BY_LOCALE: Record<string, Record<string, string>> = {
-  'en-gb': { d: 'dd/MM/yyyy', D: 'dddd, d MMMM yyyy', f: 'dddd, d MMMM yyyy HH:mm', F: 'dddd, d MMMM yyyy HH:mm:ss', g: 'dd/MM/yyyy HH:mm', G: 'dd/MM/yyyy HH:mm:ss', m: 'd MMMM', M: 'd MMMM', t: 'HH:mm', T: 'HH:mm:ss', y: 'MMMM yyyy', Y: 'MMMM yyyy' },
-  'fr-fr': { d: 'dd/MM/yyyy', D: 'dddd d MMMM yyyy', f: 'dddd d MMMM yyyy HH:mm', F: 'dddd d MMMM yyyy HH:mm:ss', g: 'dd/MM/yyyy HH:mm', G: 'dd/MM/yyyy HH:mm:ss', m: 'd MMMM', M: 'd MMMM', t: 'HH:mm', T: 'HH:mm:ss', y: 'MMMM yyyy', Y: 'MMMM yyyy' },
-  'de-de': { d: 'dd.MM.yyyy', D: 'dddd, d. MMMM yyyy', f: 'dddd, d. MMMM yyyy HH:mm', F: 'dddd, d. MMMM yyyy HH:mm:ss', g: 'dd.MM.yyyy HH:mm', G: 'dd.MM.yyyy HH:mm:ss', m: 'd. MMMM', M: 'd. MMMM', t: 'HH:mm', T: 'HH:mm:ss', y: 'MMMM yyyy', Y: 'MMMM yyyy' },
+  'en-gb': {
+    d: 'dd/MM/yyyy',
+    D: 'dddd, d MMMM yyyy',
+    f: 'dddd, d MMMM yyyy HH:mm',
+    F: 'dddd, d MMMM yyyy HH:mm:ss',
+    g: 'dd/MM/yyyy HH:mm',
+    G: 'dd/MM/yyyy HH:mm:ss',
+    m: 'd MMMM',
+    M: 'd MMMM',
+    t: 'HH:mm',
+    T: 'HH:mm:ss',
+    y: 'MMMM yyyy',
+    Y: 'MMMM yyyy',
+  },
+  'fr-fr': {
+    d: 'dd/MM/yyyy',
+    D: 'dddd d MMMM yyyy',
+    f: 'dddd d MMMM yyyy HH:mm',
+    F: 'dddd d MMMM yyyy HH:mm:ss',
+    g: 'dd/MM/yyyy HH:mm',
+    G: 'dd/MM/yyyy HH:mm:ss',
+    m: 'd MMMM',
+    M: 'd MMMM',
+    t: 'HH:mm',
+    T: 'HH:mm:ss',
+    y: 'MMMM yyyy',
+    Y: 'MMMM yyyy',
+  },
+  'de-de': {
+    d: 'dd.MM.yyyy',
+    D: 'dddd, d. MMMM yyyy',
+    f: 'dddd, d. MMMM yyyy HH:mm',
+    F: 'dddd, d. MMMM yyyy HH:mm:ss',
+    g: 'dd.MM.yyyy HH:mm',
+    G: 'dd.MM.yyyy HH:mm:ss',
+    m: 'd. MMMM',
+    M: 'd. MMMM',
+    t: 'HH:mm',
+    T: 'HH:mm:ss',
+    y: 'MMMM yyyy',
+    Y: 'MMMM yyyy',
+  },
 };
 
 /** Does this culture write numeric dates day-first? */
@@ -130,7 +169,7 @@ export function formatDate(d: DateTimeValue, format: string | undefined, locale?
 
 function renderCustom(p: string, f: Fields, kind: DateTimeValue['kind'], n: Names): string {
   let out = '';
-  for (let i = 0; i < p.length; ) {
+  for (let i = 0; i < p.length;) {
     const c = p[i];
     const run = countRun(p, i);
     switch (c) {
@@ -243,7 +282,7 @@ export function parseWithFormat(text: string, format: string, locale: string | u
       return acc[key] > 0;
     });
   };
-  for (let i = 0; i < pattern.length; ) {
+  for (let i = 0; i < pattern.length;) {
     const c = pattern[i];
     const run = countRun(pattern, i);
     if (c === 'y') numeric('year', run <= 2 ? '{1,2}' : `{${run},4}`);
@@ -295,7 +334,10 @@ export function parseWithFormat(text: string, format: string, locale: string | u
   const month = acc.month ?? 1;
   const day = acc.day ?? 1;
   if (month > 12 || day > 31 || hour > 23 || (acc.minute ?? 0) > 59 || (acc.second ?? 0) > 59) return undefined;
-  const value = fromFields({ year, month, day, hour, minute: acc.minute ?? 0, second: acc.second ?? 0, fraction: acc.fraction ?? 0 }, acc.utc ? 'utc' : 'unspecified');
+  const value = fromFields(
+    { year, month, day, hour, minute: acc.minute ?? 0, second: acc.second ?? 0, fraction: acc.fraction ?? 0 },
+    acc.utc ? 'utc' : 'unspecified',
+  );
   if (fields(value).day !== day) return undefined;
   if (acc.offset) return { ticks: value.ticks - BigInt(acc.offset) * 600_000_000n, kind: 'utc' };
   return value;

@@ -2,7 +2,18 @@
 import { FunctionFailure } from '../errors';
 import { makeInteger, type Value } from '../values';
 import { dbl, int, optStr, str } from './args';
-import { addMonths, addTicks, fields, formatTimeSpan, fromFields, fromUtcMs, parseTimestamp, requireTimestamp, toMs, type DateTimeValue } from './datetime-core';
+import {
+  addMonths,
+  addTicks,
+  fields,
+  formatTimeSpan,
+  fromFields,
+  fromUtcMs,
+  parseTimestamp,
+  requireTimestamp,
+  toMs,
+  type DateTimeValue,
+} from './datetime-core';
 import { formatDate, isDayFirst, parseWithFormat } from './datetime-format';
 import { resolveTimeZone, wallToUtc, zoneOffsetMinutes } from './timezones';
 import { fn, type FunctionContext, type FunctionTable } from './types';
@@ -58,7 +69,21 @@ function fromZone(d: DateTimeValue, zone: string): DateTimeValue {
 }
 
 /** Long-date shapes tried after the numeric ones when parseDateTime has no format ('20 octobre 2010', 'martes 20 octubre 2020'). */
-const NAMED_DATE_PATTERNS = ['D', 'F', 'f', 'M', 'Y', 'd MMMM yyyy', 'dddd d MMMM yyyy', "d 'de' MMMM 'de' yyyy", "dddd, d 'de' MMMM 'de' yyyy", 'MMMM d, yyyy', 'd MMM yyyy', 'MMM d, yyyy', 'd. MMMM yyyy'];
+const NAMED_DATE_PATTERNS = [
+  'D',
+  'F',
+  'f',
+  'M',
+  'Y',
+  'd MMMM yyyy',
+  'dddd d MMMM yyyy',
+  "d 'de' MMMM 'de' yyyy",
+  "dddd, d 'de' MMMM 'de' yyyy",
+  'MMMM d, yyyy',
+  'd MMM yyyy',
+  'MMM d, yyyy',
+  'd. MMMM yyyy',
+];
 
 function parseAnyCultureFormat(text: string, locale: string | undefined, fnName: string): DateTimeValue {
   const numeric = parseTimestamp(text, isDayFirst(locale));

@@ -37,7 +37,7 @@ function divRoundHalfEven(a: bigint, b: bigint): bigint {
   const r = a % b;
   const twice = abs(r) * 2n;
   const bAbs = abs(b);
-  if (twice > bAbs || (twice === bAbs && q % 2n !== 0n)) return q + ((a < 0n) !== (b < 0n) ? -1n : 1n);
+  if (twice > bAbs || (twice === bAbs && q % 2n !== 0n)) return q + (a < 0n !== b < 0n ? -1n : 1n);
   return q;
 }
 

@@ -7,9 +7,7 @@ import { fn, type FunctionTable } from './types';
 function booleans(name: string, args: Value[]): boolean[] {
   return args.map((v, i) => {
     if (typeof v !== 'boolean') {
-      throw new FunctionFailure(
-        `The function '${name}' expects its ${ordinal(i)} parameter to be a boolean. The provided value is of type '${typeOf(v)}'.`,
-      );
+      throw new FunctionFailure(`The function '${name}' expects its ${ordinal(i)} parameter to be a boolean. The provided value is of type '${typeOf(v)}'.`);
     }
     return v;
   });

@@ -158,7 +158,8 @@ function sections(format: string): string[] {
   return out;
 }
 
-type Piece = { kind: 'digit'; zero: boolean } | { kind: 'literal'; text: string } | { kind: 'point' } | { kind: 'exp'; text: string; minDigits: number; plus: boolean };
+type Piece =
+  { kind: 'digit'; zero: boolean } | { kind: 'literal'; text: string } | { kind: 'point' } | { kind: 'exp'; text: string; minDigits: number; plus: boolean };
 
 function customFormat(n: number, format: string, loc: LocaleNumbers): string {
   const secs = sections(format);

@@ -51,12 +51,11 @@ export const stringFunctions: FunctionTable = {
     const start = int(ctx.name, args, 1);
     const length = args.length > 2 && args[2] !== null ? int(ctx.name, args, 2) : text.length - start;
     if (start < 0) throw new FunctionFailure(`The function 'substring' expects a start index of 0 or more, got ${start}.`);
-    if (start > text.length) throw new FunctionFailure(`The function 'substring': the start index ${start} is past the end of the ${text.length}-character string.`);
+    if (start > text.length)
+      throw new FunctionFailure(`The function 'substring': the start index ${start} is past the end of the ${text.length}-character string.`);
     if (length < 0) throw new FunctionFailure(`The function 'substring' expects a length of 0 or more, got ${length}.`);
     if (start + length > text.length) {
-      throw new FunctionFailure(
-        `The function 'substring': start index ${start} plus length ${length} must not exceed the string length ${text.length}.`,
-      );
+      throw new FunctionFailure(`The function 'substring': start index ${start} plus length ${length} must not exceed the string length ${text.length}.`);
     }
     return text.substr(start, length);
   }),

@@ -4,7 +4,19 @@ import { str } from './args';
 import { fn, type FunctionContext, type FunctionTable } from './types';
 import type { Value } from '../values';
 
-const DEFAULT_PORTS: Record<string, number> = { http: 80, https: 443, ftp: 21, ws: 80, wss: 443, ldap: 389, mailto: 25, news: 119, nntp: 119, telnet: 23, gopher: 70 };
+const DEFAULT_PORTS: Record<string, number> = {
+  http: 80,
+  https: 443,
+  ftp: 21,
+  ws: 80,
+  wss: 443,
+  ldap: 389,
+  mailto: 25,
+  news: 119,
+  nntp: 119,
+  telnet: 23,
+  gopher: 70,
+};
 
 function parse(args: Value[], ctx: FunctionContext): URL {
   const text = str(ctx.name, args, 0);

@@ -27,7 +27,9 @@ function lookup(ctx: FunctionContext, table: Record<string, unknown> | undefined
   const values = table === undefined ? undefined : fromJson(table);
   const found = isObject(values) ? getOwn(values, name) : undefined;
   if (found === undefined) {
-    throw new FunctionFailure(`The ${kind} '${name}' is not defined${kind === 'variable' ? ' (Power Automate does not allow variables in trigger conditions)' : ''}.`);
+    throw new FunctionFailure(
+      `The ${kind} '${name}' is not defined${kind === 'variable' ? ' (Power Automate does not allow variables in trigger conditions)' : ''}.`,
+    );
   }
   return found;
 }

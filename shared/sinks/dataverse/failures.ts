@@ -58,7 +58,8 @@ export function dataverseFailure(err: unknown): WriteFailure {
   const kind = typeof e.kind === 'string' ? e.kind : undefined;
   if (status === undefined) {
     // No HTTP answer: a network failure is transient; a request refused locally (kind set, not retryable) is the record's fault.
-    if (kind !== undefined && e.retryable === false && kind !== 'auth') return new WriteFailure({ reason: 'rejected', kind: kind as RecordKind, message, vendor, cause: err });
+    if (kind !== undefined && e.retryable === false && kind !== 'auth')
+      return new WriteFailure({ reason: 'rejected', kind: kind as RecordKind, message, vendor, cause: err });
     return new WriteFailure({ reason: 'transient', message, vendor, cause: err });
   }
   if (isUnsupportedMessage(status, code, message)) return new WriteFailure({ reason: 'unsupported', message, vendor, cause: err });
@@ -103,7 +104,11 @@ function isUnsupportedMessage(status: number, code: string | undefined, message:
   if (code === UNSUPPORTED_MESSAGE_CODE && status >= 400 && status < 500) return true;
   if (status === 404 && code === UNKNOWN_SEGMENT_CODE && /Multiple/.test(message)) return true; // action not bound to this set
   if (status === 501) return true;
-  return /(is not supported for|not yet implemented|message .* is not supported|The '?\w*Multiple'? message|does not support entities of type)/i.test(message) && status >= 400 && status < 500;
+  return (
+    /(is not supported for|not yet implemented|message .* is not supported|The '?\w*Multiple'? message|does not support entities of type)/i.test(message) &&
+    status >= 400 &&
+    status < 500
+  );
 }
 
 function kindFromStatus(status: number, code: string | undefined): RecordKind {

@@ -44,7 +44,10 @@ export function runOptions(options: DataverseSinkOptions): RunOptions {
 export class DataverseSink implements Sink {
   private readonly run: RunOptions;
 
-  constructor(private readonly pools: PoolResolver, options: DataverseSinkOptions = {}) {
+  constructor(
+    private readonly pools: PoolResolver,
+    options: DataverseSinkOptions = {},
+  ) {
     this.run = runOptions(options);
   }
 
@@ -66,13 +69,29 @@ export class DataverseSink implements Sink {
   private bulk(environment: string, actions: readonly SinkAction[]): Promise<void> {
     const { entitySet, table, kind } = actions[0];
     const message = BULK_MESSAGE[kind];
-    if (!message) throw new DataverseError({ kind: 'validation', message: `Dataverse has no bulk message for ${kind}; deletes go in a change set or one by one.` });
+    if (!message)
+      throw new DataverseError({ kind: 'validation', message: `Dataverse has no bulk message for ${kind}; deletes go in a change set or one by one.` });
     const t = { entitySet, logicalName: table };
-    return this.pools(environment).run(async (client) => {
-      if (message === 'UpsertMultiple') await client.upsertMultiple(t, actions.map((a) => ({ key: a.key, body: a.body })));
-      else if (message === 'CreateMultiple') await client.createMultiple(t, actions.map((a) => ({ ...a.key, ...a.body })));
-      else await client.updateMultiple(t, actions.map((a) => ({ '@odata.id': recordPath(a.entitySet, a.key), ...a.body })));
-    }, { ...this.run });
+    return this.pools(environment).run(
+      async (client) => {
+        if (message === 'UpsertMultiple')
+          await client.upsertMultiple(
+            t,
+            actions.map((a) => ({ key: a.key, body: a.body })),
+          );
+        else if (message === 'CreateMultiple')
+          await client.createMultiple(
+            t,
+            actions.map((a) => ({ ...a.key, ...a.body })),
+          );
+        else
+          await client.updateMultiple(
+            t,
+            actions.map((a) => ({ '@odata.id': recordPath(a.entitySet, a.key), ...a.body })),
+          );
+      },
+      { ...this.run },
+    );
   }
 
   private changeSet(environment: string, actions: readonly SinkAction[]): Promise<void> {
@@ -82,18 +101,25 @@ export class DataverseSink implements Sink {
       const headers: Record<string, string> = a.kind === 'update' ? { 'If-Match': '*' } : a.kind === 'create' ? { 'If-None-Match': '*' } : {};
       return { method: 'PATCH', url, headers, body: a.body };
     });
-    return this.pools(environment).run(async (client) => {
-      const result = await client.batch([{ changeSet: ops }]);
-      const failed = result.outcomes.find((o) => o.state === 'failed' || (o.state === 'rolledBack' && o.error));
-      if (failed && 'error' in failed && failed.error) throw failed.error;
-      if (result.status >= 400) throw new DataverseError({ kind: 'transient', status: result.status, message: `$batch answered ${result.status} without a failed part.` });
-    }, { ...this.run });
+    return this.pools(environment).run(
+      async (client) => {
+        const result = await client.batch([{ changeSet: ops }]);
+        const failed = result.outcomes.find((o) => o.state === 'failed' || (o.state === 'rolledBack' && o.error));
+        if (failed && 'error' in failed && failed.error) throw failed.error;
+        if (result.status >= 400)
+          throw new DataverseError({ kind: 'transient', status: result.status, message: `$batch answered ${result.status} without a failed part.` });
+      },
+      { ...this.run },
+    );
   }
 
   private single(environment: string, a: SinkAction): Promise<void> {
-    return this.pools(environment).run(async (client) => {
-      if (a.kind === 'delete') await client.delete(a.entitySet, a.key);
-      else await client.upsert(a.entitySet, a.key, a.body, { mode: MODE[a.kind] });
-    }, { ...this.run });
+    return this.pools(environment).run(
+      async (client) => {
+        if (a.kind === 'delete') await client.delete(a.entitySet, a.key);
+        else await client.upsert(a.entitySet, a.key, a.body, { mode: MODE[a.kind] });
+      },
+      { ...this.run },
+    );
   }
 }

@@ -28,7 +28,8 @@ export class MemorySink implements Sink {
     const failure = this.next.shift();
     if (failure) throw new WriteFailure(failure);
     const refused = actions.find((a) => a.body.refuse === true);
-    if (refused) throw new WriteFailure({ reason: 'rejected', kind: 'validation', message: `row ${keyText(refused)} of ${refused.table} is refused by the memory sink` });
+    if (refused)
+      throw new WriteFailure({ reason: 'rejected', kind: 'validation', message: `row ${keyText(refused)} of ${refused.table} is refused by the memory sink` });
     const missing = actions.find((a) => a.kind === 'update' && !this.table(a.table).has(keyText(a)));
     if (missing) throw new WriteFailure({ reason: 'rejected', kind: 'notFound', message: `row ${keyText(missing)} of ${missing.table} does not exist` });
     // All-or-nothing: every check passed, now apply.

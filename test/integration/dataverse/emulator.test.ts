@@ -27,7 +27,7 @@ describe('Dataverse client against the emulator', () => {
     expect(etag).toMatch(/^W\/"/);
   });
 
-  it("upserts by alternate key with quotes in the value (204, OData-EntityId in key form), then updates the same row", async () => {
+  it('upserts by alternate key with quotes in the value (204, OData-EntityId in key form), then updates the same row', async () => {
     const first = await client.upsert('accounts', { accountnumber: "O'Brien 1" }, { name: 'First' });
     expect(first.meta.status).toBe(204);
     expect(first.entityUrl).toContain('accountnumber=');
@@ -50,7 +50,11 @@ describe('Dataverse client against the emulator', () => {
 
   it('binds a lookup by alternate key, and a missing parent is notFound', async () => {
     await client.upsert('contacts', { dvs_externalid: 'P-1' }, { lastname: 'Parent' });
-    await client.upsert('accounts', { accountnumber: 'CHILD-1' }, { name: 'Child', 'primarycontactid@odata.bind': bindValue('contacts', { dvs_externalid: 'P-1' }) });
+    await client.upsert(
+      'accounts',
+      { accountnumber: 'CHILD-1' },
+      { name: 'Child', 'primarycontactid@odata.bind': bindValue('contacts', { dvs_externalid: 'P-1' }) },
+    );
     const { row } = await client.retrieve('accounts', { accountnumber: 'CHILD-1' }, { select: ['_primarycontactid_value'] });
     expect(row._primarycontactid_value).toMatch(/^[0-9a-f-]{36}$/);
     const orphan = await client
@@ -61,13 +65,23 @@ describe('Dataverse client against the emulator', () => {
 
   it('runs a $batch change set atomically and reports per-operation outcomes', async () => {
     const ok = await client.batch([
-      { changeSet: [{ method: 'POST', url: 'contacts', body: { lastname: 'Batch' } }, { method: 'PATCH', url: "accounts(accountnumber='B-1')", body: { name: 'B1' } }] },
+      {
+        changeSet: [
+          { method: 'POST', url: 'contacts', body: { lastname: 'Batch' } },
+          { method: 'PATCH', url: "accounts(accountnumber='B-1')", body: { name: 'B1' } },
+        ],
+      },
       { method: 'GET', url: "accounts(accountnumber='B-1')?$select=name" },
     ]);
     expect(ok.outcomes.map((o) => o.state)).toEqual(['succeeded', 'succeeded', 'succeeded']);
     const failed = await client.batch(
       [
-        { changeSet: [{ method: 'PATCH', url: "accounts(accountnumber='B-2')", body: { name: 'rolled back' } }, { method: 'PATCH', url: "accounts(accountnumber='NOPE-2')", headers: { 'If-Match': '*' }, body: { name: 'x' } }] },
+        {
+          changeSet: [
+            { method: 'PATCH', url: "accounts(accountnumber='B-2')", body: { name: 'rolled back' } },
+            { method: 'PATCH', url: "accounts(accountnumber='NOPE-2')", headers: { 'If-Match': '*' }, body: { name: 'x' } },
+          ],
+        },
         { method: 'PATCH', url: "accounts(accountnumber='B-3')", body: { name: 'after' } },
       ],
       { continueOnError: true },
@@ -111,7 +125,12 @@ describe('Dataverse client against the emulator', () => {
       changes.push(...page.changes);
       next = page.deltaLink ?? next;
     }
-    expect(changes).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'upsert', row: expect.objectContaining({ contactid: fresh.id }) }), { type: 'delete', id: firstIds[0] }]));
+    expect(changes).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ type: 'upsert', row: expect.objectContaining({ contactid: fresh.id }) }),
+        { type: 'delete', id: firstIds[0] },
+      ]),
+    );
     expect(next).toBeDefined();
   });
 
@@ -168,7 +187,11 @@ describe('Dataverse client against the emulator', () => {
     // Model seconds at timeScale 0.001: a 2 s storm, and a Retry-After (2.5 s) that outlasts it, so exactly the
     // first call is refused however slow a loaded CI machine is, and the lane's single pause ends the storm.
     const lane = new ThrottleLane('target/app-user-2');
-    const res = await fetch(`${dv.operatorUrl}config`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ faults: { throttleStormSeconds: 2000, throttleStormRetryAfterSeconds: 2500 } }) });
+    const res = await fetch(`${dv.operatorUrl}config`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ faults: { throttleStormSeconds: 2000, throttleStormRetryAfterSeconds: 2500 } }),
+    });
     expect(res.status).toBe(200);
     const statuses: number[] = [];
     const probe = new DataverseClient({

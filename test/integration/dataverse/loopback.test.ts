@@ -5,7 +5,12 @@ import { DataverseClient } from '../../../shared/dataverse/client';
 import { DataverseError } from '../../../shared/dataverse/errors';
 import type { TokenProvider } from '../../../shared/dataverse/auth';
 
-interface Seen { method: string; url: string; headers: IncomingMessage['headers']; body: string }
+interface Seen {
+  method: string;
+  url: string;
+  headers: IncomingMessage['headers'];
+  body: string;
+}
 type Reply = ((req: IncomingMessage, res: ServerResponse, seen: Seen) => void) & { path?: string };
 const on = (path: string, reply: Reply): Reply => Object.assign(reply, { path });
 
@@ -55,17 +60,35 @@ function tokens(): TokenProvider & { issued: number } {
 describe('wire behaviour', () => {
   it('sends the standard headers, If-None-Match: null on GETs, the write tag and option headers, and never a cookie', async () => {
     const client = new DataverseClient({ baseUrl: base, tokens: tokens(), writeTag: 'dvsync-test' });
-    replies.push((_q, r) => r.writeHead(200, { 'content-type': 'application/json', 'set-cookie': 'ARRAffinity=abc; Path=/', 'x-ms-dop-hint': '12' }).end('{"name":"x"}'));
+    replies.push((_q, r) =>
+      r.writeHead(200, { 'content-type': 'application/json', 'set-cookie': 'ARRAffinity=abc; Path=/', 'x-ms-dop-hint': '12' }).end('{"name":"x"}'),
+    );
     const read = await client.retrieve('accounts', { accountnumber: 'A 1' }, { select: ['name'] });
     expect(read.meta.dopHint).toBe(12);
-    await client.upsert('accounts', { accountnumber: 'A-1' }, { name: 'n' }, { mode: 'updateOnly', bypassCustomPlugins: true, suppressDuplicateDetection: false, callerObjectId: 'oid-1' });
+    await client.upsert(
+      'accounts',
+      { accountnumber: 'A-1' },
+      { name: 'n' },
+      { mode: 'updateOnly', bypassCustomPlugins: true, suppressDuplicateDetection: false, callerObjectId: 'oid-1' },
+    );
     await client.upsert('accounts', { accountnumber: 'A-1' }, { name: 'n' }, { mode: 'createOnly' });
     const [get, update, create] = seen;
     expect(get.method).toBe('GET');
     expect(get.url).toBe("/api/data/v9.2/accounts(accountnumber='A%201')?$select=name");
-    expect(get.headers).toMatchObject({ accept: 'application/json', 'odata-maxversion': '4.0', 'odata-version': '4.0', 'if-none-match': 'null', authorization: 'Bearer token-1' });
+    expect(get.headers).toMatchObject({
+      accept: 'application/json',
+      'odata-maxversion': '4.0',
+      'odata-version': '4.0',
+      'if-none-match': 'null',
+      authorization: 'Bearer token-1',
+    });
     expect(update.url).toBe("/api/data/v9.2/accounts(accountnumber='A-1')?tag=dvsync-test");
-    expect(update.headers).toMatchObject({ 'if-match': '*', 'mscrm.bypasscustompluginexecution': 'true', 'mscrm.suppressduplicatedetection': 'false', callerobjectid: 'oid-1' });
+    expect(update.headers).toMatchObject({
+      'if-match': '*',
+      'mscrm.bypasscustompluginexecution': 'true',
+      'mscrm.suppressduplicatedetection': 'false',
+      callerobjectid: 'oid-1',
+    });
     expect(update.headers['content-type']).toMatch(/^application\/json/);
     expect(update.headers['if-none-match']).toBeUndefined();
     expect(JSON.parse(update.body)).toEqual({ name: 'n' });
@@ -102,9 +125,13 @@ describe('wire behaviour', () => {
 
   it('a whole $batch refused with a plain 429 is thrown as throttled with Retry-After', async () => {
     const client = new DataverseClient({ baseUrl: base, tokens: tokens() });
-    replies.push(on('$batch', (_q, r) =>
-      r.writeHead(429, { 'content-type': 'application/json', 'retry-after': '7' }).end('{"error":{"code":"0x80072322","message":"Number of requests exceeded the limit of 6000 over time window of 300 seconds."}}'),
-    ));
+    replies.push(
+      on('$batch', (_q, r) =>
+        r
+          .writeHead(429, { 'content-type': 'application/json', 'retry-after': '7' })
+          .end('{"error":{"code":"0x80072322","message":"Number of requests exceeded the limit of 6000 over time window of 300 seconds."}}'),
+      ),
+    );
     const e = await client.batch([{ method: 'DELETE', url: 'accounts(00000000-0000-0000-0000-000000000001)' }]).catch((x) => x);
     expect(e.message).toContain('0x80072322');
     expect(e).toMatchObject({ kind: 'throttled', retryAfterMs: 7000, code: '0x80072322' });
@@ -115,14 +142,16 @@ describe('wire behaviour', () => {
 
   it('a batch stopped at its first failure (outer 400, multipart body) still yields per-operation outcomes', async () => {
     const client = new DataverseClient({ baseUrl: base, tokens: tokens() });
-    replies.push(on('$batch', (_q, r) =>
-      r
-        .writeHead(400, { 'content-type': 'multipart/mixed; boundary=batchresponse_x' })
-        .end(
-          '--batchresponse_x\r\nContent-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n\r\nHTTP/1.1 404 Not Found\r\nContent-Type: application/json; odata.metadata=minimal\r\n\r\n' +
-            '{"error":{"code":"0x80060891","message":"A record with the specified key values does not exist in account entity"}}\r\n--batchresponse_x--\r\n',
-        ),
-    ));
+    replies.push(
+      on('$batch', (_q, r) =>
+        r
+          .writeHead(400, { 'content-type': 'multipart/mixed; boundary=batchresponse_x' })
+          .end(
+            '--batchresponse_x\r\nContent-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n\r\nHTTP/1.1 404 Not Found\r\nContent-Type: application/json; odata.metadata=minimal\r\n\r\n' +
+              '{"error":{"code":"0x80060891","message":"A record with the specified key values does not exist in account entity"}}\r\n--batchresponse_x--\r\n',
+          ),
+      ),
+    );
     const result = await client.batch([
       { method: 'PATCH', url: "accounts(accountnumber='X')", headers: { 'If-Match': '*' }, body: {} },
       { method: 'PATCH', url: "accounts(accountnumber='Y')", body: {} },
@@ -133,10 +162,14 @@ describe('wire behaviour', () => {
 
   it('UpsertMultiple sends @odata.type and @odata.id, key columns only in the key; CreateMultiple returns the ids', async () => {
     const client = new DataverseClient({ baseUrl: base, tokens: tokens() });
-    await client.upsertMultiple({ entitySet: 'accounts', logicalName: 'account' }, [{ key: { accountnumber: 'K-1' }, body: { accountnumber: 'K-1', name: 'A' } }]);
+    await client.upsertMultiple({ entitySet: 'accounts', logicalName: 'account' }, [
+      { key: { accountnumber: 'K-1' }, body: { accountnumber: 'K-1', name: 'A' } },
+    ]);
     const um = seen.find((x) => x.url.includes('UpsertMultiple')) as Seen;
     expect(um.url).toBe('/api/data/v9.2/accounts/Microsoft.Dynamics.CRM.UpsertMultiple?tag=dvsync');
-    expect(JSON.parse(um.body)).toEqual({ Targets: [{ '@odata.type': 'Microsoft.Dynamics.CRM.account', '@odata.id': "accounts(accountnumber='K-1')", name: 'A' }] });
+    expect(JSON.parse(um.body)).toEqual({
+      Targets: [{ '@odata.type': 'Microsoft.Dynamics.CRM.account', '@odata.id': "accounts(accountnumber='K-1')", name: 'A' }],
+    });
     await expect(
       client.upsertMultiple({ entitySet: 'accounts', logicalName: 'account' }, [{ key: { accountnumber: 'K-1' }, body: { accountnumber: 'K-2' } }]),
     ).rejects.toThrow(/key column 'accountnumber' is "K-1" in the key but "K-2" in the body/);

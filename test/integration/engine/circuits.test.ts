@@ -11,7 +11,8 @@ import { accountRoute, counters, operator, rig, rows, uniqueName, useWorld } fro
 
 const world = useWorld();
 const store = () => new TableCircuitStore({ connectionString: world.azurite.connectionString, table: uniqueName('circuits') });
-const deny = (actions: string[]) => operator(world.dv, 'PUT', 'environments/target/privileges/app-user-1', { deny: actions.map((action) => ({ table: 'account', action })) });
+const deny = (actions: string[]) =>
+  operator(world.dv, 'PUT', 'environments/target/privileges/app-user-1', { deny: actions.map((action) => ({ table: 'account', action })) });
 const requests = async () => (await counters(world.dv)).requests;
 
 describe('circuits', () => {
@@ -28,12 +29,26 @@ describe('circuits', () => {
     const before = await requests();
     const first = await a.engine.applyChanges(batch);
     expect(first.counts).toEqual({ applied: 0, skipped: 0, failed: 0, rescheduled: 1000 });
-    expect(await requests() - before).toBeLessThanOrEqual(2);
+    expect((await requests()) - before).toBeLessThanOrEqual(2);
     expect(first.outcomes.every((o) => o.outcome.status === 'rescheduled' && o.outcome.reason === 'CircuitOpen')).toBe(true);
-    expect(first.circuits?.opened).toEqual([expect.objectContaining({ route: 'accounts', cause: 'privilege', status: 403, code: '0x80040220', message: expect.stringMatching(/missing prvCreateAccount privilege/) })]);
+    expect(first.circuits?.opened).toEqual([
+      expect.objectContaining({
+        route: 'accounts',
+        cause: 'privilege',
+        status: 403,
+        code: '0x80040220',
+        message: expect.stringMatching(/missing prvCreateAccount privilege/),
+      }),
+    ]);
     const failures = await a.failures.list('accounts');
     expect(failures).toHaveLength(1);
-    expect(failures[0]).toMatchObject({ reason: 'CircuitOpen', status: 403, code: '0x80040220', kind: 'privilege', detail: expect.stringMatching(/held \(rescheduled, never failed or dead-lettered\).*dvsync circuits close accounts/) });
+    expect(failures[0]).toMatchObject({
+      reason: 'CircuitOpen',
+      status: 403,
+      code: '0x80040220',
+      kind: 'privilege',
+      detail: expect.stringMatching(/held \(rescheduled, never failed or dead-lettered\).*dvsync circuits close accounts/),
+    });
     const opened = await circuits.listOpen();
     expect(opened).toEqual([expect.objectContaining({ route: 'accounts', state: 'open', probes: 0 })]);
 
@@ -50,7 +65,7 @@ describe('circuits', () => {
     const beforeProbe = await requests();
     const stillDenied = await a.engine.applyChanges(batch.slice(0, 100));
     expect(stillDenied.counts.rescheduled).toBe(100);
-    expect(await requests() - beforeProbe).toBe(1);
+    expect((await requests()) - beforeProbe).toBe(1);
     const afterProbe = (await circuits.listOpen())[0];
     expect(afterProbe.probes).toBe(1);
     // The next probe is 2 × the first delay after the claim, which came after the first probe time.
@@ -69,13 +84,26 @@ describe('circuits', () => {
 
   it('an operator closes the circuit; an unknown column stops only its route, not another route in the same bulk chunk', async () => {
     const circuits = store();
-    const broken = routeSchema.parse({ name: 'broken', source: { table: 'x', recordColumns: {} }, target: { environment: 'target', table: 'account', entitySet: 'accounts', key: ['accountnumber'], columns: { accountnumber: 'num', dvs_nosuchcolumn: 'name' } } });
+    const broken = routeSchema.parse({
+      name: 'broken',
+      source: { table: 'x', recordColumns: {} },
+      target: {
+        environment: 'target',
+        table: 'account',
+        entitySet: 'accounts',
+        key: ['accountnumber'],
+        columns: { accountnumber: 'num', dvs_nosuchcolumn: 'name' },
+      },
+    });
     const r = rig(world, [accountRoute(), broken], { circuits });
-    const messages = [...Array.from({ length: 30 }, (_, i) => r.msg('accounts', { num: `OK-${i}`, name: 'fine' }, 1)), ...Array.from({ length: 30 }, (_, i) => r.msg('broken', { num: `BR-${i}`, name: 'nope' }, 1))];
+    const messages = [
+      ...Array.from({ length: 30 }, (_, i) => r.msg('accounts', { num: `OK-${i}`, name: 'fine' }, 1)),
+      ...Array.from({ length: 30 }, (_, i) => r.msg('broken', { num: `BR-${i}`, name: 'nope' }, 1)),
+    ];
     const before = await requests();
     const result = await r.engine.applyChanges(messages);
     expect(result.counts).toEqual({ applied: 30, skipped: 0, failed: 0, rescheduled: 30 });
-    expect(await requests() - before).toBeLessThanOrEqual(3); // the mixed chunk, then one per route
+    expect((await requests()) - before).toBeLessThanOrEqual(3); // the mixed chunk, then one per route
     expect(result.circuits?.opened).toEqual([expect.objectContaining({ route: 'broken', cause: 'unknownColumn' })]);
     expect(await r.failures.list('broken')).toHaveLength(1);
 
@@ -89,7 +117,11 @@ describe('circuits', () => {
 
   it('an alternate key that is not Active holds the route instead of failing every record', async () => {
     await operator(world.dv, 'PUT', 'environments/target/tables/dvs_widget/keys/dvs_widget_code_key', { status: 'Pending' });
-    const widgets = routeSchema.parse({ name: 'widgets', source: { table: 'widget', recordColumns: {} }, target: { environment: 'target', table: 'dvs_widget', entitySet: 'dvs_widgets', key: ['dvs_code'], columns: { dvs_code: 'code', dvs_name: 'name' } } });
+    const widgets = routeSchema.parse({
+      name: 'widgets',
+      source: { table: 'widget', recordColumns: {} },
+      target: { environment: 'target', table: 'dvs_widget', entitySet: 'dvs_widgets', key: ['dvs_code'], columns: { dvs_code: 'code', dvs_name: 'name' } },
+    });
     const r = rig(world, [widgets], { circuits: store() });
     const result = await r.engine.applyChanges(Array.from({ length: 40 }, (_, i) => r.msg('widgets', { code: `W-${i}`, name: `w${i}` }, 1)));
     expect(result.counts).toEqual({ applied: 0, skipped: 0, failed: 0, rescheduled: 40 });

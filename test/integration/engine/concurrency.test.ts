@@ -35,7 +35,11 @@ function recording(sent: Sent[]): (real: Sink) => Sink {
       const entry: Sent = {
         table: writes[0].table,
         rows: writes.map((w) => `${w.entitySet}:${JSON.stringify(w.key)}`),
-        binds: writes.flatMap((w) => Object.entries(w.body).filter(([k]) => k.endsWith('@odata.bind')).map(([, v]) => String(v))),
+        binds: writes.flatMap((w) =>
+          Object.entries(w.body)
+            .filter(([k]) => k.endsWith('@odata.bind'))
+            .map(([, v]) => String(v)),
+        ),
         start: tick++,
         end: Infinity,
       };
@@ -56,7 +60,11 @@ const selfRoute = () =>
     name: 'accounts',
     source: { table: 'account', recordColumns: {} },
     target: {
-      environment: 'target', table: 'account', entitySet: 'accounts', key: ['accountnumber'], columns: { accountnumber: 'num', name: 'name' },
+      environment: 'target',
+      table: 'account',
+      entitySet: 'accounts',
+      key: ['accountnumber'],
+      columns: { accountnumber: 'num', name: 'name' },
       lookups: [{ from: 'parent', navigationProperty: 'parentaccountid', targetTable: 'account', key: ['accountnumber'], missingParent: 'fail' }],
     },
   });
@@ -82,7 +90,9 @@ describe('chunks in flight', () => {
     const msgs = [
       ...Array.from({ length: 10 }, (_, i) => r.msg('accounts', { num: `P${i}`, name: 'parent' }, 1)),
       ...Array.from({ length: 10 }, (_, i) => r.msg('accounts', { num: `U${i}`, name: 'other' }, 1)),
-      ...Array.from({ length: 10 }, (_, i) => r.msg('accounts', { num: `C${i}`, name: 'child', parent: { $type: 'reference', table: 'account', id: `p${i}`, keys: { accountnumber: `P${i}` } } }, 1)),
+      ...Array.from({ length: 10 }, (_, i) =>
+        r.msg('accounts', { num: `C${i}`, name: 'child', parent: { $type: 'reference', table: 'account', id: `p${i}`, keys: { accountnumber: `P${i}` } } }, 1),
+      ),
       ...Array.from({ length: 10 }, (_, i) => r.msg('accounts', { num: `V${i}`, name: 'other' }, 1)),
     ];
     const result = await r.engine.applyChanges(msgs);
@@ -102,7 +112,13 @@ describe('chunks in flight', () => {
     const sent: Sent[] = [];
     const r = rig(world, [accountRoute(), contactRoute()], { engine: { batchSize: { bulk: 10 } }, dataverse: recording(sent) });
     const msgs = [
-      ...Array.from({ length: 40 }, (_, i) => r.msg('contacts', { email: `c${i}@x.com`, last: `L${i}`, account: { $type: 'reference', table: 'account', id: `a${i % 30}`, keys: { accountnumber: `A${i % 30}` } } }, 1)),
+      ...Array.from({ length: 40 }, (_, i) =>
+        r.msg(
+          'contacts',
+          { email: `c${i}@x.com`, last: `L${i}`, account: { $type: 'reference', table: 'account', id: `a${i % 30}`, keys: { accountnumber: `A${i % 30}` } } },
+          1,
+        ),
+      ),
       ...Array.from({ length: 30 }, (_, i) => r.msg('accounts', { num: `A${i}`, name: `N${i}` }, 1)),
     ];
     const result = await r.engine.applyChanges(msgs);

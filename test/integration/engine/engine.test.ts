@@ -30,7 +30,9 @@ describe('WriteEngine against the Dataverse emulator', () => {
   it('isolates bad records in an all-or-nothing bulk batch (too-long string, duplicate alternate key), applies the rest and records the Dataverse codes', async () => {
     const r = rig(world, [accountRoute(), contactRoute()]);
     const batch = Array.from({ length: 20 }, (_, i) => r.msg('accounts', { num: `A-${i}`, name: i === 13 ? 'x'.repeat(200) : `Acme ${i}` }, 1));
-    const contacts = Array.from({ length: 10 }, (_, i) => r.msg('contacts', { email: `c${i}@x.com`, last: `L${i}`, ext: i === 3 || i === 8 ? 'SAME' : `E${i}` }, 1));
+    const contacts = Array.from({ length: 10 }, (_, i) =>
+      r.msg('contacts', { email: `c${i}@x.com`, last: `L${i}`, ext: i === 3 || i === 8 ? 'SAME' : `E${i}` }, 1),
+    );
     const result = await r.engine.applyChanges([...batch, ...contacts]);
     expect(result.counts).toEqual({ applied: 28, skipped: 0, failed: 2, rescheduled: 0 });
     // Everything went through UpsertMultiple (split into smaller calls), never row by row.
@@ -41,17 +43,37 @@ describe('WriteEngine against the Dataverse emulator', () => {
     expect(stored).toHaveLength(19);
     expect(stored.map((a) => a.accountnumber)).not.toContain('A-13');
     const storedContacts = await rows(world.dv, 'target', 'contacts', 'emailaddress1,dvs_externalid');
-    expect(storedContacts.map((c) => c.emailaddress1).sort()).toEqual(['c0@x.com', 'c1@x.com', 'c2@x.com', 'c3@x.com', 'c4@x.com', 'c5@x.com', 'c6@x.com', 'c7@x.com', 'c9@x.com']);
+    expect(storedContacts.map((c) => c.emailaddress1).sort()).toEqual([
+      'c0@x.com',
+      'c1@x.com',
+      'c2@x.com',
+      'c3@x.com',
+      'c4@x.com',
+      'c5@x.com',
+      'c6@x.com',
+      'c7@x.com',
+      'c9@x.com',
+    ]);
 
     const accountFailures = await r.failures.list('accounts');
     expect(accountFailures).toHaveLength(1);
-    expect(accountFailures[0]).toMatchObject({ reason: 'DataverseError', status: 400, code: '0x80044331', targetKey: "accountnumber='A-13'", version: 'ext=1:0:test' });
+    expect(accountFailures[0]).toMatchObject({
+      reason: 'DataverseError',
+      status: 400,
+      code: '0x80044331',
+      targetKey: "accountnumber='A-13'",
+      version: 'ext=1:0:test',
+    });
     expect((await r.failures.list('contacts'))[0]).toMatchObject({ status: 412, code: '0x80060892', targetKey: "emailaddress1='c8@x.com'" });
   });
 
   it('merges the changes of one target row within a batch into one write, in version order (the latest value per column wins)', async () => {
     const r = rig(world, [accountRoute()]);
-    const result = await r.engine.applyChanges([r.msg('accounts', { num: 'A', name: 'v3' }, 3), r.msg('accounts', { num: 'A', name: 'v5' }, 5), r.msg('accounts', { num: 'A', name: 'v4' }, 4)]);
+    const result = await r.engine.applyChanges([
+      r.msg('accounts', { num: 'A', name: 'v3' }, 3),
+      r.msg('accounts', { num: 'A', name: 'v5' }, 5),
+      r.msg('accounts', { num: 'A', name: 'v4' }, 4),
+    ]);
     expect(result.outcomes.map((o) => o.outcome.status)).toEqual(['applied', 'applied', 'applied']);
     expect(result.outcomes[0].outcome).toMatchObject({ detail: expect.stringMatching(/merged into message/) });
     expect(await accounts()).toEqual([expect.objectContaining({ accountnumber: 'A', name: 'v5' })]);
@@ -67,7 +89,9 @@ describe('WriteEngine against the Dataverse emulator', () => {
     expect(result.counts.applied).toBe(2);
     expect(events.map((e) => e.table)).toEqual(['account', 'contact']);
     const [parent] = await rows(world.dv, 'target', 'accounts', 'accountid');
-    expect(await rows(world.dv, 'target', 'contacts', 'emailaddress1,_parentcustomerid_value')).toEqual([expect.objectContaining({ emailaddress1: 'c@x.com', _parentcustomerid_value: parent.accountid })]);
+    expect(await rows(world.dv, 'target', 'contacts', 'emailaddress1,_parentcustomerid_value')).toEqual([
+      expect.objectContaining({ emailaddress1: 'c@x.com', _parentcustomerid_value: parent.accountid }),
+    ]);
   });
 
   it('missing parent, policy retry: re-enqueued on Service Bus with backoff (same body and session, new id), then failed after the bound', async () => {
@@ -116,7 +140,10 @@ describe('WriteEngine against the Dataverse emulator', () => {
     expect(sent).toEqual(['telephone1']);
     const same = await r.engine.applyChanges([r.msg('accounts', { num: 'A', name: 'Acme', phone: '2' }, 12)]);
     expect(same.outcomes[0].outcome).toMatchObject({ status: 'skipped', reason: 'identical' });
-    const stale = await r.engine.applyChanges([r.msg('accounts', { num: 'A', name: 'Old', phone: '0' }, 11), r.msg('accounts', { num: 'A', name: 'Older', phone: '9' }, 5)]);
+    const stale = await r.engine.applyChanges([
+      r.msg('accounts', { num: 'A', name: 'Old', phone: '0' }, 11),
+      r.msg('accounts', { num: 'A', name: 'Older', phone: '9' }, 5),
+    ]);
     expect(stale.outcomes.map((o) => o.outcome)).toEqual([expect.objectContaining({ reason: 'stale' }), expect.objectContaining({ reason: 'stale' })]);
     expect(events).toHaveLength(2);
     expect(await accounts()).toEqual([expect.objectContaining({ name: 'Acme', telephone1: '2' })]);
@@ -173,7 +200,12 @@ describe('WriteEngine against the Dataverse emulator', () => {
   it('refuses route cycles at construction', () => {
     const a = routeSchema.parse({ ...accountRoute(), target: { ...accountRoute().target, dependsOn: ['contacts'] } });
     const r = rig(world, [accountRoute()]);
-    const ports = { sinks: { dataverse: { apply: async () => undefined } }, ledger: r.ledger, failures: r.failures, rescheduler: { schedule: async () => undefined } };
+    const ports = {
+      sinks: { dataverse: { apply: async () => undefined } },
+      ledger: r.ledger,
+      failures: r.failures,
+      rescheduler: { schedule: async () => undefined },
+    };
     expect(() => new WriteEngine({ routes: [a, contactRoute()] }, ports)).toThrow(/cycle \(accounts → contacts → accounts\)/);
     expect(() => new WriteEngine({ routes: [a, contactRoute()] }, ports)).toThrow(EngineConfigError);
   });

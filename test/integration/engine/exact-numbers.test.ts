@@ -5,7 +5,6 @@
  * records the raw bytes the engine sent (the emulator itself stores numbers as doubles).
  */
 import { createServer, type Server } from 'node:http';
-import { join } from 'node:path';
 import { webhookChange } from '../../../shared/queue/build';
 import { routeSchema } from '../../../shared/routes/schema';
 import { createEnvironmentPool } from '../../../shared/throttle/environment';
@@ -54,7 +53,8 @@ afterAll(async () => {
 
 /** The all-types fixture with its currency and decimal columns widened beyond double precision. */
 function fixtureBytes(): Buffer {
-  const text = webhookFixture('create-albxrm_alltypes-async-alltypes.json').toString('utf8')
+  const text = webhookFixture('create-albxrm_alltypes-async-alltypes.json')
+    .toString('utf8')
     .replace(/("key":"albxrm_currency","value":\{ "__type":"Money:[^"]*","Value":)2154\.32/g, `$1${MONEY}`)
     .replace(/("key":"albxrm_decimal","value":)10\.01/g, `$1${DECIMAL}`);
   if (!text.includes(MONEY) || !text.includes(DECIMAL)) throw new Error('fixture shape changed: currency/decimal values not found');
@@ -65,12 +65,24 @@ const routes = [
   routeSchema.parse({
     name: 'alltypes-accounts',
     source: { table: 'albxrm_alltypes' },
-    target: { environment: 'target', table: 'account', entitySet: 'accounts', key: ['accountnumber'], columns: { accountnumber: 'albxrm_name', revenue: 'albxrm_currency' } },
+    target: {
+      environment: 'target',
+      table: 'account',
+      entitySet: 'accounts',
+      key: ['accountnumber'],
+      columns: { accountnumber: 'albxrm_name', revenue: 'albxrm_currency' },
+    },
   }),
   routeSchema.parse({
     name: 'alltypes-opportunities',
     source: { table: 'albxrm_alltypes' },
-    target: { environment: 'target', table: 'opportunity', entitySet: 'opportunities', key: ['dvs_externalid'], columns: { dvs_externalid: 'albxrm_alltypesid', estimatedvalue: 'albxrm_decimal', name: 'albxrm_name' } },
+    target: {
+      environment: 'target',
+      table: 'opportunity',
+      entitySet: 'opportunities',
+      key: ['dvs_externalid'],
+      columns: { dvs_externalid: 'albxrm_alltypesid', estimatedvalue: 'albxrm_decimal', name: 'albxrm_name' },
+    },
   }),
 ];
 
@@ -79,7 +91,14 @@ it('money and decimal values beyond double precision reach the Dataverse request
   const event = normalise(parseRemoteContext(fixtureBytes()));
   const pools = new Map<string, UserPool<DataverseClient>>();
   const apiPath = new URL(world.dv.url('target')).pathname;
-  pools.set('target', createEnvironmentPool('target', { url: 'https://target.crm.dynamics.com', apiBaseUrl: `${capture.url}${apiPath}`, credentials: [{ type: 'staticToken', token: 'app-user-1' }] }));
+  pools.set(
+    'target',
+    createEnvironmentPool('target', {
+      url: 'https://target.crm.dynamics.com',
+      apiBaseUrl: `${capture.url}${apiPath}`,
+      credentials: [{ type: 'staticToken', token: 'app-user-1' }],
+    }),
+  );
   const r = rig(world, routes, { pools });
   // As the queue carries it: JSON text of the built ChangeMessage.
   const messages = routes.map((route, i) => {

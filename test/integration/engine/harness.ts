@@ -99,7 +99,11 @@ export function environmentConfig(dv: DataverseEmulator, env: string, users: str
 }
 
 export async function operator(dv: DataverseEmulator, method: string, path: string, body?: unknown): Promise<any> {
-  const res = await fetch(new URL(path, dv.operatorUrl), { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(new URL(path, dv.operatorUrl), {
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   const json = await res.json();
   if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
   return json;
@@ -225,7 +229,14 @@ export const accountRoute = (extra: Record<string, unknown> = {}): Route =>
   routeSchema.parse({
     name: 'accounts',
     source: { table: 'account', recordColumns: {} },
-    target: { environment: 'target', table: 'account', entitySet: 'accounts', key: ['accountnumber'], columns: { accountnumber: 'num', name: 'name', telephone1: 'phone' }, ...extra },
+    target: {
+      environment: 'target',
+      table: 'account',
+      entitySet: 'accounts',
+      key: ['accountnumber'],
+      columns: { accountnumber: 'num', name: 'name', telephone1: 'phone' },
+      ...extra,
+    },
   });
 
 export const contactRoute = (missingParent: 'retry' | 'dropLookup' | 'fail' = 'retry'): Route =>

@@ -18,7 +18,12 @@ afterAll(async () => {
 });
 
 const key = (n: number): LedgerKey => ({ environment: 'target', table: 'account', key: `accountnumber='K${n}'` });
-const entry = (n: number, version: number): LedgerWrite => ({ ...key(n), version: `dv|source|account|r${n}#rv=${version}`, hashes: { name: `h${n}v${version}` }, deleted: false });
+const entry = (n: number, version: number): LedgerWrite => ({
+  ...key(n),
+  version: `dv|source|account|r${n}#rv=${version}`,
+  hashes: { name: `h${n}v${version}` },
+  deleted: false,
+});
 
 describe('LedgerBatcher', () => {
   it('merges concurrent reads and writes into fewer Table Storage calls, each caller getting its own rows', async () => {
@@ -52,7 +57,11 @@ describe('LedgerBatcher', () => {
   });
 
   it('hands a failed round to every caller in it, and still serves later rounds', async () => {
-    const down = new RecordLedger({ connectionString: `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${Buffer.from('k').toString('base64')};TableEndpoint=http://127.0.0.1:${await closedPort()}/devstoreaccount1;`, table: uniqueName('down'), maxRetries: 0 });
+    const down = new RecordLedger({
+      connectionString: `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${Buffer.from('k').toString('base64')};TableEndpoint=http://127.0.0.1:${await closedPort()}/devstoreaccount1;`,
+      table: uniqueName('down'),
+      maxRetries: 0,
+    });
     const batched = new LedgerBatcher(down);
     const results = await Promise.allSettled([batched.read([key(1)]), batched.read([key(2)])]);
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);

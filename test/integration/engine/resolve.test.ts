@@ -21,7 +21,16 @@ const sourceContactRoute = () =>
       entitySet: 'contacts',
       key: ['dvs_externalid'],
       columns: { dvs_externalid: 'contactid', lastname: 'lastname', emailaddress1: 'emailaddress1' },
-      lookups: [{ from: 'parentcustomerid', navigationProperty: 'parentcustomerid_account', targetTable: 'account', key: ['dvs_externalid'], entitySet: 'accounts', missingParent: 'fail' }],
+      lookups: [
+        {
+          from: 'parentcustomerid',
+          navigationProperty: 'parentcustomerid_account',
+          targetTable: 'account',
+          key: ['dvs_externalid'],
+          entitySet: 'accounts',
+          missingParent: 'fail',
+        },
+      ],
     },
   });
 
@@ -38,7 +47,9 @@ describe('completing messages before planning', () => {
 
     const result = await r.engine.applyChanges([queued, missing]);
     expect(result.outcomes.map((o) => o.outcome.status)).toEqual(['applied', 'failed']);
-    expect(await rows(world.dv, 'target', 'accounts', 'accountnumber,name,telephone1')).toEqual([expect.objectContaining({ accountnumber: 'BIG-1', name: 'From the blob', telephone1: '555' })]);
+    expect(await rows(world.dv, 'target', 'accounts', 'accountnumber,name,telephone1')).toEqual([
+      expect.objectContaining({ accountnumber: 'BIG-1', name: 'From the blob', telephone1: '555' }),
+    ]);
     const [failure] = await r.failures.list('accounts');
     expect(failure).toMatchObject({ reason: 'BlobMissing', version: 'ext=3:0:test' });
     expect(failure.detail).toMatch(/gone\.json does not exist/);
@@ -49,14 +60,19 @@ describe('completing messages before planning', () => {
   it('re-reads a stripped (reread) change from the source environment, lookups included; a source row deleted since is skipped', async () => {
     await operator(world.dv, 'POST', 'environments/source/tables/account/rows', [{ name: 'Source parent', accountnumber: 'SP-1' }]);
     const [parent] = await rows(world.dv, 'source', 'accounts', 'accountid');
-    await operator(world.dv, 'POST', 'environments/source/tables/contact/rows', [{ lastname: 'Reread', emailaddress1: 'rr@x.com', 'parentcustomerid_account@odata.bind': `/accounts(${parent.accountid})` }]);
+    await operator(world.dv, 'POST', 'environments/source/tables/contact/rows', [
+      { lastname: 'Reread', emailaddress1: 'rr@x.com', 'parentcustomerid_account@odata.bind': `/accounts(${parent.accountid})` },
+    ]);
     const [contact] = await rows(world.dv, 'source', 'contacts', 'contactid');
     // The target already has the parent, keyed by the source account id.
     await operator(world.dv, 'POST', 'environments/target/tables/account/rows', [{ name: 'Target parent', dvs_externalid: parent.accountid }]);
 
     const r = rig(world, [sourceContactRoute()]);
     const stripped = r.msg('src-contacts', {}, 5, { reread: true, source: { table: 'contact', environment: 'source', id: contact.contactid } });
-    const deleted = r.msg('src-contacts', {}, 6, { reread: true, source: { table: 'contact', environment: 'source', id: '00000000-0000-0000-0000-0000000000aa' } });
+    const deleted = r.msg('src-contacts', {}, 6, {
+      reread: true,
+      source: { table: 'contact', environment: 'source', id: '00000000-0000-0000-0000-0000000000aa' },
+    });
     const result = await r.engine.applyChanges([stripped, deleted]);
     expect(result.outcomes.map((o) => o.outcome)).toEqual([
       expect.objectContaining({ status: 'applied' }),
@@ -64,7 +80,12 @@ describe('completing messages before planning', () => {
     ]);
     const [targetParent] = await rows(world.dv, 'target', 'accounts', 'accountid');
     expect(await rows(world.dv, 'target', 'contacts', 'dvs_externalid,lastname,emailaddress1,_parentcustomerid_value')).toEqual([
-      expect.objectContaining({ dvs_externalid: contact.contactid, lastname: 'Reread', emailaddress1: 'rr@x.com', _parentcustomerid_value: targetParent.accountid }),
+      expect.objectContaining({
+        dvs_externalid: contact.contactid,
+        lastname: 'Reread',
+        emailaddress1: 'rr@x.com',
+        _parentcustomerid_value: targetParent.accountid,
+      }),
     ]);
   });
 

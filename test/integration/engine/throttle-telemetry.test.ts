@@ -28,7 +28,16 @@ it('a 429 from the Dataverse emulator produces one dataverse.throttled event wit
   // 300 model seconds of 429 (Retry-After 300 s) last 0.3 s here: inside the default budget, so the change still applies.
   await operator(world.dv, 'PATCH', 'config', { faults: { throttleStormSeconds: 300, throttleStormRetryAfterSeconds: 300 } });
   const telemetry = new MemoryTelemetry();
-  const body = { v: 1, route: 'accounts', origin: 'ingest', operation: 'upsert', source: { table: 'account' }, version: '1', values: { num: 'T-1', name: 'throttled' }, receivedAt: new Date().toISOString() };
+  const body = {
+    v: 1,
+    route: 'accounts',
+    origin: 'ingest',
+    operation: 'upsert',
+    source: { table: 'account' },
+    version: '1',
+    values: { num: 'T-1', name: 'throttled' },
+    receivedAt: new Date().toISOString(),
+  };
   const result = await runWithTelemetry(telemetry, () => engine.applyChanges([{ body, messageId: 'tt-1', sessionId: 'tt' }]));
 
   expect(result.counts.applied).toBe(1);
@@ -36,7 +45,10 @@ it('a 429 from the Dataverse emulator produces one dataverse.throttled event wit
   expect((await rows(world.dv, 'target', 'accounts', 'accountnumber')).map((a) => a.accountnumber)).toEqual(['T-1']);
   const throttled = telemetry.events.filter((e) => e.name === 'dataverse.throttled');
   expect(throttled).toHaveLength(1);
-  expect(throttled[0]).toMatchObject({ level: 'warn', properties: { environment: 'target', user: 'static#0', reason: 'http429', retryAfterMs: expect.any(Number) } });
+  expect(throttled[0]).toMatchObject({
+    level: 'warn',
+    properties: { environment: 'target', user: 'static#0', reason: 'http429', retryAfterMs: expect.any(Number) },
+  });
   expect(throttled[0].properties.retryAfterMs).toBeGreaterThan(0);
   expect(telemetry.events.filter((e) => e.name !== 'dataverse.throttled')).toEqual([]);
 });

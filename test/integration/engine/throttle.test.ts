@@ -34,7 +34,12 @@ describe('throttling against the Dataverse emulator', () => {
     try {
       while (again.length < 2) {
         for (const m of await receiver.receiveMessages(2, { maxWaitTimeInMs: 2000 })) {
-          again.push({ body: m.body, messageId: String(m.messageId), sessionId: m.sessionId, applicationProperties: m.applicationProperties as Record<string, unknown> });
+          again.push({
+            body: m.body,
+            messageId: String(m.messageId),
+            sessionId: m.sessionId,
+            applicationProperties: m.applicationProperties as Record<string, unknown>,
+          });
           await receiver.completeMessage(m);
         }
       }
@@ -54,7 +59,8 @@ describe('throttling against the Dataverse emulator', () => {
       const other = rig(world, [accountRoute()], { budgetMs: 50, users: ['other-user'], ledgerTable: workerA.ledgerTable });
       // Worker A spends the user's request allowance (one bulk request per batch) until the server answers 429.
       const outcomes: string[] = [];
-      for (let i = 0; i < 4; i++) outcomes.push((await workerA.engine.applyChanges([workerA.msg('accounts', { num: `A${i}`, name: 'a' }, 1)])).outcomes[0].outcome.status);
+      for (let i = 0; i < 4; i++)
+        outcomes.push((await workerA.engine.applyChanges([workerA.msg('accounts', { num: `A${i}`, name: 'a' }, 1)])).outcomes[0].outcome.status);
       expect(outcomes.slice(0, 2)).toEqual(['applied', 'applied']);
       expect(outcomes).toContain('rescheduled');
       const laneA = workerA.pools.get('target')!.lanes[0];

@@ -38,7 +38,10 @@ async function waitFor<T>(probe: () => Promise<T>, done: (v: T) => boolean, what
 describe('apply-changes worker through the local Functions host', () => {
   it('is registered as a session-enabled batch Service Bus trigger on ServiceBusConnection', () => {
     const def = allFunctions.find((f) => f.name === 'apply-changes');
-    expect(def).toMatchObject({ trigger: 'serviceBusQueue', options: { connection: 'ServiceBusConnection', queueName: QUEUE, isSessionsEnabled: true, cardinality: 'many' } });
+    expect(def).toMatchObject({
+      trigger: 'serviceBusQueue',
+      options: { connection: 'ServiceBusConnection', queueName: QUEUE, isSessionsEnabled: true, cardinality: 'many' },
+    });
   });
 
   it('applies ChangeMessages sent with the SDK to the Dataverse emulator and records them in the ledger', async () => {
@@ -65,21 +68,49 @@ describe('apply-changes worker through the local Functions host', () => {
     const sender = world.sbClient.createSender(QUEUE);
     try {
       const now = new Date().toISOString();
-      const change = (route: string, values: Record<string, unknown>) => ({ v: 1, route, origin: 'ingest', operation: 'upsert', source: { table: route }, version: 'ext=1:0:test', values, receivedAt: now });
+      const change = (route: string, values: Record<string, unknown>) => ({
+        v: 1,
+        route,
+        origin: 'ingest',
+        operation: 'upsert',
+        source: { table: route },
+        version: 'ext=1:0:test',
+        values,
+        receivedAt: now,
+      });
       await sender.sendMessages([
-        { messageId: 'w-c1', sessionId: 'bucket-1', contentType: 'application/json', body: change('contacts', { email: 'w@x.com', last: 'Worker', account: 'W-1' }) },
+        {
+          messageId: 'w-c1',
+          sessionId: 'bucket-1',
+          contentType: 'application/json',
+          body: change('contacts', { email: 'w@x.com', last: 'Worker', account: 'W-1' }),
+        },
         { messageId: 'w-a1', sessionId: 'bucket-1', contentType: 'application/json', body: change('accounts', { num: 'W-1', name: 'Worker parent' }) },
         { messageId: 'w-a2', sessionId: 'bucket-2', contentType: 'application/json', body: change('accounts', { num: 'W-2', name: 'Second' }) },
       ]);
-      const accounts = await waitFor(() => rows(world.dv, 'target', 'accounts', 'accountid,accountnumber,name'), (a) => a.length === 2, 'two accounts');
+      const accounts = await waitFor(
+        () => rows(world.dv, 'target', 'accounts', 'accountid,accountnumber,name'),
+        (a) => a.length === 2,
+        'two accounts',
+      );
       expect(accounts.map((a) => a.accountnumber).sort()).toEqual(['W-1', 'W-2']);
       const parent = accounts.find((a) => a.accountnumber === 'W-1')!;
       // The contact came first in its session; if it was written before its parent, the retry policy re-enqueues it.
-      const contacts = await waitFor(() => rows(world.dv, 'target', 'contacts', 'emailaddress1,_parentcustomerid_value'), (c) => c.length === 1, 'the contact', 30_000);
+      const contacts = await waitFor(
+        () => rows(world.dv, 'target', 'contacts', 'emailaddress1,_parentcustomerid_value'),
+        (c) => c.length === 1,
+        'the contact',
+        30_000,
+      );
       expect(contacts[0]).toMatchObject({ emailaddress1: 'w@x.com', _parentcustomerid_value: parent.accountid });
       const ledger = new RecordLedger({ connectionString: world.azurite.connectionString });
       const entries = await waitFor(
-        () => ledger.read([{ environment: 'target', table: 'account', key: "accountnumber='W-1'" }, { environment: 'target', table: 'account', key: "accountnumber='W-2'" }, { environment: 'target', table: 'contact', key: "emailaddress1='w@x.com'" }]),
+        () =>
+          ledger.read([
+            { environment: 'target', table: 'account', key: "accountnumber='W-1'" },
+            { environment: 'target', table: 'account', key: "accountnumber='W-2'" },
+            { environment: 'target', table: 'contact', key: "emailaddress1='w@x.com'" },
+          ]),
         (m) => m.size === 3,
         'three ledger entries',
       );

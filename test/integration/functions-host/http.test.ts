@@ -6,7 +6,14 @@ import { HttpResponse, type HttpRequest, type InvocationContext } from '@azure/f
 import { httpFunction, type FunctionDefinition } from '../../../functions/definition';
 import { startFunctionsHost, type FunctionsHostHandle } from '../../../emulators/functions-host';
 
-const seen: { functionName: string; invocationId: string; params: Record<string, string>; query: Record<string, string>; bytes: Buffer; headers: Record<string, string> }[] = [];
+const seen: {
+  functionName: string;
+  invocationId: string;
+  params: Record<string, string>;
+  query: Record<string, string>;
+  bytes: Buffer;
+  headers: Record<string, string>;
+}[] = [];
 
 async function echo(request: HttpRequest, context: InvocationContext) {
   const bytes = Buffer.from(await request.arrayBuffer());
@@ -27,7 +34,13 @@ const definitions: FunctionDefinition[] = [
   httpFunction('keyed', { methods: ['POST'], authLevel: 'function', route: 'keyed', handler: echo }),
   httpFunction('adminOnly', { methods: ['GET'], authLevel: 'admin', route: 'admin/thing', handler: echo }),
   httpFunction('defaultRoute', { handler: async () => new HttpResponse({ status: 202, cookies: [{ name: 'a', value: 'b', httpOnly: true }] }) }),
-  httpFunction('broken', { methods: ['GET'], route: 'broken', handler: async () => { throw new Error('handler exploded'); } }),
+  httpFunction('broken', {
+    methods: ['GET'],
+    route: 'broken',
+    handler: async () => {
+      throw new Error('handler exploded');
+    },
+  }),
   httpFunction('typed', { methods: ['GET'], route: 'typed/{n:int}', handler: async (r) => ({ jsonBody: { n: r.params.n } }) }),
 ];
 
@@ -36,8 +49,18 @@ const logs: string[] = [];
 
 beforeAll(async () => {
   const appDir = mkdtempSync(join(tmpdir(), 'fh-http-'));
-  writeFileSync(join(appDir, 'local.settings.json'), JSON.stringify({ IsEncrypted: false, Values: { FROM_LOCAL: 'local', DVSYNC_LOCAL_FUNCTION_KEY: 'fn-key-1' } }));
-  host = await startFunctionsHost({ appDir, port: 0, definitions, hostJson: { version: '2.0' }, settings: { DVSYNC_LOCAL_MASTER_KEY: 'master-key-1' }, log: (l) => logs.push(l) });
+  writeFileSync(
+    join(appDir, 'local.settings.json'),
+    JSON.stringify({ IsEncrypted: false, Values: { FROM_LOCAL: 'local', DVSYNC_LOCAL_FUNCTION_KEY: 'fn-key-1' } }),
+  );
+  host = await startFunctionsHost({
+    appDir,
+    port: 0,
+    definitions,
+    hostJson: { version: '2.0' },
+    settings: { DVSYNC_LOCAL_MASTER_KEY: 'master-key-1' },
+    log: (l) => logs.push(l),
+  });
 });
 afterAll(() => host.close());
 

@@ -36,7 +36,15 @@ const runtime = createIntakeRuntime(
       source: { url: 'https://orgname.crm.dynamics.com', organizationId: ORG, credentials: [{ type: 'staticToken', token: 'x' }] },
       target: { url: 'https://target.crm.dynamics.com', credentials: [{ type: 'staticToken', token: 'y' }] },
     }),
-    DVSYNC_ROUTES: JSON.stringify({ routes: [{ name: 'contacts', source: { environment: 'source', table: 'contact' }, target: { environment: 'target', table: 'contact', entitySet: 'contacts', key: ['dvs_sourceid'] } }] }),
+    DVSYNC_ROUTES: JSON.stringify({
+      routes: [
+        {
+          name: 'contacts',
+          source: { environment: 'source', table: 'contact' },
+          target: { environment: 'target', table: 'contact', entitySet: 'contacts', key: ['dvs_sourceid'] },
+        },
+      ],
+    }),
     ServiceBusConnection: 'Endpoint=sb://localhost;SharedAccessKeyName=a;SharedAccessKey=b;UseDevelopmentEmulator=true',
     DVSYNC_WEBHOOK_SECRET: HEADER_SECRET,
   }),
@@ -45,19 +53,43 @@ const runtime = createIntakeRuntime(
 
 let handlerStarted: () => void = () => undefined;
 const definitions: FunctionDefinition[] = [
-  httpFunction('upload', { methods: ['POST'], authLevel: 'function', route: 'upload', handler: async (request) => ({ status: 200, body: String((await request.arrayBuffer()).byteLength) }) }),
+  httpFunction('upload', {
+    methods: ['POST'],
+    authLevel: 'function',
+    route: 'upload',
+    handler: async (request) => ({ status: 200, body: String((await request.arrayBuffer()).byteLength) }),
+  }),
   // The library does not check cookie values, Node's writeHead refuses the line break: the host cannot write the answer.
-  httpFunction('badHeader', { methods: ['GET'], authLevel: 'function', route: 'bad-header', handler: async () => ({ status: 200, cookies: [{ name: 'a', value: 'b\nc' }] }) }),
-  httpFunction('throws', { methods: ['GET'], authLevel: 'function', route: 'throws', handler: async () => { throw new Error('handler failed on purpose'); } }),
+  httpFunction('badHeader', {
+    methods: ['GET'],
+    authLevel: 'function',
+    route: 'bad-header',
+    handler: async () => ({ status: 200, cookies: [{ name: 'a', value: 'b\nc' }] }),
+  }),
+  httpFunction('throws', {
+    methods: ['GET'],
+    authLevel: 'function',
+    route: 'throws',
+    handler: async () => {
+      throw new Error('handler failed on purpose');
+    },
+  }),
   httpFunction('slow', {
-    methods: ['GET'], authLevel: 'function', route: 'slow',
+    methods: ['GET'],
+    authLevel: 'function',
+    route: 'slow',
     handler: async () => {
       handlerStarted();
       await new Promise((r) => setTimeout(r, 300));
       return { status: 200, body: 'late' };
     },
   }),
-  httpFunction('dataverseWebhook', { methods: ['POST'], authLevel: 'function', route: 'dataverse/webhook', handler: createWebhookHandler(async () => runtime) }),
+  httpFunction('dataverseWebhook', {
+    methods: ['POST'],
+    authLevel: 'function',
+    route: 'dataverse/webhook',
+    handler: createWebhookHandler(async () => runtime),
+  }),
 ];
 
 let host: FunctionsHostHandle;
@@ -70,8 +102,12 @@ beforeAll(async () => {
     return (stderrWrite as (c: string | Uint8Array, ...r: unknown[]) => boolean)(chunk, ...rest);
   });
   host = await startFunctionsHost({
-    appDir: mkdtempSync(join(tmpdir(), 'fh-redact-')), port: 0, definitions, hostJson: {},
-    settings: { DVSYNC_LOCAL_FUNCTION_KEY: FUNCTION_KEY, DVSYNC_LOCAL_MASTER_KEY: MASTER_KEY }, log: (line) => void logs.push(line),
+    appDir: mkdtempSync(join(tmpdir(), 'fh-redact-')),
+    port: 0,
+    definitions,
+    hostJson: {},
+    settings: { DVSYNC_LOCAL_FUNCTION_KEY: FUNCTION_KEY, DVSYNC_LOCAL_MASTER_KEY: MASTER_KEY },
+    log: (line) => void logs.push(line),
   });
 });
 afterAll(async () => {
@@ -112,7 +148,11 @@ function abortingRequest(head: string, body: string, closeAfterMs: number): Prom
 
 test('a client that aborts while sending the body: the log line has code=[redacted], not the key', async () => {
   const from = logs.length;
-  await abortingRequest(`POST /api/upload?x=1&code=${encodeURIComponent(FUNCTION_KEY)}&y=2 HTTP/1.1\r\nContent-Type: application/octet-stream\r\nContent-Length: 100000`, 'only part of the body', 50);
+  await abortingRequest(
+    `POST /api/upload?x=1&code=${encodeURIComponent(FUNCTION_KEY)}&y=2 HTTP/1.1\r\nContent-Type: application/octet-stream\r\nContent-Length: 100000`,
+    'only part of the body',
+    50,
+  );
   const line = await waitForLog(/failed to answer POST/);
   expect(line).toContain('/api/upload?x=1&code=[redacted]&y=2');
   expectNoSecretIn(logs.slice(from));
@@ -163,6 +203,8 @@ test('redaction of one line: code= values, x-functions-key pairs, and the keys t
   expect(redactUrl('/api/x?code=abc%2Fdef&a=1#f')).toBe('/api/x?code=[redacted]&a=1#f');
   expect(redactUrl('http://h/api/x?a=1&CODE=abc')).toBe('http://h/api/x?a=1&CODE=[redacted]');
   expect(redactUrl('/api/x?barcode=1')).toBe('/api/x?barcode=1');
-  expect(redactLine('headers {"x-functions-key":"k1","a":"b"} and x-functions-key: k2, done', [])).toBe('headers {"x-functions-key":"[redacted]","a":"b"} and x-functions-key: [redacted], done');
+  expect(redactLine('headers {"x-functions-key":"k1","a":"b"} and x-functions-key: k2, done', [])).toBe(
+    'headers {"x-functions-key":"[redacted]","a":"b"} and x-functions-key: [redacted], done',
+  );
   expect(redactLine('k=a b/c and a%20b%2Fc', ['a b/c'])).toBe('k=[redacted] and [redacted]');
 });

@@ -36,7 +36,14 @@ afterAll(async () => {
 });
 
 async function withHost(definitions: FunctionDefinition[], hostJson: object, body: (host: FunctionsHostHandle) => Promise<void>): Promise<void> {
-  const host = await startFunctionsHost({ appDir, port: 0, definitions, hostJson, settings: { ServiceBusConnection: emulator.connectionString }, log: () => undefined });
+  const host = await startFunctionsHost({
+    appDir,
+    port: 0,
+    definitions,
+    hostJson,
+    settings: { ServiceBusConnection: emulator.connectionString },
+    log: () => undefined,
+  });
   try {
     await body(host);
   } finally {
@@ -108,7 +115,13 @@ test('a successful handler gets the body as the host gives it and completes the 
   });
   await withHost([fn], {}, async () => {
     const sender = client.createSender('plain');
-    await sender.sendMessages({ body: { route: 'accounts', n: 1 }, messageId: 'm-json', correlationId: 'corr-1', subject: 'upsert', applicationProperties: { TenantId: 'contoso' } });
+    await sender.sendMessages({
+      body: { route: 'accounts', n: 1 },
+      messageId: 'm-json',
+      correlationId: 'corr-1',
+      subject: 'upsert',
+      applicationProperties: { TenantId: 'contoso' },
+    });
     await sender.sendMessages({ body: Buffer.from('plain text, not JSON'), messageId: '12345' });
     await waitFor(() => received.length === 2, 5000, 'two invocations');
   });
@@ -130,7 +143,8 @@ test('a batch function receives arrays of bodies and …Array metadata, up to ma
     connection: 'ServiceBusConnection',
     queueName: 'batched',
     cardinality: 'many',
-    handler: (bodies: unknown, context: InvocationContext) => void batches.push({ bodies: bodies as unknown[], meta: context.triggerMetadata as Record<string, unknown> }),
+    handler: (bodies: unknown, context: InvocationContext) =>
+      void batches.push({ bodies: bodies as unknown[], meta: context.triggerMetadata as Record<string, unknown> }),
   });
   const sender = client.createSender('batched');
   await sender.sendMessages(Array.from({ length: 7 }, (_, i) => ({ body: { i }, messageId: `b-${i}` })));
@@ -143,7 +157,12 @@ test('a batch function receives arrays of bodies and …Array metadata, up to ma
     expect(batch.meta.messageIdArray).toEqual(batch.bodies.map((b) => `b-${(b as { i: number }).i}`));
     expect(batch.meta.deliveryCountArray).toEqual(batch.bodies.map(() => 1));
   }
-  expect(batches.flatMap((b) => b.bodies).map((b) => (b as { i: number }).i).sort()).toEqual([0, 1, 2, 3, 4, 5, 6]);
+  expect(
+    batches
+      .flatMap((b) => b.bodies)
+      .map((b) => (b as { i: number }).i)
+      .sort(),
+  ).toEqual([0, 1, 2, 3, 4, 5, 6]);
   expect(await drain('batched')).toHaveLength(0);
 });
 

@@ -17,7 +17,11 @@ const appDir = mkdtempSync(join(tmpdir(), 'dvsync-startup-'));
 const routesFile = join(appDir, 'routes.json');
 const settings = (): Record<string, string> => ({
   DVSYNC_ENVIRONMENTS: JSON.stringify({
-    source: { url: 'https://source.crm.dynamics.com', organizationId: '00aa00aa-bb11-cc22-dd33-44ee44ee44ee', credentials: [{ type: 'staticToken', token: 'x' }] },
+    source: {
+      url: 'https://source.crm.dynamics.com',
+      organizationId: '00aa00aa-bb11-cc22-dd33-44ee44ee44ee',
+      credentials: [{ type: 'staticToken', token: 'x' }],
+    },
     target: { url: 'https://target.crm.dynamics.com', credentials: [{ type: 'staticToken', token: 'y' }] },
   }),
   DVSYNC_ROUTES_FILE: 'routes.json',
@@ -88,7 +92,11 @@ describe('an invalid routes file at startup', () => {
   });
 
   it('makes the webhook answer 503 not_configured with the problems, saying nothing was accepted', async () => {
-    const res = await fetch(`${host.url}/api/dataverse/webhook?code=${FUNCTION_KEY}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const res = await fetch(`${host.url}/api/dataverse/webhook?code=${FUNCTION_KEY}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toBe('60');
     const body = (await res.json()) as { error: string; message: string; problems: Array<{ problem: string }> };
@@ -111,9 +119,14 @@ test('a valid configuration: health answers 200 and the startup log names the ro
 });
 
 test('the report (served anonymously by /api/health) never repeats a connection string, which may hold a key', () => {
-  const check = checkConfiguration({ ...settings(), ServiceBusConnection: 'endpoint = sb://ns.servicebus.windows.net/;SharedAccessKeyName=k;SharedAccessKey=s3cret-value' });
+  const check = checkConfiguration({
+    ...settings(),
+    ServiceBusConnection: 'endpoint = sb://ns.servicebus.windows.net/;SharedAccessKeyName=k;SharedAccessKey=s3cret-value',
+  });
   expect(check.ok).toBe(false);
   if (check.ok) return;
-  expect(check.problems).toContainEqual(expect.objectContaining({ setting: 'ServiceBusConnection', problem: 'is not valid (the value is not shown: it may hold a key)' }));
+  expect(check.problems).toContainEqual(
+    expect.objectContaining({ setting: 'ServiceBusConnection', problem: 'is not valid (the value is not shown: it may hold a key)' }),
+  );
   expect(check.report).not.toContain('s3cret-value');
 });

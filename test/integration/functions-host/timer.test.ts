@@ -33,7 +33,12 @@ test('an every-second schedule fires repeatedly with a Timer payload, and stops 
     hostJson: {},
     log: quiet,
     settings: { TICK_SCHEDULE: '* * * * * *' },
-    definitions: [timerFunction('tick', { schedule: '%TICK_SCHEDULE%', handler: (timer, context) => void fired.push({ at: Date.now(), timer, name: context.functionName }) })],
+    definitions: [
+      timerFunction('tick', {
+        schedule: '%TICK_SCHEDULE%',
+        handler: (timer, context) => void fired.push({ at: Date.now(), timer, name: context.functionName }),
+      }),
+    ],
   });
   try {
     await waitFor(() => fired.length >= 2, 4000);
@@ -71,7 +76,13 @@ test('runOnStartup fires immediately even when the schedule is far away', async 
 
 test('a five-field cron expression is refused with a message that explains NCRONTAB', async () => {
   await expect(
-    startFunctionsHost({ appDir, port: 0, hostJson: {}, log: quiet, definitions: [timerFunction('bad', { schedule: '*/5 * * * *', handler: () => undefined })] }),
+    startFunctionsHost({
+      appDir,
+      port: 0,
+      hostJson: {},
+      log: quiet,
+      definitions: [timerFunction('bad', { schedule: '*/5 * * * *', handler: () => undefined })],
+    }),
   ).rejects.toThrow(/"bad".*5 fields; NCRONTAB needs 6/);
 });
 

@@ -10,8 +10,18 @@ beforeAll(async () => {
     routes: [
       {
         name: 'big-accounts',
-        source: { table: 'erp_account', recordColumns: { number: 'string', name: 'string', employees: 'integer' }, triggerConditions: ["@greaterOrEquals(triggerBody()?['employees'], 100)"] },
-        target: { environment: 'target', table: 'account', entitySet: 'accounts', key: ['accountnumber'], columns: { accountnumber: 'number', name: 'name', numberofemployees: 'employees' } },
+        source: {
+          table: 'erp_account',
+          recordColumns: { number: 'string', name: 'string', employees: 'integer' },
+          triggerConditions: ["@greaterOrEquals(triggerBody()?['employees'], 100)"],
+        },
+        target: {
+          environment: 'target',
+          table: 'account',
+          entitySet: 'accounts',
+          key: ['accountnumber'],
+          columns: { accountnumber: 'number', name: 'name', numberofemployees: 'employees' },
+        },
       },
     ],
   };
@@ -23,11 +33,24 @@ afterAll(async () => {
 
 it('writes only the records the trigger condition accepts and lists the others with their line', async () => {
   const file = join(h.dir, 'sizes.jsonl');
-  writeFileSync(file, [{ number: 'B-1', name: 'Big', employees: 500 }, { number: 'S-2', name: 'Small', employees: 3 }, { number: 'B-3', name: 'Bigger', employees: 100 }].map((r) => JSON.stringify(r)).join('\n'));
+  writeFileSync(
+    file,
+    [
+      { number: 'B-1', name: 'Big', employees: 500 },
+      { number: 'S-2', name: 'Small', employees: 3 },
+      { number: 'B-3', name: 'Bigger', employees: 100 },
+    ]
+      .map((r) => JSON.stringify(r))
+      .join('\n'),
+  );
   const run = spawnImport(h, [file, '--route', 'big-accounts', '--routes', join(h.dir, 'filtered-routes.json'), '--json']);
   expect((await run.exit).code).toBe(0);
   const report = JSON.parse(run.stdout().trim().split('\n').pop() as string);
   expect(report.counts).toMatchObject({ read: 3, valid: 3, invalid: 0, filtered: 1, applied: 2, failed: 0 });
   expect(report.filtered).toEqual([{ line: 2, endLine: 2, reason: expect.stringMatching(/trigger condition 1 .* is false/) }]);
-  expect(rows(h, 'account').map((r) => r.accountnumber).sort()).toEqual(['B-1', 'B-3']);
+  expect(
+    rows(h, 'account')
+      .map((r) => r.accountnumber)
+      .sort(),
+  ).toEqual(['B-1', 'B-3']);
 }, 60_000);

@@ -13,13 +13,23 @@ export const ROUTES = {
     {
       name: 'erp-accounts',
       source: { table: 'erp_account', recordColumns: { number: 'string', name: 'string', city: 'string', employees: 'integer' } },
-      target: { environment: 'target', table: 'account', entitySet: 'accounts', key: ['accountnumber'], columns: { accountnumber: 'number', name: 'name', address1_city: 'city', numberofemployees: 'employees' } },
+      target: {
+        environment: 'target',
+        table: 'account',
+        entitySet: 'accounts',
+        key: ['accountnumber'],
+        columns: { accountnumber: 'number', name: 'name', address1_city: 'city', numberofemployees: 'employees' },
+      },
     },
     {
       name: 'erp-contacts',
       source: { table: 'erp_contact', recordColumns: { email: 'string', last: 'string', note: 'string', account: 'string' } },
       target: {
-        environment: 'target', table: 'contact', entitySet: 'contacts', key: ['emailaddress1'], columns: { emailaddress1: 'email', lastname: 'last', jobtitle: 'note' },
+        environment: 'target',
+        table: 'contact',
+        entitySet: 'contacts',
+        key: ['emailaddress1'],
+        columns: { emailaddress1: 'email', lastname: 'last', jobtitle: 'note' },
         lookups: [{ from: 'account', navigationProperty: 'parentcustomerid_account', targetTable: 'account', key: ['accountnumber'], missingParent: 'fail' }],
       },
     },
@@ -43,7 +53,9 @@ export async function startHarness(timeScale: number): Promise<Harness> {
     ...process.env,
     DVSYNC_ROUTES_FILE: routesFile,
     DVSYNC_STORAGE: azurite.connectionString,
-    DVSYNC_ENVIRONMENTS: JSON.stringify({ target: { url: `http://127.0.0.1:${dv.port}`, apiBaseUrl: dv.url('target'), credentials: [{ type: 'staticToken', token: 'importer' }] } }),
+    DVSYNC_ENVIRONMENTS: JSON.stringify({
+      target: { url: `http://127.0.0.1:${dv.port}`, apiBaseUrl: dv.url('target'), credentials: [{ type: 'staticToken', token: 'importer' }] },
+    }),
   };
   return { dv, azurite, dir, env, close: async () => void (await Promise.all([dv.close(), azurite.close()])) };
 }

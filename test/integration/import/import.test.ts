@@ -18,7 +18,11 @@ afterAll(async () => {
   await h?.close();
 });
 
-function accountsFile(name: string, count: number, repeatEvery: number): { file: string; expected: Map<string, Record<string, unknown>>; lineOf: Map<string, number> } {
+function accountsFile(
+  name: string,
+  count: number,
+  repeatEvery: number,
+): { file: string; expected: Map<string, Record<string, unknown>>; lineOf: Map<string, number> } {
   const lines: string[] = [];
   const expected = new Map<string, Record<string, unknown>>();
   const lineOf = new Map<string, number>();
@@ -120,10 +124,16 @@ describe('dvsync import', () => {
   }, 30_000);
 
   it('imports CSV with quoted commas, quotes and newlines; --restart re-reads it and the ledger skips every unchanged row', async () => {
-    const seed = await fetch(`${h.dv.operatorUrl}environments/target/tables/account/rows`, { method: 'POST', body: JSON.stringify([{ accountnumber: 'CSV-A', name: 'Parent' }]) });
+    const seed = await fetch(`${h.dv.operatorUrl}environments/target/tables/account/rows`, {
+      method: 'POST',
+      body: JSON.stringify([{ accountnumber: 'CSV-A', name: 'Parent' }]),
+    });
     expect(seed.status).toBe(200);
     const file = join(h.dir, 'contacts.csv');
-    writeFileSync(file, 'email,last,note,account\r\na@x.test,"Smith, Jr.","said ""hi""",CSV-A\r\nb@x.test,Jones,"line one\nline two",CSV-A\r\nc@x.test,Brown,,NOPE\r\nd@x.test,"Unclosed,x,CSV-A\r\n');
+    writeFileSync(
+      file,
+      'email,last,note,account\r\na@x.test,"Smith, Jr.","said ""hi""",CSV-A\r\nb@x.test,Jones,"line one\nline two",CSV-A\r\nc@x.test,Brown,,NOPE\r\nd@x.test,"Unclosed,x,CSV-A\r\n',
+    );
     const run = spawnImport(h, [file, '--route', 'erp-contacts', '--json']);
     expect((await run.exit).code).toBe(1);
     const report = JSON.parse(run.stdout().trim());
@@ -134,7 +144,11 @@ describe('dvsync import', () => {
     expect(report.invalid[0].reason).toMatch(/Quote Not Closed/);
     const parent = rows(h, 'account').find((r) => r.accountnumber === 'CSV-A');
     const contacts = new Map(rows(h, 'contact').map((r) => [r.emailaddress1, r]));
-    expect(contacts.get('a@x.test')).toMatchObject({ lastname: 'Smith, Jr.', jobtitle: 'said "hi"', parentcustomerid: { id: parent?.accountid, table: "account" } });
+    expect(contacts.get('a@x.test')).toMatchObject({
+      lastname: 'Smith, Jr.',
+      jobtitle: 'said "hi"',
+      parentcustomerid: { id: parent?.accountid, table: 'account' },
+    });
     expect(contacts.get('b@x.test')).toMatchObject({ lastname: 'Jones', jobtitle: 'line one\nline two' });
 
     const writes = h.dv.runtime.counters.operations['bulk:upsertByKey'] ?? 0;

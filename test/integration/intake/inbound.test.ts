@@ -49,7 +49,13 @@ const settings = (): Record<string, string> => ({
       {
         name: 'erp-customers',
         source: { table: 'erp_customer', recordColumns: { code: 'string', name: 'string', credit: 'number' } },
-        target: { environment: 'target', table: 'account', entitySet: 'accounts', key: ['accountnumber'], columns: { accountnumber: 'code', name: 'name', creditlimit: 'credit' } },
+        target: {
+          environment: 'target',
+          table: 'account',
+          entitySet: 'accounts',
+          key: ['accountnumber'],
+          columns: { accountnumber: 'code', name: 'name', creditlimit: 'credit' },
+        },
       },
     ],
   }),
@@ -103,7 +109,17 @@ describe('dvsync-inbound through the Functions host', () => {
     await withHost(inbound, async (_host, log) => {
       const sender = client.createSender('dvsync-inbound');
       await sender.sendMessages([
-        { messageId: 'in-ok', body: { route: 'erp-customers', records: [{ code: 'C-1', name: 'One', credit: 10 }, { code: 'C-2', name: 'Two', credit: 12345678901234567890.5 }] } },
+        {
+          messageId: 'in-ok',
+          body: {
+            route: 'erp-customers',
+            records: [
+              { code: 'C-1', name: 'One', credit: 10 },
+              // eslint-disable-next-line no-loss-of-precision -- the producer's number has more digits than a double
+              { code: 'C-2', name: 'Two', credit: 12345678901234567890.5 },
+            ],
+          },
+        },
         { messageId: 'in-bad-record', body: { route: 'erp-customers', records: [{ code: 'C-3', credit: 'lots' }] } },
         { messageId: 'in-unknown-route', body: { route: 'nowhere', record: { code: 'X' } } },
         { messageId: 'in-not-json', body: '{"route": "erp-customers", "record": ' },
@@ -143,14 +159,19 @@ describe('dvsync-inbound through the Functions host', () => {
 
   it('without a failures table a refused message is redelivered and dead-lettered; the log says why', async () => {
     const runtime = createIntakeRuntime(loadConfiguration(settings()), { failures: null });
-    const noStorage = serviceBusQueueFunction('inbound', { ...(inbound.options as ServiceBusQueueFunctionOptions), handler: createInboundHandler(async () => runtime) });
+    const noStorage = serviceBusQueueFunction('inbound', {
+      ...(inbound.options as ServiceBusQueueFunctionOptions),
+      handler: createInboundHandler(async () => runtime),
+    });
     try {
       await withHost(noStorage as typeof inbound, async (_host, log) => {
         await client.createSender('dvsync-inbound').sendMessages({ messageId: 'in-nowhere', body: { route: 'erp-customers', records: [] } });
         const dead = await until('a dead-lettered message', async () => (await peek('dvsync-inbound', 'deadLetter'))[0]);
         expect(dead.messageId).toBe('in-nowhere');
         expect(dead.deadLetterReason).toBe('MaxDeliveryCountExceeded');
-        expect(log.filter((l) => l.includes('dvsync.event inbound.invalid') && l.includes('"reason":"invalid_records"') && l.includes('no records')).length).toBe(2); // once per delivery
+        expect(
+          log.filter((l) => l.includes('dvsync.event inbound.invalid') && l.includes('"reason":"invalid_records"') && l.includes('no records')).length,
+        ).toBe(2); // once per delivery
         expect(log.some((l) => l.includes('no failures table is configured'))).toBe(true);
       });
     } finally {

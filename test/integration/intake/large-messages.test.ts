@@ -41,11 +41,21 @@ const settings = (): Record<string, string> => ({
   }),
   DVSYNC_ROUTES: JSON.stringify({
     routes: [
-      { name: 'accounts', source: { environment: 'source', table: 'account' }, target: { environment: 'target', table: 'account', entitySet: 'accounts', key: ['dvs_sourceid'] } },
+      {
+        name: 'accounts',
+        source: { environment: 'source', table: 'account' },
+        target: { environment: 'target', table: 'account', entitySet: 'accounts', key: ['dvs_sourceid'] },
+      },
       {
         name: 'erp',
         source: { table: 'erp_customer', recordColumns: { code: 'string', notes: 'string' } },
-        target: { environment: 'target', table: 'account', entitySet: 'accounts', key: ['accountnumber'], columns: { accountnumber: 'code', description: 'notes' } },
+        target: {
+          environment: 'target',
+          table: 'account',
+          entitySet: 'accounts',
+          key: ['accountnumber'],
+          columns: { accountnumber: 'code', description: 'notes' },
+        },
       },
     ],
   }),
@@ -58,7 +68,10 @@ const settings = (): Record<string, string> => ({
 
 beforeAll(async () => {
   [sb, azurite] = await Promise.all([
-    startServiceBusEmulator({ port: 0, queues: [{ name: 'dvsync-changes', requiresSession: true, requiresDuplicateDetection: true, duplicateDetectionHistoryTimeWindow: 'PT10M' }] }),
+    startServiceBusEmulator({
+      port: 0,
+      queues: [{ name: 'dvsync-changes', requiresSession: true, requiresDuplicateDetection: true, duplicateDetectionHistoryTimeWindow: 'PT10M' }],
+    }),
     startAzurite(),
   ]);
   client = new ServiceBusClient(sb.connectionString, { retryOptions: { maxRetries: 0, timeoutInMs: 2000 } });
@@ -85,11 +98,18 @@ const webhookPost = (operationId?: string) =>
     headers: { 'content-type': 'application/json' },
   });
 const fixtureName = (): string => {
-  const target = (JSON.parse(FIXTURE.toString('utf8')) as { InputParameters: Array<{ value: { Attributes: Array<{ key: string; value: unknown }> } }> }).InputParameters[0].value;
+  const target = (JSON.parse(FIXTURE.toString('utf8')) as { InputParameters: Array<{ value: { Attributes: Array<{ key: string; value: unknown }> } }> })
+    .InputParameters[0].value;
   return target.Attributes.find((a) => a.key === 'name')!.value as string;
 };
 const ingestPost = (body: unknown) =>
-  new HttpRequest({ method: 'POST', url: 'http://localhost/api/ingest/erp', params: { route: 'erp' }, body: { string: JSON.stringify(body) }, headers: { 'content-type': 'application/json' } });
+  new HttpRequest({
+    method: 'POST',
+    url: 'http://localhost/api/ingest/erp',
+    params: { route: 'erp' },
+    body: { string: JSON.stringify(body) },
+    headers: { 'content-type': 'application/json' },
+  });
 
 async function received(): Promise<ServiceBusReceivedMessage[]> {
   const receiver = await client.acceptSession('dvsync-changes', 'target-0000', { receiveMode: 'receiveAndDelete' });
@@ -124,32 +144,53 @@ describe('large change messages', () => {
     expect(m.applicationProperties?.blobRef).toBe(`${CONTAINER}/${queued.blobRef!.name}`);
 
     // What the worker reads back (the engine's own reader) is the full message, non-ASCII text byte for byte.
-    const full = JSON.parse(await BlobMessageReader.fromConnectionString(azurite.connectionString).read(queued.blobRef!.container, queued.blobRef!.name)) as ChangeMessage;
-    expect(full).toMatchObject({ route: 'accounts', origin: 'webhook', operation: 'upsert', source: { id: ROW, table: 'account', message: 'Create' }, version: queued.version });
+    const full = JSON.parse(
+      await BlobMessageReader.fromConnectionString(azurite.connectionString).read(queued.blobRef!.container, queued.blobRef!.name),
+    ) as ChangeMessage;
+    expect(full).toMatchObject({
+      route: 'accounts',
+      origin: 'webhook',
+      operation: 'upsert',
+      source: { id: ROW, table: 'account', message: 'Create' },
+      version: queued.version,
+    });
     expect(full.blobRef).toBeUndefined();
     expect(Buffer.byteLength(JSON.stringify(full))).toBeGreaterThan(1024);
     expect(Object.keys(full.values).length).toBeGreaterThan(20);
     expect(full.values.name).toBe(fixtureName());
-    const props = await BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(CONTAINER).getBlobClient(queued.blobRef!.name).getProperties();
+    const props = await BlobServiceClient.fromConnectionString(azurite.connectionString)
+      .getContainerClient(CONTAINER)
+      .getBlobClient(queued.blobRef!.name)
+      .getProperties();
     expect(props.contentType).toBe('application/json; charset=utf-8');
   });
 
   it('an external record above the threshold goes to blob storage too; a small one stays on the queue', async () => {
     const rt = runtime();
     const notes = 'ü'.repeat(800); // 1,600 UTF-8 bytes
-    const answer = await createIngestHandler(async () => rt)(ingestPost([{ code: 'BIG-1', notes }, { code: 'SMALL-1', notes: 'short' }]), context());
+    const answer = await createIngestHandler(async () => rt)(
+      ingestPost([
+        { code: 'BIG-1', notes },
+        { code: 'SMALL-1', notes: 'short' },
+      ]),
+      context(),
+    );
     expect(answer.status).toBe(202);
     const bodies = (await received()).map((m) => m.body as ChangeMessage);
     const big = bodies.find((b) => b.blobRef)!;
     const small = bodies.find((b) => !b.blobRef)!;
     expect(small.values).toEqual({ code: 'SMALL-1', notes: 'short' });
-    const full = JSON.parse(await BlobMessageReader.fromConnectionString(azurite.connectionString).read(big.blobRef!.container, big.blobRef!.name)) as ChangeMessage;
+    const full = JSON.parse(
+      await BlobMessageReader.fromConnectionString(azurite.connectionString).read(big.blobRef!.container, big.blobRef!.name),
+    ) as ChangeMessage;
     expect(full.values).toEqual({ code: 'BIG-1', notes });
   });
 
   it('without reachable blob storage a webhook change becomes reread with trimmed values, and a large record is refused with 503', async () => {
     const port = await closedPort();
-    const unreachable = new BlobServiceClient(`http://127.0.0.1:${port}/${DEV_ACCOUNT}`, new StorageSharedKeyCredential(DEV_ACCOUNT, DEV_KEY), { retryOptions: { maxTries: 1 } });
+    const unreachable = new BlobServiceClient(`http://127.0.0.1:${port}/${DEV_ACCOUNT}`, new StorageSharedKeyCredential(DEV_ACCOUNT, DEV_KEY), {
+      retryOptions: { maxTries: 1 },
+    });
     const rt = runtime({ largeMessages: new BlobLargeMessageStore(unreachable, CONTAINER) });
 
     const answer = await createWebhookHandler(async () => rt)(webhookPost('0b6a3f3e-1c2d-4e5f-8a9b-0c1d2e3f4a5b'), context());

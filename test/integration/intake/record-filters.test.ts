@@ -22,7 +22,11 @@ const routes = {
   routes: [
     {
       name: 'active-customers',
-      source: { table: 'erp_customer', recordColumns: { code: 'string', name: 'string', active: 'boolean' }, triggerConditions: ["@equals(triggerBody()?['active'], true)"] },
+      source: {
+        table: 'erp_customer',
+        recordColumns: { code: 'string', name: 'string', active: 'boolean' },
+        triggerConditions: ["@equals(triggerBody()?['active'], true)"],
+      },
       target: { environment: 'target', table: 'account', entitySet: 'accounts', key: ['accountnumber'], columns: { accountnumber: 'code', name: 'name' } },
     },
   ],
@@ -72,7 +76,13 @@ const records = [
 it('ingest enqueues only the records the trigger condition accepts and names the others', async () => {
   const ingest = createIngestHandler(async () => rt);
   const res = await ingest(
-    new HttpRequest({ method: 'POST', url: 'http://localhost/api/ingest/active-customers', params: { route: 'active-customers' }, body: { string: JSON.stringify(records) }, headers: { 'content-type': 'application/json', 'x-dvsync-secret': SECRET } }),
+    new HttpRequest({
+      method: 'POST',
+      url: 'http://localhost/api/ingest/active-customers',
+      params: { route: 'active-customers' },
+      body: { string: JSON.stringify(records) },
+      headers: { 'content-type': 'application/json', 'x-dvsync-secret': SECRET },
+    }),
     new InvocationContext({ functionName: 'ingest', logHandler: () => undefined }),
   );
   expect(res.status).toBe(202);
@@ -82,7 +92,12 @@ it('ingest enqueues only the records the trigger condition accepts and names the
 
 it('the inbound queue applies the same filter, and reports each skipped record', async () => {
   const telemetry = new MemoryTelemetry();
-  const outcome = await processInboundMessage(rt, JSON.stringify({ route: 'active-customers', records: records.map((r) => ({ ...r, name: `${r.name} (inbound)` })) }), { messageId: 'in-1' }, telemetry);
+  const outcome = await processInboundMessage(
+    rt,
+    JSON.stringify({ route: 'active-customers', records: records.map((r) => ({ ...r, name: `${r.name} (inbound)` })) }),
+    { messageId: 'in-1' },
+    telemetry,
+  );
   expect(outcome).toMatchObject({ status: 'accepted', records: 2, skipped: [{ index: 1 }] });
   expect(telemetry.events.filter((e) => e.name === 'inbound.skipped').map((e) => e.properties.reason)).toEqual([expect.stringMatching(/trigger condition 1/)]);
   expect((await drain()).map((m) => (m.body as { values: { name: string } }).values.name).sort()).toEqual(['Active one (inbound)', 'Active three (inbound)']);

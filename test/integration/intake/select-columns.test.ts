@@ -26,12 +26,24 @@ const routes = {
     {
       name: 'contacts-slim',
       source: { environment: 'source', table: 'contact', selectColumns: ['firstname'] },
-      target: { environment: 'target', table: 'contact', entitySet: 'contacts', key: ['dvs_sourceid'], columns: { dvs_sourceid: 'contactid', firstname: 'firstname' } },
+      target: {
+        environment: 'target',
+        table: 'contact',
+        entitySet: 'contacts',
+        key: ['dvs_sourceid'],
+        columns: { dvs_sourceid: 'contactid', firstname: 'firstname' },
+      },
     },
     {
       name: 'activities-slim',
       source: { environment: 'activities', table: 'new_customactivity', selectColumns: ['statecode'] },
-      target: { environment: 'target', table: 'task', entitySet: 'tasks', key: ['dvs_sourceid'], columns: { dvs_sourceid: 'activityid', dvs_state: 'statecode' } },
+      target: {
+        environment: 'target',
+        table: 'task',
+        entitySet: 'tasks',
+        key: ['dvs_sourceid'],
+        columns: { dvs_sourceid: 'activityid', dvs_state: 'statecode' },
+      },
     },
   ],
 };
@@ -49,7 +61,12 @@ const env = (connection: string): Record<string, string> => ({
 });
 
 const post = (fixture: string) =>
-  new HttpRequest({ method: 'POST', url: 'http://localhost/api/dataverse/webhook?code=k', body: { bytes: webhookFixture(fixture) }, headers: { 'content-type': 'application/json' } });
+  new HttpRequest({
+    method: 'POST',
+    url: 'http://localhost/api/dataverse/webhook?code=k',
+    body: { bytes: webhookFixture(fixture) },
+    headers: { 'content-type': 'application/json' },
+  });
 const context = () => new InvocationContext({ functionName: 'dataverseWebhook', logHandler: () => undefined });
 
 let sb: ServiceBusEmulator;

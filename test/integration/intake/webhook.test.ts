@@ -24,8 +24,16 @@ const env = (connection: string): Record<string, string> => ({
   }),
   DVSYNC_ROUTES: JSON.stringify({
     routes: [
-      { name: 'contacts', source: { environment: 'source', table: 'contact' }, target: { environment: 'target', table: 'contact', entitySet: 'contacts', key: ['dvs_sourceid'] } },
-      { name: 'contacts-created', source: { environment: 'source', table: 'contact', messages: ['Create'] }, target: { environment: 'target', table: 'contact', entitySet: 'contacts', key: ['dvs_sourceid'] } },
+      {
+        name: 'contacts',
+        source: { environment: 'source', table: 'contact' },
+        target: { environment: 'target', table: 'contact', entitySet: 'contacts', key: ['dvs_sourceid'] },
+      },
+      {
+        name: 'contacts-created',
+        source: { environment: 'source', table: 'contact', messages: ['Create'] },
+        target: { environment: 'target', table: 'contact', entitySet: 'contacts', key: ['dvs_sourceid'] },
+      },
     ],
   }),
   ServiceBusConnection: connection,
@@ -94,7 +102,13 @@ describe('POST /api/dataverse/webhook', () => {
     expect(m.messageId).toBe(body.routed[0].messageId);
     expect(m.sessionId).toBe(expectedSession);
     expect(m.correlationId).toBe('aaaa0000-bb11-2222-33cc-444444dddddd');
-    expect(m.applicationProperties).toMatchObject({ route: 'contacts', table: 'contact', message: 'Update', rowId: '6d81597f-0f9f-e711-8122-000d3aa2331c', origin: 'webhook' });
+    expect(m.applicationProperties).toMatchObject({
+      route: 'contacts',
+      table: 'contact',
+      message: 'Update',
+      rowId: '6d81597f-0f9f-e711-8122-000d3aa2331c',
+      origin: 'webhook',
+    });
     expect(m.body).toMatchObject({
       v: 1,
       route: 'contacts',
@@ -115,7 +129,12 @@ describe('POST /api/dataverse/webhook', () => {
       ['malformed', post('{"MessageName": "Update",\n  oops}'), 400, 'malformed_json'],
       ['oversized', post(Buffer.alloc(70_000, 0x20)), 413, 'payload_too_large'],
       ['declared oversized', post(FIXTURE, { 'content-length': '900000' }), 413, 'payload_too_large'],
-      ['other organization', post(Buffer.from(FIXTURE.toString('utf8').replace(new RegExp(ORG, 'g'), 'b0714265-8e72-4d3b-8239-ecf0970a3da6'))), 403, 'unknown_organization'],
+      [
+        'other organization',
+        post(Buffer.from(FIXTURE.toString('utf8').replace(new RegExp(ORG, 'g'), 'b0714265-8e72-4d3b-8239-ecf0970a3da6'))),
+        403,
+        'unknown_organization',
+      ],
       ['host mismatch', post(FIXTURE, { 'x-ms-dynamics-organization': 'evil.crm.dynamics.com' }), 403, 'unknown_organization'],
     ];
     for (const [name, request, status, code] of cases) {
@@ -148,16 +167,40 @@ describe('POST /api/dataverse/webhook', () => {
 describe('POST /api/ingest/{route}', () => {
   it('validates every record before enqueueing anything, then accepts them', async () => {
     const { createIngestHandler } = await import('../../../functions/ingest');
-    const routes = { routes: [{ name: 'erp-accounts', source: { table: 'erp_customer', recordColumns: { code: 'string', name: 'string', credit: 'number' } }, target: { environment: 'target', table: 'account', entitySet: 'accounts', key: ['accountnumber'], columns: { accountnumber: 'code' } } }] };
+    const routes = {
+      routes: [
+        {
+          name: 'erp-accounts',
+          source: { table: 'erp_customer', recordColumns: { code: 'string', name: 'string', credit: 'number' } },
+          target: { environment: 'target', table: 'account', entitySet: 'accounts', key: ['accountnumber'], columns: { accountnumber: 'code' } },
+        },
+      ],
+    };
     const rt = createIntakeRuntime(loadConfiguration({ ...env(sb.connectionString), DVSYNC_ROUTES: JSON.stringify(routes) }), { largeMessages: null });
     const ingest = createIngestHandler(async () => rt);
     const req = (body: unknown) =>
-      new HttpRequest({ method: 'POST', url: 'http://localhost/api/ingest/erp-accounts', params: { route: 'erp-accounts' }, body: { string: JSON.stringify(body) }, headers: { 'content-type': 'application/json', 'x-dvsync-secret': SECRET } });
+      new HttpRequest({
+        method: 'POST',
+        url: 'http://localhost/api/ingest/erp-accounts',
+        params: { route: 'erp-accounts' },
+        body: { string: JSON.stringify(body) },
+        headers: { 'content-type': 'application/json', 'x-dvsync-secret': SECRET },
+      });
     try {
-      const bad = await ingest(req([{ code: 'A1', name: 'Contoso' }, { name: 7, credit: 'x' }]), context());
+      const bad = await ingest(
+        req([
+          { code: 'A1', name: 'Contoso' },
+          { name: 7, credit: 'x' },
+        ]),
+        context(),
+      );
       expect(bad.status).toBe(400);
-      expect((bad.jsonBody as { problems: Array<{ path: string }> }).problems.map((p) => p.path)).toEqual(['records[1].name', 'records[1].credit', 'records[1].code']);
-      const ok = await ingest(req({ records: [{ code: 'A1', name: 'Contoso', credit: 1.50 }] }), context());
+      expect((bad.jsonBody as { problems: Array<{ path: string }> }).problems.map((p) => p.path)).toEqual([
+        'records[1].name',
+        'records[1].credit',
+        'records[1].code',
+      ]);
+      const ok = await ingest(req({ records: [{ code: 'A1', name: 'Contoso', credit: 1.5 }] }), context());
       expect(ok).toMatchObject({ status: 202, jsonBody: { accepted: 1 } });
       const session = sessionIdFor('target', orderingBucket('target', 'account', JSON.stringify(['A1']), 64));
       const messages = await drainSession(session);

@@ -39,7 +39,10 @@ describe('RecordLedger against Azurite', () => {
     const ledger = new RecordLedger({ connectionString: azurite.connectionString, table: uniqueTable('ledger') });
     const keys = [`name='a/b\\c#d?e%f'`, `name='tab\there\u0001'`, `name='${'x'.repeat(2000)}'`, `name='O''Brien'`];
     await ledger.write(keys.map((key, i) => ({ environment: 'env|1', table: 'contact', key, version: String(i + 1), hashes: {}, deleted: i === 3 })));
-    const read = await ledger.read([...keys.map((key) => ({ environment: 'env|1', table: 'contact', key })), { environment: 'env|1', table: 'contact', key: "name='absent'" }]);
+    const read = await ledger.read([
+      ...keys.map((key) => ({ environment: 'env|1', table: 'contact', key })),
+      { environment: 'env|1', table: 'contact', key: "name='absent'" },
+    ]);
     expect(read.size).toBe(4);
     expect(read.get(ledgerId({ environment: 'env|1', table: 'contact', key: keys[2] }))?.version).toBe('3');
     expect(read.get(ledgerId({ environment: 'env|1', table: 'contact', key: keys[3] }))?.deleted).toBe(true);
@@ -48,7 +51,10 @@ describe('RecordLedger against Azurite', () => {
   it('keeps the last write when one batch carries the same key twice (an entity may appear once per transaction)', async () => {
     const ledger = new RecordLedger({ connectionString: azurite.connectionString, table: uniqueTable('ledger') });
     const k = { environment: 'e', table: 't', key: "k='1'" };
-    await ledger.write([{ ...k, version: '1', hashes: {}, deleted: false }, { ...k, version: '2', hashes: { a: 'x' }, deleted: false }]);
+    await ledger.write([
+      { ...k, version: '1', hashes: {}, deleted: false },
+      { ...k, version: '2', hashes: { a: 'x' }, deleted: false },
+    ]);
     expect((await ledger.read([k])).get(ledgerId(k))).toEqual({ version: '2', hashes: { a: 'x' }, deleted: false });
   });
 });
@@ -63,7 +69,7 @@ describe('Checkpoints against Azurite', () => {
     expect(read).toMatchObject({ position: { line: 1000 }, counts: { applied: 1000 }, etag: e1 });
     const e2 = await cps.commit('import/accounts.csv', { position: { line: 2000 }, counts: { applied: 2000 } }, e1);
     await expect(cps.commit('import/accounts.csv', { position: { line: 1500 }, counts: {} }, e1)).rejects.toThrow(/changed by another runner/);
-    expect((await cps.get('import/accounts.csv'))).toMatchObject({ position: { line: 2000 }, etag: e2 });
+    expect(await cps.get('import/accounts.csv')).toMatchObject({ position: { line: 2000 }, etag: e2 });
   });
 });
 

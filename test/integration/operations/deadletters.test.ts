@@ -8,7 +8,10 @@ let sb: ServiceBusEmulator;
 let client: ServiceBusClient;
 
 beforeAll(async () => {
-  sb = await startServiceBusEmulator({ port: 0, queues: [{ name: QUEUE, requiresSession: true, requiresDuplicateDetection: true, duplicateDetectionHistoryTimeWindow: 'PT10M' }] });
+  sb = await startServiceBusEmulator({
+    port: 0,
+    queues: [{ name: QUEUE, requiresSession: true, requiresDuplicateDetection: true, duplicateDetectionHistoryTimeWindow: 'PT10M' }],
+  });
   client = new ServiceBusClient(sb.connectionString, { retryOptions: { timeoutInMs: 2000, maxRetries: 0 } });
 });
 afterAll(async () => {
@@ -18,7 +21,14 @@ afterAll(async () => {
 
 async function deadLetterOne(messageId: string, session: string): Promise<void> {
   const sender = client.createSender(QUEUE);
-  await sender.sendMessages({ body: { route: 'accounts', values: { name: messageId } }, messageId, sessionId: session, correlationId: `corr-${messageId}`, subject: 'accounts/Update', applicationProperties: { route: 'accounts', rowId: messageId } });
+  await sender.sendMessages({
+    body: { route: 'accounts', values: { name: messageId } },
+    messageId,
+    sessionId: session,
+    correlationId: `corr-${messageId}`,
+    subject: 'accounts/Update',
+    applicationProperties: { route: 'accounts', rowId: messageId },
+  });
   await sender.close();
   const receiver = await client.acceptSession(QUEUE, session);
   const [m] = await receiver.receiveMessages(1, { maxWaitTimeInMs: 2000 });
@@ -31,7 +41,13 @@ describe('dead letters', () => {
     await deadLetterOne('m-1', 'target-0001');
     const listed = await listDeadLetters(client, QUEUE, 10);
     expect(listed).toEqual([
-      expect.objectContaining({ messageId: 'm-1', sessionId: 'target-0001', reason: 'MappingError', description: 'key column has no value (m-1)', deliveryCount: expect.any(Number) }),
+      expect.objectContaining({
+        messageId: 'm-1',
+        sessionId: 'target-0001',
+        reason: 'MappingError',
+        description: 'key column has no value (m-1)',
+        deliveryCount: expect.any(Number),
+      }),
     ]);
 
     const dry = await resubmitDeadLetters(client, QUEUE, { max: 10, dryRun: true });

@@ -18,7 +18,10 @@ let client: ServiceBusClient;
 
 beforeAll(async () => {
   [sb, azurite] = await Promise.all([
-    startServiceBusEmulator({ port: 0, queues: [{ name: QUEUE, requiresSession: true, requiresDuplicateDetection: true, duplicateDetectionHistoryTimeWindow: 'PT10M' }] }),
+    startServiceBusEmulator({
+      port: 0,
+      queues: [{ name: QUEUE, requiresSession: true, requiresDuplicateDetection: true, duplicateDetectionHistoryTimeWindow: 'PT10M' }],
+    }),
     startAzurite(),
   ]);
   client = new ServiceBusClient(sb.connectionString, { retryOptions: { timeoutInMs: 2000, maxRetries: 0 } });
@@ -30,7 +33,13 @@ afterAll(async () => {
 
 const routes = parseRoutes(
   JSON.stringify({
-    routes: [{ name: 'accounts', source: { environment: 'source', table: 'account' }, target: { environment: 'target', table: 'account', entitySet: 'accounts', key: ['accountnumber'], columns: { accountnumber: 'accountnumber' } } }],
+    routes: [
+      {
+        name: 'accounts',
+        source: { environment: 'source', table: 'account' },
+        target: { environment: 'target', table: 'account', entitySet: 'accounts', key: ['accountnumber'], columns: { accountnumber: 'accountnumber' } },
+      },
+    ],
   }),
   'test routes',
   compileCondition,
@@ -48,7 +57,18 @@ const change: ChangeMessage = {
 };
 
 function failure(over: Partial<FailureRecord>): FailureRecord {
-  return { severity: 'error', reason: 'MissingParent', detail: 'parent account A-0 does not exist', messageId: 'accounts:abc', route: 'accounts', targetKey: "accountnumber='A-1'", attempt: 5, time: '2024-05-01T10:00:05.000Z', body: JSON.stringify(change), ...over };
+  return {
+    severity: 'error',
+    reason: 'MissingParent',
+    detail: 'parent account A-0 does not exist',
+    messageId: 'accounts:abc',
+    route: 'accounts',
+    targetKey: "accountnumber='A-1'",
+    attempt: 5,
+    time: '2024-05-01T10:00:05.000Z',
+    body: JSON.stringify(change),
+    ...over,
+  };
 }
 
 async function drainSession(): Promise<Array<{ body: unknown; messageId: unknown; applicationProperties?: Record<string, unknown> }>> {

@@ -12,7 +12,13 @@ const CLI = join(__dirname, '../../../dist/cli/dvsync.js');
 const dir = mkdtempSync(join(tmpdir(), 'dvsync-settings-'));
 
 const ROUTES = JSON.stringify({
-  routes: [{ name: 'accounts', source: { environment: 'source', table: 'account', sync: { enabled: true } }, target: { environment: 'nowhere', table: 'account', entitySet: 'accounts', key: ['accountnumber'] } }],
+  routes: [
+    {
+      name: 'accounts',
+      source: { environment: 'source', table: 'account', sync: { enabled: true } },
+      target: { environment: 'nowhere', table: 'account', entitySet: 'accounts', key: ['accountnumber'] },
+    },
+  ],
 });
 
 function writeSettings(name: string, values: Record<string, unknown>): string {
@@ -26,7 +32,9 @@ describe('settings check', () => {
     const check = checkSettings({ DVSYNC_SESSION_BUCKETS: 'many', DVSYNC_SYNC_SCHEDULE: '*/5 * * * *', DVSYNC_ROUTES: ROUTES });
     expect(check.ok).toBe(false);
     const bySetting = Object.fromEntries(check.issues.map((i) => [i.setting, i]));
-    expect(Object.keys(bySetting)).toEqual(expect.arrayContaining(['DVSYNC_ENVIRONMENTS', 'ServiceBusConnection', 'DVSYNC_SESSION_BUCKETS', 'DVSYNC_SYNC_SCHEDULE']));
+    expect(Object.keys(bySetting)).toEqual(
+      expect.arrayContaining(['DVSYNC_ENVIRONMENTS', 'ServiceBusConnection', 'DVSYNC_SESSION_BUCKETS', 'DVSYNC_SYNC_SCHEDULE']),
+    );
     expect(bySetting.DVSYNC_SESSION_BUCKETS.fix).toContain('whole number from 1 to 4096');
     expect(bySetting.DVSYNC_SYNC_SCHEDULE.problem).toContain('5 fields');
     expect(check.settings.find((s) => s.name === 'DVSYNC_CHANGES_QUEUE')).toMatchObject({ state: 'default', default: 'dvsync-changes' });
@@ -54,7 +62,10 @@ describe('settings check', () => {
 
     const good = writeSettings('good-settings.json', {
       DVSYNC_ROUTES: ROUTES.replace('nowhere', 'target'),
-      DVSYNC_ENVIRONMENTS: JSON.stringify({ source: { url: 'https://s.crm.dynamics.com', credentials: [{ type: 'managedIdentity' }] }, target: { url: 'https://t.crm.dynamics.com', credentials: [{ type: 'managedIdentity' }] } }),
+      DVSYNC_ENVIRONMENTS: JSON.stringify({
+        source: { url: 'https://s.crm.dynamics.com', credentials: [{ type: 'managedIdentity' }] },
+        target: { url: 'https://t.crm.dynamics.com', credentials: [{ type: 'managedIdentity' }] },
+      }),
       ServiceBusConnection: 'Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=k;SharedAccessKey=v',
     });
     const ok = await run(process.execPath, [CLI, 'settings', 'check', '--file', good], { env: clean });

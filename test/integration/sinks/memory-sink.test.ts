@@ -16,7 +16,15 @@ const itemRoute = (extra: Record<string, unknown> = {}) =>
   routeSchema.parse({
     name: 'items',
     source: { table: 'item', recordColumns: {} },
-    target: { sink: 'memory', environment: 'shelf', table: 'item', entitySet: 'items', key: ['code'], columns: { code: 'code', name: 'name', refuse: 'refuse' }, ...extra },
+    target: {
+      sink: 'memory',
+      environment: 'shelf',
+      table: 'item',
+      entitySet: 'items',
+      key: ['code'],
+      columns: { code: 'code', name: 'name', refuse: 'refuse' },
+      ...extra,
+    },
   });
 
 describe('a sink registered beside Dataverse', () => {
@@ -83,6 +91,8 @@ describe('a sink registered beside Dataverse', () => {
     const r = rig(world, [accountRoute()]);
     const ports = { sinks: { dataverse: new MemorySink() }, ledger: r.ledger, failures: r.failures, rescheduler: { schedule: async () => undefined } };
     expect(() => new WriteEngine({ routes: [itemRoute()] }, ports)).toThrow(EngineConfigError);
-    expect(() => new WriteEngine({ routes: [itemRoute()] }, ports)).toThrow(/Route "items" writes to sink "memory", which this engine does not have \(sinks: dataverse\)/);
+    expect(() => new WriteEngine({ routes: [itemRoute()] }, ports)).toThrow(
+      /Route "items" writes to sink "memory", which this engine does not have \(sinks: dataverse\)/,
+    );
   });
 });

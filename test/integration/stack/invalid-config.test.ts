@@ -56,10 +56,16 @@ test('an invalid routes file: npm start prints every problem (file, route, field
 test('a routes file that passes the schema but contradicts itself: the cross-field problems of every route are reported', async () => {
   const routesFile = writeRoutes([
     { name: 'accounts-to-target', source: { environment: 'source', table: 'account' }, target: { ...target, dependsOn: ['no-such-route'] } },
-    { name: 'contacts-to-target', source: { environment: 'source', table: 'contact', selectColumns: ['firstname'] }, target: { ...target, table: 'contact', entitySet: 'contacts', columns: { dvs_externalid: 'emailaddress1' } } },
+    {
+      name: 'contacts-to-target',
+      source: { environment: 'source', table: 'contact', selectColumns: ['firstname'] },
+      target: { ...target, table: 'contact', entitySet: 'contacts', columns: { dvs_externalid: 'emailaddress1' } },
+    },
   ]);
   const result = await run({ DVSYNC_ROUTES_FILE: routesFile }, 60_000);
   expect({ code: result.code, ready: result.ready }).toEqual({ code: 1, ready: false });
   expect(result.output).toContain(`${routesFile}: route "accounts-to-target" (index 0), field target.dependsOn: unknown route "no-such-route"`);
-  expect(result.output).toContain(`${routesFile}: route "contacts-to-target" (index 1), field target.columns.dvs_externalid: reads source column "emailaddress1", which source.selectColumns [firstname] leaves out`);
+  expect(result.output).toContain(
+    `${routesFile}: route "contacts-to-target" (index 1), field target.columns.dvs_externalid: reads source column "emailaddress1", which source.selectColumns [firstname] leaves out`,
+  );
 }, 90_000);

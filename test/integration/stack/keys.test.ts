@@ -43,7 +43,12 @@ test('DVSYNC_LOCAL_FUNCTION_KEY and DVSYNC_LOCAL_MASTER_KEY from the environment
     const base = `${out.match(/Functions:\s+(http:\/\/127\.0\.0\.1:\d+)\/api\//)![1]}/api/dataverse/webhook`;
     const environments = JSON.parse(out.match(/^\s*DVSYNC_ENVIRONMENTS=(.+)$/m)![1]) as Record<string, { organizationId: string }>;
     // A well-formed event for a table no route listens to: accepted (202) and routed nowhere.
-    const body = JSON.stringify({ MessageName: 'Create', PrimaryEntityName: 'dvs_keycheck', PrimaryEntityId: randomUUID(), OrganizationId: environments.source.organizationId });
+    const body = JSON.stringify({
+      MessageName: 'Create',
+      PrimaryEntityName: 'dvs_keycheck',
+      PrimaryEntityId: randomUUID(),
+      OrganizationId: environments.source.organizationId,
+    });
     const post = (query: string, headers: Record<string, string> = {}) =>
       fetch(`${base}${query}`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
 

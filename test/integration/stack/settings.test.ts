@@ -2,7 +2,9 @@
 import { configuredSettings, hostSettings, usesRealDataverse, usesRealServiceBus, usesRealStorage } from '../../../emulators/stack/settings';
 import { parseStackArgs } from '../../../emulators/stack/options';
 
-const azurite = { connectionString: 'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=k;TableEndpoint=http://127.0.0.1:1/devstoreaccount1;' };
+const azurite = {
+  connectionString: 'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=k;TableEndpoint=http://127.0.0.1:1/devstoreaccount1;',
+};
 const serviceBus = { connectionString: 'Endpoint=sb://localhost:2;SharedAccessKeyName=a;SharedAccessKey=b;UseDevelopmentEmulator=true' };
 
 test('real Azure resources are recognised; placeholders and loopback endpoints mean "start the emulator"', () => {
@@ -26,7 +28,11 @@ test('the environment beats local.settings.json Values for the same name', () =>
 test('Values win over emulator settings, except the "local emulator" placeholders, which take the started emulator\'s string', () => {
   const settings = hostSettings(
     { azurite, serviceBus, dataverse: { url: 'http://127.0.0.1:3/api/data/v9.2/', appSettings: { DVSYNC_ENVIRONMENTS: '{"from":"emulator"}' } } },
-    { AzureWebJobsStorage: 'UseDevelopmentStorage=true', ServiceBusConnection: 'Endpoint=sb://localhost;SharedAccessKeyName=x;SharedAccessKey=y;UseDevelopmentEmulator=true', DVSYNC_ENVIRONMENTS: '{"from":"values"}' },
+    {
+      AzureWebJobsStorage: 'UseDevelopmentStorage=true',
+      ServiceBusConnection: 'Endpoint=sb://localhost;SharedAccessKeyName=x;SharedAccessKey=y;UseDevelopmentEmulator=true',
+      DVSYNC_ENVIRONMENTS: '{"from":"values"}',
+    },
   );
   expect(settings.AzureWebJobsStorage).toBe(azurite.connectionString);
   expect(settings.ServiceBusConnection).toBe(serviceBus.connectionString);

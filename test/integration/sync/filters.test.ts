@@ -38,7 +38,12 @@ it('skips rows the trigger condition excludes, on delta passes and on a full rea
     expect(first).toMatchObject({ outcome: 'committed', upserts: 1, skipped: 1 });
     expect(await names()).toEqual(['keep A']);
     const skipped = telemetry.counts.filter((c) => c.name === 'sync.skipped');
-    expect(skipped).toEqual([expect.objectContaining({ value: 1, properties: expect.objectContaining({ route: 'keep-only', reason: expect.stringMatching(/trigger condition 1 .* is false/) }) })]);
+    expect(skipped).toEqual([
+      expect.objectContaining({
+        value: 1,
+        properties: expect.objectContaining({ route: 'keep-only', reason: expect.stringMatching(/trigger condition 1 .* is false/) }),
+      }),
+    ]);
 
     // The excluded row changes but stays excluded; a change that makes it match lets it through.
     await h.source.update('accounts', dropped, { name: 'drop B again' });
@@ -59,7 +64,9 @@ it('skips rows the trigger condition excludes, on delta passes and on a full rea
 });
 
 it('skips rows last changed by a user in ignoreUsers, and deletions when the route does not list Delete', async () => {
-  const who = (await (await fetch(`${h.dv.url('source')}WhoAmI`, { headers: { authorization: 'Bearer app-user-1', accept: 'application/json' } })).json()) as { UserId: string };
+  const who = (await (await fetch(`${h.dv.url('source')}WhoAmI`, { headers: { authorization: 'Bearer app-user-1', accept: 'application/json' } })).json()) as {
+    UserId: string;
+  };
   const base = accountRoute('not-mine');
   const route = { ...base, source: { ...(base.source as object), messages: ['Create', 'Update'], ignoreUsers: [who.UserId] } };
   const rt = runtime(route);

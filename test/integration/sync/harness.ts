@@ -26,7 +26,10 @@ export interface SyncHarness {
 export async function startSyncHarness(): Promise<SyncHarness> {
   const [dv, sb, azurite] = await Promise.all([
     startDataverseEmulator({ port: 0, timeScale: 0.001 }),
-    startServiceBusEmulator({ port: 0, queues: [{ name: QUEUE, requiresSession: true, requiresDuplicateDetection: true, duplicateDetectionHistoryTimeWindow: 'PT10M' }] }),
+    startServiceBusEmulator({
+      port: 0,
+      queues: [{ name: QUEUE, requiresSession: true, requiresDuplicateDetection: true, duplicateDetectionHistoryTimeWindow: 'PT10M' }],
+    }),
     startAzurite(),
   ]);
   const sbClient = new ServiceBusClient(sb.connectionString, { retryOptions: { timeoutInMs: 2000, maxRetries: 0 } });
@@ -76,6 +79,12 @@ export function accountRoute(name: string, sync: Record<string, unknown> = { ena
   return {
     name,
     source: { environment: 'source', table: 'account', sync },
-    target: { environment: 'target', table: 'account', entitySet: 'accounts', key: ['accountnumber'], columns: { accountnumber: 'accountnumber', name: 'name' } },
+    target: {
+      environment: 'target',
+      table: 'account',
+      entitySet: 'accounts',
+      key: ['accountnumber'],
+      columns: { accountnumber: 'accountnumber', name: 'name' },
+    },
   };
 }

@@ -110,7 +110,15 @@ describe('incremental sync checkpoints inside a pass', () => {
     await h.drain();
     const id = (await h.source.create('accounts', { name: 'BADLINK', accountnumber: 'BADLINK-1' })).id as string;
     const cp = (await checkpoints.get<SyncPosition>(checkpointName('badlink')))!;
-    const pass = { nextLink: `${cp.position.deltaLink}&$skiptoken=${encodeURIComponent('<cookie pagenumber="2" />')}`, mode: 'delta' as const, resynced: false, deletedIds: [], pages: 1, upserts: 0, startedAt: new Date().toISOString() };
+    const pass = {
+      nextLink: `${cp.position.deltaLink}&$skiptoken=${encodeURIComponent('<cookie pagenumber="2" />')}`,
+      mode: 'delta' as const,
+      resynced: false,
+      deletedIds: [],
+      pages: 1,
+      upserts: 0,
+      startedAt: new Date().toISOString(),
+    };
     await checkpoints.commit<SyncPosition>(checkpointName('badlink'), { position: { ...cp.position, pass }, counts: cp.counts }, cp.etag);
 
     const telemetry = new MemoryTelemetry();

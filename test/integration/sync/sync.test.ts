@@ -45,7 +45,13 @@ describe('incremental sync', () => {
       expect(initial.length).toBe(first.upserts);
       expect(initial.map((b) => b.source.id)).toEqual(expect.arrayContaining(ids));
       const one = initial.find((b) => b.source.id === ids[0])!;
-      expect(one).toMatchObject({ route: 'first', origin: 'sync', operation: 'upsert', source: { environment: 'source', table: 'account', id: ids[0] }, values: { name: 'FIRST 0', accountnumber: 'FIRST-0' } });
+      expect(one).toMatchObject({
+        route: 'first',
+        origin: 'sync',
+        operation: 'upsert',
+        source: { environment: 'source', table: 'account', id: ids[0] },
+        values: { name: 'FIRST 0', accountnumber: 'FIRST-0' },
+      });
       expect(one.version).toMatch(/^rv=\d+;mt=\d+$/);
 
       await h.source.update('accounts', ids[1], { name: 'FIRST 1 renamed' });
@@ -127,7 +133,9 @@ describe('incremental sync', () => {
       expect(telemetry.traces.some((t) => t.level === 'warn' && t.message.includes('0x80044352'))).toBe(true);
       expect(result.upserts).toBeGreaterThanOrEqual(2); // every row read again
       // Unchanged rows repeat earlier message ids (dropped as duplicates); the change made meanwhile arrives.
-      expect(bodies(await h.drain())).toEqual([expect.objectContaining({ source: expect.objectContaining({ id: expId }), values: expect.objectContaining({ name: 'EXP changed while expired' }) })]);
+      expect(bodies(await h.drain())).toEqual([
+        expect.objectContaining({ source: expect.objectContaining({ id: expId }), values: expect.objectContaining({ name: 'EXP changed while expired' }) }),
+      ]);
     } finally {
       await rt.close();
     }

@@ -24,7 +24,7 @@ describe('dvsync expr', () => {
     expect(dvsync('not an expression').stdout).toBe('"not an expression"\n');
     expect(dvsync('array[1]').stdout).toBe('"array[1]"\n');
     expect(dvsync('@@').stdout).toBe('"@"\n');
-    expect(dvsync("add(1, 1.5)").stdout).toBe('2.5\n');
+    expect(dvsync('add(1, 1.5)').stdout).toBe('2.5\n');
     expect(dvsync("equals(triggerOutputs()?['body/stepname'], 'Lost')", '--trigger', triggerFile).stdout).toBe('true\n');
     const bad = dvsync('add(1,');
     expect(bad.status).toBe(1);
@@ -35,15 +35,15 @@ describe('dvsync expr', () => {
     expect(dvsync("Status: @{triggerBody()?['statuscode']} of @{length('ab')}", '--trigger', triggerFile).stdout).toBe('"Status: 2 of 2"\n');
     expect(dvsync(`@concat('say "hi"', '\n', 'Zürich 😀')`).stdout).toBe('"say \\"hi\\"\\nZürich 😀"\n');
     expect(dvsync(`@json('{"a": "x\\ny"}')`).stdout).toBe('{"a":"x\\ny"}\n');
-    expect(dvsync("@equals(\n  1,\n  1\n)").stdout).toBe('true\n');
+    expect(dvsync('@equals(\n  1,\n  1\n)').stdout).toBe('true\n');
   });
 
   it('prints every JSON type as the engine produces it', () => {
-    expect(dvsync('@float(\'3\')').stdout).toBe('3\n');
-    expect(dvsync("@div(1, 2.0)").stdout).toBe('0.5\n');
-    expect(dvsync("@coalesce(null)").stdout).toBe('null\n');
+    expect(dvsync("@float('3')").stdout).toBe('3\n');
+    expect(dvsync('@div(1, 2.0)').stdout).toBe('0.5\n');
+    expect(dvsync('@coalesce(null)').stdout).toBe('null\n');
     expect(dvsync("@addDays('2018-03-15T00:00:00Z', 10)").stdout).toBe('"2018-03-25T00:00:00.0000000Z"\n');
-    expect(dvsync("@json('{\"a\":[1,{\"b\":true}]}')").stdout).toBe('{"a":[1,{"b":true}]}\n');
+    expect(dvsync('@json(\'{"a":[1,{"b":true}]}\')').stdout).toBe('{"a":[1,{"b":true}]}\n');
   });
 
   it('fixes the clock with --now', () => {

@@ -7,8 +7,7 @@ import { readFileSync } from 'fs';
 import path from 'path';
 import { compileTriggerCondition, type DataverseTriggerOutputs } from '../../../shared/conditions';
 
-const load = (name: string) =>
-  JSON.parse(readFileSync(path.join(__dirname, 'fixtures', `${name}.trigger.json`), 'utf8')) as DataverseTriggerOutputs;
+const load = (name: string) => JSON.parse(readFileSync(path.join(__dirname, 'fixtures', `${name}.trigger.json`), 'utf8')) as DataverseTriggerOutputs;
 const accountUpdate = load('dataverse-account-update');
 const contactCreate = load('dataverse-contact-create');
 

@@ -36,7 +36,7 @@ describe('value syntax', () => {
     ['@@{x}', '"@{x}"'],
     [' @', '"' + ' @' + '"'],
     ["@{'a'}b@{1}", '"ab1"'],
-    ["Total: @{add(1, 2)} items", '"Total: 3 items"'],
+    ['Total: @{add(1, 2)} items', '"Total: 3 items"'],
     ["@{triggerBody()?['statuscode']}", '"1"'],
     ["@'it''s'", '"it\'s"'],
     ['@2.0', '2'],
@@ -45,15 +45,15 @@ describe('value syntax', () => {
     ['@null', 'null'],
     ['@EQUALS(1, 1)', 'true'],
     ["@triggerOutputs()?['body/stepname']", '"Won"'],
-    ["@triggerOutputs().body.stepname", '"Won"'],
-    ["@triggerBody()?.missing", 'null'],
+    ['@triggerOutputs().body.stepname', '"Won"'],
+    ['@triggerBody()?.missing', 'null'],
     ["@triggerBody()?['missing']?['deeper']", 'null'],
     ["@triggerBody()['STEPNAME']", '"Won"'],
     ["@triggerBody()?['_parentaccountid_value@Microsoft.Dynamics.CRM.lookuplogicalname']", '"account"'],
-    ["@createArray(1, 2)[1]", '2'],
+    ['@createArray(1, 2)[1]', '2'],
     ["@triggerBody()?['__proto__']", '"plain data"'],
     ["@json('{}')?['constructor']", 'null'],
-    ["@string(true)", '"True"'],
+    ['@string(true)', '"True"'],
     ["@string(createArray(1, 'a'))", '"[1,\\"a\\"]"'],
     ["@equals(null, '')", 'true'],
   ])('%s → %s', (src, expected) => {
@@ -75,7 +75,7 @@ describe('value syntax', () => {
     expect(() => compileExpression('@equals(1 2)')).toThrow(ExpressionSyntaxError);
     expect(() => compileExpression('@foo')).toThrow(/call functions with parentheses/);
     expect(() => compileExpression('@')).toThrow(ExpressionSyntaxError);
-    expect(() => compileExpression("x @{equals(1,1)")).toThrow(/Unclosed/);
+    expect(() => compileExpression('x @{equals(1,1)')).toThrow(/Unclosed/);
   });
 
   it('checks function names and argument counts at compile time', () => {
@@ -110,7 +110,7 @@ describe('semantics details', () => {
     ['@string(0.1)', '"0.1"'],
     ['@string(1e21)', '"1E+21"'],
     ["@if(true, 'a', div(1, 0))", '"a"'],
-    ["@sort(json('[{\"n\":\"b\"},{\"n\":\"a\"}]'), 'n')", '[{"n":"a"},{"n":"b"}]'],
+    ['@sort(json(\'[{"n":"b"},{"n":"a"}]\'), \'n\')', '[{"n":"a"},{"n":"b"}]'],
   ])('%s → %s', (src, expected) => {
     expect(evalJson(src)).toBe(expected);
   });
@@ -118,9 +118,7 @@ describe('semantics details', () => {
 
 describe('compileTriggerCondition', () => {
   it('matches the documented Dataverse examples', () => {
-    const wonOrLost = compileTriggerCondition(
-      "@or(equals(triggerOutputs()?['body/stepname'], 'Won'), equals(triggerOutputs()?['body/stepname'], 'Lost'))",
-    );
+    const wonOrLost = compileTriggerCondition("@or(equals(triggerOutputs()?['body/stepname'], 'Won'), equals(triggerOutputs()?['body/stepname'], 'Lost'))");
     expect(wonOrLost.test(outputs)).toEqual({ matched: true });
     expect(compileTriggerCondition("@not(equals(triggerBody()?['statuscode'], 1))").test(outputs)).toEqual({ matched: false });
   });
@@ -132,8 +130,8 @@ describe('compileTriggerCondition', () => {
   });
 
   it('accepts "True"/"False" strings (what @{...} produces) and rejects other non-booleans', () => {
-    expect(compileTriggerCondition("@{equals(1, 1)}").test(outputs).matched).toBe(true);
-    expect(compileTriggerCondition("@{equals(1, 2)}").test(outputs).matched).toBe(false);
+    expect(compileTriggerCondition('@{equals(1, 1)}').test(outputs).matched).toBe(true);
+    expect(compileTriggerCondition('@{equals(1, 2)}').test(outputs).matched).toBe(false);
     const r = compileTriggerCondition('@add(1, 1)').test(outputs);
     expect(r).toMatchObject({ matched: false });
     expect(r.error?.message).toMatch(/must evaluate to a boolean/);
@@ -144,7 +142,7 @@ describe('limits and hostile input', () => {
   it('bounds expression length, depth, sizes and steps', () => {
     expect(() => compileExpression('@' + 'x'.repeat(9000))).toThrow(ExpressionLimitError);
     expect(() => compileExpression('@' + 'not('.repeat(100) + 'true' + ')'.repeat(100))).toThrow(ExpressionLimitError);
-    expect(() => compileExpression("@concat(string(range(0, 100000)), string(range(0, 100000)))", { limits: { maxStringLength: 1000 } }).evaluate()).toThrow(
+    expect(() => compileExpression('@concat(string(range(0, 100000)), string(range(0, 100000)))', { limits: { maxStringLength: 1000 } }).evaluate()).toThrow(
       ExpressionLimitError,
     );
     expect(() => compileExpression('@union(range(0, 5000), range(0, 5000))', { limits: { maxSteps: 10_000 } }).evaluate()).toThrow(ExpressionLimitError);
@@ -154,20 +152,43 @@ describe('limits and hostile input', () => {
   it('arbitrary text never throws anything but the engine errors and stays within limits', () => {
     const alphabet = fc.constantFrom(...'@{}()[]?.,\'"0123456789-abcdefnotequalsrgyuix _/'.split(''));
     fc.assert(
-      fc.property(fc.array(alphabet, { maxLength: 60 }).map((a) => a.join('')), (src) => {
-        try {
-          compileExpression(src, { limits: { maxSteps: 5_000 } }).evaluate({ triggerOutputs: outputs });
-        } catch (e) {
-          expect(e).toBeInstanceOf(ExpressionError);
-        }
-      }),
+      fc.property(
+        fc.array(alphabet, { maxLength: 60 }).map((a) => a.join('')),
+        (src) => {
+          try {
+            compileExpression(src, { limits: { maxSteps: 5_000 } }).evaluate({ triggerOutputs: outputs });
+          } catch (e) {
+            expect(e).toBeInstanceOf(ExpressionError);
+          }
+        },
+      ),
       { numRuns: 1500 },
     );
   });
 
   it('random well-formed calls only fail with engine errors', () => {
-    const leaf = fc.oneof(fc.integer().map(String), fc.constantFrom("'a'", "'2018-01-01'", 'null', 'true', '1.5', "triggerBody()", "createArray(1,2)"));
-    const names = ['concat', 'length', 'add', 'equals', 'substring', 'split', 'json', 'string', 'range', 'first', 'formatDateTime', 'union', 'int', 'float', 'join', 'skip', 'take', 'replace', 'mul'];
+    const leaf = fc.oneof(fc.integer().map(String), fc.constantFrom("'a'", "'2018-01-01'", 'null', 'true', '1.5', 'triggerBody()', 'createArray(1,2)'));
+    const names = [
+      'concat',
+      'length',
+      'add',
+      'equals',
+      'substring',
+      'split',
+      'json',
+      'string',
+      'range',
+      'first',
+      'formatDateTime',
+      'union',
+      'int',
+      'float',
+      'join',
+      'skip',
+      'take',
+      'replace',
+      'mul',
+    ];
     const call = fc.tuple(fc.constantFrom(...names), fc.array(leaf, { minLength: 1, maxLength: 3 })).map(([n, a]) => `@${n}(${a.join(', ')})`);
     fc.assert(
       fc.property(call, (src) => {

@@ -3,7 +3,9 @@ import { join } from 'path';
 import { loadSettings, queueNamesFrom, SettingsError, settingsCatalogue } from '../../../shared/config/settings';
 
 const base = {
-  DVSYNC_ENVIRONMENTS: JSON.stringify({ source: { url: 'https://contoso.crm4.dynamics.com', organizationId: 'f42a590d-a29d-ef11-8a66-6045bd056902', credentials: [{ type: 'managedIdentity' }] } }),
+  DVSYNC_ENVIRONMENTS: JSON.stringify({
+    source: { url: 'https://contoso.crm4.dynamics.com', organizationId: 'f42a590d-a29d-ef11-8a66-6045bd056902', credentials: [{ type: 'managedIdentity' }] },
+  }),
   DVSYNC_ROUTES_FILE: 'routes.json',
   ServiceBusConnection: 'Endpoint=sb://localhost:5672/;SharedAccessKeyName=k;SharedAccessKey=v;UseDevelopmentEmulator=true',
 };
@@ -34,14 +36,25 @@ describe('loadSettings', () => {
   it('reports every invalid setting, not just the first', () => {
     const issues = issuesOf({
       ...base,
-      DVSYNC_ENVIRONMENTS: '{"source": {"url": "not a url", "credentials": [{"type":"clientSecret","tenantId":"t","clientId":"c","clientSecretSetting":"SOURCE_SECRET"}]}}',
+      DVSYNC_ENVIRONMENTS:
+        '{"source": {"url": "not a url", "credentials": [{"type":"clientSecret","tenantId":"t","clientId":"c","clientSecretSetting":"SOURCE_SECRET"}]}}',
       DVSYNC_SESSION_BUCKETS: 'many',
       DVSYNC_WRITE_TAG: 'has spaces',
       DVSYNC_WEBHOOK_SECRET: 'short',
     });
     expect(issues.map((i) => i.setting).sort()).toEqual(['DVSYNC_ENVIRONMENTS', 'DVSYNC_SESSION_BUCKETS', 'DVSYNC_WEBHOOK_SECRET', 'DVSYNC_WRITE_TAG']);
-    const env2 = issuesOf({ ...base, DVSYNC_ENVIRONMENTS: '{"source": {"url": "https://x.crm.dynamics.com", "credentials": [{"type":"clientSecret","tenantId":"t","clientId":"c","clientSecretSetting":"SOURCE_SECRET"}]}}' });
-    expect(env2).toEqual([{ setting: 'SOURCE_SECRET', problem: 'is missing (environment "source" names it as clientSecretSetting)', fix: 'the client secret (in Azure: a Key Vault reference)' }]);
+    const env2 = issuesOf({
+      ...base,
+      DVSYNC_ENVIRONMENTS:
+        '{"source": {"url": "https://x.crm.dynamics.com", "credentials": [{"type":"clientSecret","tenantId":"t","clientId":"c","clientSecretSetting":"SOURCE_SECRET"}]}}',
+    });
+    expect(env2).toEqual([
+      {
+        setting: 'SOURCE_SECRET',
+        problem: 'is missing (environment "source" names it as clientSecretSetting)',
+        fix: 'the client secret (in Azure: a Key Vault reference)',
+      },
+    ]);
   });
   it('collects rotation secrets', () => {
     const s = loadSettings({ ...base, DVSYNC_WEBHOOK_SECRET: 'a'.repeat(20), DVSYNC_WEBHOOK_SECRET_NEXT: 'b'.repeat(20) });
@@ -57,13 +70,19 @@ describe('loadSettings', () => {
 describe('local.settings.sample.json', () => {
   it('documents every setting the code reads', () => {
     const sample = JSON.parse(readFileSync(join(__dirname, '../../../local.settings.sample.json'), 'utf8')) as { Values: Record<string, string> };
-    const missing = settingsCatalogue().map((d) => d.name).filter((n) => !(n in sample.Values) || !(`// ${n}` in sample.Values));
+    const missing = settingsCatalogue()
+      .map((d) => d.name)
+      .filter((n) => !(n in sample.Values) || !(`// ${n}` in sample.Values));
     expect(missing).toEqual([]);
   });
 });
 
 describe('queueNamesFrom (trigger registration)', () => {
-  it.each<Record<string, string>>([{}, { DVSYNC_CHANGES_QUEUE: 'my-changes', DVSYNC_INBOUND_QUEUE: 'my-inbound' }, { DVSYNC_CHANGES_QUEUE: '  padded  ', DVSYNC_INBOUND_QUEUE: '   ' }])('names the queues loadSettings names: %j', (queues: Record<string, string>) => {
+  it.each<Record<string, string>>([
+    {},
+    { DVSYNC_CHANGES_QUEUE: 'my-changes', DVSYNC_INBOUND_QUEUE: 'my-inbound' },
+    { DVSYNC_CHANGES_QUEUE: '  padded  ', DVSYNC_INBOUND_QUEUE: '   ' },
+  ])('names the queues loadSettings names: %j', (queues: Record<string, string>) => {
     const s = loadSettings({ ...base, ...queues });
     expect(queueNamesFrom({ ...base, ...queues })).toEqual({ changes: s.serviceBus.changesQueue, inbound: s.serviceBus.inboundQueue });
   });

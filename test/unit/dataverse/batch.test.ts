@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildBatch, matchOutcomes, parseBatchResponse, type BatchPart } from '../../../shared/dataverse/batch';
-import { DataverseError } from '../../../shared/dataverse/errors';
+import { type DataverseError } from '../../../shared/dataverse/errors';
 
 const BASE = 'https://org.crm.dynamics.com/api/data/v9.2/';
 const fixture = (name: string) => readFileSync(join(__dirname, 'fixtures', name), 'utf8');
@@ -25,15 +25,31 @@ describe('buildBatch', () => {
   it('uses CRLF only, the documented part headers, path request lines and a closing delimiter', () => {
     expect(built.contentType).toBe('multipart/mixed; boundary=batch_fixed');
     expect(built.body.replace(/\r\n/g, '')).not.toMatch(/\n/);
-    expect(built.body.startsWith('--batch_fixed\r\nContent-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n\r\nGET /api/data/v9.2/accounts(00000000-0000-0000-0000-000000000001)?$select=name HTTP/1.1\r\n')).toBe(true);
+    expect(
+      built.body.startsWith(
+        '--batch_fixed\r\nContent-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n\r\nGET /api/data/v9.2/accounts(00000000-0000-0000-0000-000000000001)?$select=name HTTP/1.1\r\n',
+      ),
+    ).toBe(true);
     expect(built.body.endsWith('\r\n--batch_fixed--\r\n')).toBe(true);
-    expect(built.body).toContain('Content-ID: 1\r\n\r\nPOST /api/data/v9.2/accounts HTTP/1.1\r\nContent-Type: application/json; type=entry\r\n\r\n{"name":"A"}');
+    expect(built.body).toContain(
+      'Content-ID: 1\r\n\r\nPOST /api/data/v9.2/accounts HTTP/1.1\r\nContent-Type: application/json; type=entry\r\n\r\n{"name":"A"}',
+    );
     expect(built.body).toContain('Content-ID: 2\r\n\r\nPATCH $1 HTTP/1.1\r\nContent-Type: application/json\r\n');
     expect(built.body).toMatch(/Content-Type: multipart\/mixed; boundary=changeset_[0-9a-f-]+\r\n\r\n--changeset_/);
   });
 
   it('assigns Content-IDs to change-set operations, skipping ones the caller already used', () => {
-    const b = buildBatch([{ changeSet: [{ method: 'POST', url: 'a', body: {} }, { method: 'POST', url: 'b', body: {}, contentId: '1' }] }], BASE);
+    const b = buildBatch(
+      [
+        {
+          changeSet: [
+            { method: 'POST', url: 'a', body: {} },
+            { method: 'POST', url: 'b', body: {}, contentId: '1' },
+          ],
+        },
+      ],
+      BASE,
+    );
     expect(b.operations.map((o) => o.contentId)).toEqual(['2', '1']);
   });
 
@@ -46,11 +62,21 @@ describe('buildBatch', () => {
 });
 
 describe('parseBatchResponse on Microsoft documentation samples', () => {
-  it.each([['LF', (t: string) => t], ['CRLF', crlf]])('reads a change set + GET response (%s)', (_name, convert) => {
-    const parts = parseBatchResponse('multipart/mixed; boundary=batchresponse_f27ef42d-51b0-4685-bac9-f468f844de2f', convert(fixture('changeset-response.http')));
+  it.each([
+    ['LF', (t: string) => t],
+    ['CRLF', crlf],
+  ])('reads a change set + GET response (%s)', (_name, convert) => {
+    const parts = parseBatchResponse(
+      'multipart/mixed; boundary=batchresponse_f27ef42d-51b0-4685-bac9-f468f844de2f',
+      convert(fixture('changeset-response.http')),
+    );
     expect(parts).toHaveLength(2);
     const set = parts[0] as BatchPart[];
-    expect(set.map((p) => [p.contentId, p.status])).toEqual([['1', 204], ['2', 204], ['3', 204]]);
+    expect(set.map((p) => [p.contentId, p.status])).toEqual([
+      ['1', 204],
+      ['2', 204],
+      ['3', 204],
+    ]);
     expect(set[1].headers['odata-entityid']).toBe('https://org.crm.dynamics.com/api/data/v9.2/tasks(e83ffc82-e292-ed11-aad1-000d3a9933c9)');
     expect(set[0].body).toBeUndefined();
     const get = parts[1] as BatchPart;
@@ -80,14 +106,26 @@ describe('matchOutcomes', () => {
   const built = buildBatch(
     [
       { method: 'POST', url: 'accounts', body: { name: 'first' } },
-      { changeSet: [{ method: 'POST', url: 'accounts', body: {} }, { method: 'POST', url: 'contacts', body: {} }, { method: 'PATCH', url: '$1', body: {} }] },
+      {
+        changeSet: [
+          { method: 'POST', url: 'accounts', body: {} },
+          { method: 'POST', url: 'contacts', body: {} },
+          { method: 'PATCH', url: '$1', body: {} },
+        ],
+      },
       { method: 'DELETE', url: 'accounts(00000000-0000-0000-0000-000000000009)' },
     ],
     BASE,
     'm',
   );
 
-  const part = (status: number, contentId?: string, body?: unknown): BatchPart => ({ status, statusText: '', headers: {}, body, ...(contentId ? { contentId } : {}) });
+  const part = (status: number, contentId?: string, body?: unknown): BatchPart => ({
+    status,
+    statusText: '',
+    headers: {},
+    body,
+    ...(contentId ? { contentId } : {}),
+  });
 
   it('marks the rest of a failed change set rolled back (with the cause) and later parts not executed when the batch stopped', () => {
     const failure = { error: { code: '0x80060892', message: 'Entity Key violated' } };

@@ -23,14 +23,19 @@ describe('classify(response)', () => {
   it('412 0x80060892 (alternate key violated) is a duplicate key, not retryable', () => {
     const e = classify({
       status: 412,
-      body: body('0x80060892', 'Entity Key account_accountnumber violated. A record with the same value for accountnumber already exists. A duplicate record cannot be created.'),
+      body: body(
+        '0x80060892',
+        'Entity Key account_accountnumber violated. A record with the same value for accountnumber already exists. A duplicate record cannot be created.',
+      ),
     });
     expect(e).toMatchObject({ kind: 'duplicateKey', retryable: false, code: '0x80060892' });
   });
 
   it("412 for If-None-Match:* with code '' and the documented message is a duplicate key", () => {
     expect(classify({ status: 412, body: body('', 'A record with matching key values already exists.') }).kind).toBe('duplicateKey');
-    expect(classify({ status: 412, body: body('0x80040333', 'A record was not created or updated because a duplicate of the current record already exists.') }).kind).toBe('duplicateKey');
+    expect(
+      classify({ status: 412, body: body('0x80040333', 'A record was not created or updated because a duplicate of the current record already exists.') }).kind,
+    ).toBe('duplicateKey');
   });
 
   it('412 0x80060882 (ETag mismatch) is a precondition failure', () => {
@@ -40,7 +45,9 @@ describe('classify(response)', () => {
 
   it('404 by id, by alternate key and the doc example with an empty code are notFound; a wrong set is permanent', () => {
     expect(classify({ status: 404, body: body('0x80040217', 'account With Id = 00000000-0000-0000-0000-000000000001 Does Not Exist') }).kind).toBe('notFound');
-    expect(classify({ status: 404, body: body('0x80060891', 'A record with the specified key values does not exist in account entity') }).kind).toBe('notFound');
+    expect(classify({ status: 404, body: body('0x80060891', 'A record with the specified key values does not exist in account entity') }).kind).toBe(
+      'notFound',
+    );
     expect(classify({ status: 404, body: body('', 'account With Id = 00000000-0000-0000-0000-000000000001 Does Not Exist') }).kind).toBe('notFound');
     expect(classify({ status: 404, body: body('0x8006088a', "Resource not found for the segment 'Account'.") }).kind).toBe('permanent');
   });
@@ -53,7 +60,10 @@ describe('classify(response)', () => {
   it('400s are validation errors and never retried', () => {
     for (const [code, message] of [
       ['0x80044331', "A validation error occurred.  The length of the 'subject' attribute of the 'task' entity exceeded the maximum allowed length of '200'."],
-      ['0x80048d19', "Error identified in Payload provided by the user for Entity :'contacts' ----> InnerException : Microsoft.OData.ODataException: An undeclared property 'parentcustomerid'"],
+      [
+        '0x80048d19',
+        "Error identified in Payload provided by the user for Entity :'contacts' ----> InnerException : Microsoft.OData.ODataException: An undeclared property 'parentcustomerid'",
+      ],
       ['0x80060890', 'The specified key attributes are not a defined key for the account entity'],
       ['0x0', "Could not find a property named 'Name' on type 'Microsoft.Dynamics.CRM.account'."],
     ]) {
@@ -62,7 +72,7 @@ describe('classify(response)', () => {
   });
 
   it('401 is auth, 403 is privilege, 405 and 413 are permanent', () => {
-    expect(classify({ status: 403, body: body('0x80040220', "Principal user (Id=…) is missing prvCreateAccount privilege") }).kind).toBe('privilege');
+    expect(classify({ status: 403, body: body('0x80040220', 'Principal user (Id=…) is missing prvCreateAccount privilege') }).kind).toBe('privilege');
     expect(classify({ status: 401, body: '' }).kind).toBe('auth');
     expect(classify({ status: 405, body: body('0x80040227', 'CannotDeleteDueToAssociation') }).kind).toBe('permanent');
     expect(classify({ status: 413, body: body('0x8004418a', 'too large') }).kind).toBe('permanent');
@@ -76,7 +86,11 @@ describe('classify(response)', () => {
 
   it('the message names status, code, request and the server text; extra error fields are kept', () => {
     const e = classify(
-      { status: 400, headers: { REQ_ID: 'r-1' }, body: { error: { code: '0x80040265', message: 'Plugin said no', '@Microsoft.PowerApps.CDS.TraceText': 'trace' } } },
+      {
+        status: 400,
+        headers: { REQ_ID: 'r-1' },
+        body: { error: { code: '0x80040265', message: 'Plugin said no', '@Microsoft.PowerApps.CDS.TraceText': 'trace' } },
+      },
       { method: 'PATCH', url: 'https://x/api/data/v9.2/accounts(1)' },
     );
     expect(e.message).toBe('Dataverse 400 0x80040265 (PATCH https://x/api/data/v9.2/accounts(1)): Plugin said no [request r-1]');

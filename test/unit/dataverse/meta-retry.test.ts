@@ -6,7 +6,13 @@ describe('readResponseMeta', () => {
   it('reads the live header formats (time remaining is seconds with a grouping separator)', () => {
     const meta = readResponseMeta(
       200,
-      { 'x-ms-dop-hint': '48', 'x-ms-ratelimit-time-remaining-xrm-requests': '1,199.46', 'x-ms-ratelimit-burst-remaining-xrm-requests': '5993', 'Retry-After': '3', REQ_ID: 'abc' },
+      {
+        'x-ms-dop-hint': '48',
+        'x-ms-ratelimit-time-remaining-xrm-requests': '1,199.46',
+        'x-ms-ratelimit-burst-remaining-xrm-requests': '5993',
+        'Retry-After': '3',
+        REQ_ID: 'abc',
+      },
       12,
     );
     expect(meta).toEqual({ status: 200, durationMs: 12, dopHint: 48, timeRemainingMs: 1_199_460, burstRemaining: 5993, retryAfterMs: 3000, requestId: 'abc' });

@@ -29,7 +29,11 @@ class ScriptedCredential implements TokenCredential {
   }
 }
 
-const token = (name: string, expiresOn: number, refreshAfter?: number): AccessToken => ({ token: name, expiresOnTimestamp: expiresOn, ...(refreshAfter === undefined ? {} : { refreshAfterTimestamp: refreshAfter }) });
+const token = (name: string, expiresOn: number, refreshAfter?: number): AccessToken => ({
+  token: name,
+  expiresOnTimestamp: expiresOn,
+  ...(refreshAfter === undefined ? {} : { refreshAfterTimestamp: refreshAfter }),
+});
 
 describe('cachedTokenProvider', () => {
   it('asks for <org origin>/.default once and serves the cached token until it is due', async () => {

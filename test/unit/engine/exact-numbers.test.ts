@@ -14,11 +14,24 @@ const route = (key = ['accountnumber'], extra: Record<string, unknown> = {}) =>
   routeSchema.parse({
     name: 'accounts',
     source: { table: 'account' },
-    target: { environment: 't', table: 'account', entitySet: 'accounts', key, columns: { accountnumber: 'num', revenue: 'amount', description: { from: 'amount', transforms: ['toString'] }, ...extra } },
+    target: {
+      environment: 't',
+      table: 'account',
+      entitySet: 'accounts',
+      key,
+      columns: { accountnumber: 'num', revenue: 'amount', description: { from: 'amount', transforms: ['toString'] }, ...extra },
+    },
   });
 const sets = () => 'accounts';
 const body = (values: Record<string, unknown>, source: Record<string, unknown> = {}) => ({
-  v: 1, route: 'accounts', origin: 'webhook', operation: 'upsert', source: { table: 'account', ...source }, version: '7', values, receivedAt: '2025-01-01T00:00:00Z',
+  v: 1,
+  route: 'accounts',
+  origin: 'webhook',
+  operation: 'upsert',
+  source: { table: 'account', ...source },
+  version: '7',
+  values,
+  receivedAt: '2025-01-01T00:00:00Z',
 });
 const parsed = (raw: unknown): ChangeMessage => {
   const r = parseChangeMessage(raw);
@@ -41,7 +54,10 @@ describe('exact money and decimals', () => {
   });
 
   it('maps money with exact text and decimals to ExactDecimal, written digit for digit', () => {
-    for (const amount of [{ $type: 'money', value: Number(EXACT), exact: EXACT }, { $type: 'decimal', value: EXACT }]) {
+    for (const amount of [
+      { $type: 'money', value: Number(EXACT), exact: EXACT },
+      { $type: 'decimal', value: EXACT },
+    ]) {
       const r = mapChange(route(), parsed(body({ num: 'A', amount })), sets);
       if (r.type !== 'write') throw new Error('expected a write');
       expect(r.write.columns.revenue).toBeInstanceOf(ExactDecimal);
@@ -72,7 +88,11 @@ describe('exact money and decimals', () => {
 
   it('uses an exact key value as a number when a double holds it, and refuses one that would address another row', () => {
     const keyed = route(['revenue']);
-    expect(mapChange(keyed, parsed(body({ num: 'A', amount: { $type: 'decimal', value: '12.50' } })), sets)).toMatchObject({ write: { keyText: 'revenue=12.5' } });
-    expect(() => mapChange(keyed, parsed(body({ num: 'A', amount: { $type: 'decimal', value: EXACT } })), sets)).toThrow(/column "revenue": key value 123456789012345\.6789 has more digits/);
+    expect(mapChange(keyed, parsed(body({ num: 'A', amount: { $type: 'decimal', value: '12.50' } })), sets)).toMatchObject({
+      write: { keyText: 'revenue=12.5' },
+    });
+    expect(() => mapChange(keyed, parsed(body({ num: 'A', amount: { $type: 'decimal', value: EXACT } })), sets)).toThrow(
+      /column "revenue": key value 123456789012345\.6789 has more digits/,
+    );
   });
 });

@@ -31,7 +31,10 @@ interface SourceEvent {
 type Row = Record<string, unknown> | undefined;
 
 /** A source row's history: upserts carry a subset of columns, a Delete only happens to an existing row. */
-function history(steps: Array<{ del: boolean; cols: boolean[]; rowVersion: boolean }>, sameSecond: number): { events: SourceEvent[]; truth: Row; current: { values: Row; version: string } } {
+function history(
+  steps: Array<{ del: boolean; cols: boolean[]; rowVersion: boolean }>,
+  sameSecond: number,
+): { events: SourceEvent[]; truth: Row; current: { values: Row; version: string } } {
   const events: SourceEvent[] = [];
   let truth: Row;
   let last = { rv: undefined as string | undefined, mt: 0 };
@@ -61,22 +64,55 @@ function history(steps: Array<{ del: boolean; cols: boolean[]; rowVersion: boole
 }
 
 function message(e: SourceEvent, n: number): IncomingMessage {
-  const body: ChangeMessage = { v: 1, route: 'accounts', origin: 'webhook', operation: e.operation, source: { environment: 'source', table: 'account', id: 'row-1' }, version: e.version, values: e.values, receivedAt: '2025-01-01T00:00:00Z' };
+  const body: ChangeMessage = {
+    v: 1,
+    route: 'accounts',
+    origin: 'webhook',
+    operation: e.operation,
+    source: { environment: 'source', table: 'account', id: 'row-1' },
+    version: e.version,
+    values: e.values,
+    receivedAt: '2025-01-01T00:00:00Z',
+  };
   return { body, messageId: `m${e.i}-${n}` };
 }
 
 /** One batch through planning and judging; writes land on `target` and the ledger as the engine would record them. */
-function applyBatch(batch: IncomingMessage[], ledger: Map<string, LedgerEntry>, state: { target: Row; deleted: boolean }, source: { values: Row; version: string }): void {
+function applyBatch(
+  batch: IncomingMessage[],
+  ledger: Map<string, LedgerEntry>,
+  state: { target: Row; deleted: boolean },
+  source: { values: Row; version: string },
+): void {
   const stage = planBatch(batch, routes, new Map(), sets);
   expect(stage.rejected).toEqual([]);
   for (const op of stage.ops) {
     let verdict = judge(op, ledger.get(op.lid), { canReread: true });
     if (verdict.type === 'reread') {
       // The source row as it is now: the end of its history.
-      const change: ChangeMessage = { ...op.change, operation: source.values ? 'upsert' : 'delete', values: source.values ? (source.values as Record<string, string>) : op.change.values, version: source.version };
+      const change: ChangeMessage = {
+        ...op.change,
+        operation: source.values ? 'upsert' : 'delete',
+        values: source.values ? (source.values as Record<string, string>) : op.change.values,
+        version: source.version,
+      };
       const mapped = mapChange(route, change, sets);
       if (mapped.type !== 'write') throw new Error('unexpected ignore');
-      const current: PlannedOp = { ...plannedOp({ index: op.index, incoming: op.incoming, change, body: op.body, route, rank: 0, write: mapped.write, ledgerKey: op.ledgerKey, retries: 0, current: true }), merged: [op, ...op.merged] };
+      const current: PlannedOp = {
+        ...plannedOp({
+          index: op.index,
+          incoming: op.incoming,
+          change,
+          body: op.body,
+          route,
+          rank: 0,
+          write: mapped.write,
+          ledgerKey: op.ledgerKey,
+          retries: 0,
+          current: true,
+        }),
+        merged: [op, ...op.merged],
+      };
       verdict = judge(current, ledger.get(op.lid), { canReread: false });
     }
     if (verdict.type === 'reread') throw new Error('second re-read');
@@ -110,7 +146,12 @@ describe('version stamps', () => {
   it('an Update with a RowVersion after a Create without one is applied, not skipped as stale (the lost update)', () => {
     const ledger = new Map<string, LedgerEntry>();
     const state = { target: undefined as Row, deleted: false };
-    const create: SourceEvent = { i: 1, operation: 'upsert', values: { k: 'K', a: 'created', b: 'b1' }, version: dataverseStamps(undefined, '2025-01-01T10:00:00Z', 0) };
+    const create: SourceEvent = {
+      i: 1,
+      operation: 'upsert',
+      values: { k: 'K', a: 'created', b: 'b1' },
+      version: dataverseStamps(undefined, '2025-01-01T10:00:00Z', 0),
+    };
     const update: SourceEvent = { i: 2, operation: 'upsert', values: { k: 'K', a: 'updated' }, version: dataverseStamps('2000000', '2025-01-01T10:00:05Z', 0) };
     const source = { values: { k: 'K', a: 'updated', b: 'b1' }, version: update.version };
     applyBatch([message(create, 0)], ledger, state, source);
@@ -157,7 +198,12 @@ describe('version stamps', () => {
           let c = 0;
           while (at < deliveries.length) {
             const size = cuts[c++ % cuts.length];
-            applyBatch(deliveries.slice(at, at + size).map((e, n) => message(e, at + n)), ledger, state, current);
+            applyBatch(
+              deliveries.slice(at, at + size).map((e, n) => message(e, at + n)),
+              ledger,
+              state,
+              current,
+            );
             at += size;
           }
           expect(state.target).toEqual(truth);

@@ -19,7 +19,11 @@ const route = routeSchema.parse({
   name: 'people',
   source: { table: 'erp_person', recordColumns: { id: 'string', age: 'integer', score: 'number', vip: 'boolean', born: 'datetime', company: 'string' } },
   target: {
-    environment: 'target', table: 'contact', entitySet: 'contacts', key: ['dvs_externalid'], columns: { dvs_externalid: 'id', jobtitle: 'company' },
+    environment: 'target',
+    table: 'contact',
+    entitySet: 'contacts',
+    key: ['dvs_externalid'],
+    columns: { dvs_externalid: 'id', jobtitle: 'company' },
     lookups: [{ from: 'company', navigationProperty: 'parentcustomerid_account', targetTable: 'account', key: ['accountnumber'] }],
   },
 });
@@ -39,13 +43,23 @@ describe('readers', () => {
 
   it('CSV: a record with the wrong number of fields is reported by line and the next ones are kept', async () => {
     const recs = await read('b.csv', 'id,company\n1,a\n2,b,extra\n3,c\n', 'csv');
-    expect(recs.map((r) => [r.line, r.error ? 'error' : r.values?.id])).toEqual([[2, '1'], [3, 'error'], [4, '3']]);
+    expect(recs.map((r) => [r.line, r.error ? 'error' : r.values?.id])).toEqual([
+      [2, '1'],
+      [3, 'error'],
+      [4, '3'],
+    ]);
     expect(recs[1].error).toMatch(/Invalid Record Length/);
   });
 
   it('JSON Lines: blank lines skipped, bad JSON and non-objects reported with their line number', async () => {
     const recs = await read('c.jsonl', '{"id":"1"}\n\n{"id":\n[1]\n"text"\n{"id":"6"}', 'jsonl');
-    expect(recs.map((r) => [r.line, r.values?.id ?? r.error?.slice(0, 20)])).toEqual([[1, '1'], [3, 'not valid JSON (Unex'], [4, 'expected a JSON obje'], [5, 'expected a JSON obje'], [6, '6']]);
+    expect(recs.map((r) => [r.line, r.values?.id ?? r.error?.slice(0, 20)])).toEqual([
+      [1, '1'],
+      [3, 'not valid JSON (Unex'],
+      [4, 'expected a JSON obje'],
+      [5, 'expected a JSON obje'],
+      [6, '6'],
+    ]);
   });
 });
 
@@ -55,7 +69,17 @@ describe('RecordValidator', () => {
 
   it('builds an import ChangeMessage with origin, coordinates and version', () => {
     const r = json.validate({ id: 'P-1', age: 30, vip: true, born: '1990-05-01', company: 'ACC-1' }, { ...ctx, line: 7, version: '1007' });
-    expect(r).toEqual({ ok: true, message: expect.objectContaining({ route: 'people', origin: 'import', operation: 'upsert', version: '1007', source: { table: 'erp_person', importId: 'people:abc', line: 7 }, values: { id: 'P-1', age: 30, vip: true, born: '1990-05-01', company: 'ACC-1' } }) });
+    expect(r).toEqual({
+      ok: true,
+      message: expect.objectContaining({
+        route: 'people',
+        origin: 'import',
+        operation: 'upsert',
+        version: '1007',
+        source: { table: 'erp_person', importId: 'people:abc', line: 7 },
+        values: { id: 'P-1', age: 30, vip: true, born: '1990-05-01', company: 'ACC-1' },
+      }),
+    });
   });
 
   it('names every wrong column: unknown column and wrong JSON types', () => {
@@ -69,8 +93,13 @@ describe('RecordValidator', () => {
   });
 
   it('converts CSV text per type; empty cells are null; bad text is reported', () => {
-    expect(csv.validate({ id: 'P-2', age: '41', score: '2.5', vip: 'FALSE', born: '', company: 'A' }, ctx)).toMatchObject({ ok: true, message: { values: { id: 'P-2', age: 41, score: 2.5, vip: false, born: null } } });
-    expect((csv.validate({ id: 'P-2', age: '4x', born: '2024-13-45' }, ctx) as { reason: string }).reason).toMatch(/"age": expected an integer, got "4x".*"born": expected an ISO 8601/);
+    expect(csv.validate({ id: 'P-2', age: '41', score: '2.5', vip: 'FALSE', born: '', company: 'A' }, ctx)).toMatchObject({
+      ok: true,
+      message: { values: { id: 'P-2', age: 41, score: 2.5, vip: false, born: null } },
+    });
+    expect((csv.validate({ id: 'P-2', age: '4x', born: '2024-13-45' }, ctx) as { reason: string }).reason).toMatch(
+      /"age": expected an integer, got "4x".*"born": expected an ISO 8601/,
+    );
   });
 
   it('runs the route mapping: a record without its key value is invalid with the mapping error', () => {

@@ -5,7 +5,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { Language, Node, Parser } from 'web-tree-sitter';
+import { Language, type Node, Parser } from 'web-tree-sitter';
 
 export type BicepValue = string | number | boolean | null | BicepValue[] | { [key: string]: BicepValue } | { expression: string };
 
@@ -33,7 +33,10 @@ export function bicepParser(): Promise<Parser> {
 export function syntaxErrors(root: Node): string[] {
   const errors: string[] = [];
   const walk = (n: Node): void => {
-    if (n.type === 'ERROR' || n.isMissing) errors.push(`line ${n.startPosition.row + 1}, column ${n.startPosition.column + 1}: ${n.isMissing ? 'missing ' + n.type : 'unexpected "' + n.text.slice(0, 60) + '"'}`);
+    if (n.type === 'ERROR' || n.isMissing)
+      errors.push(
+        `line ${n.startPosition.row + 1}, column ${n.startPosition.column + 1}: ${n.isMissing ? 'missing ' + n.type : 'unexpected "' + n.text.slice(0, 60) + '"'}`,
+      );
     for (const c of n.children) if (c) walk(c);
   };
   walk(root);
@@ -75,10 +78,18 @@ export function resourcesOf(root: Node, file: string): BicepResource[] {
   for (const d of root.namedChildren) {
     if (!d || d.type !== 'resource_declaration') continue;
     const [symbol, typeNode] = d.namedChildren;
-    const body = d.namedChildren.find((c) => c?.type === 'object') ?? d.namedChildren.find((c) => c?.type === 'for_statement')?.namedChildren.find((c) => c?.type === 'object');
+    const body =
+      d.namedChildren.find((c) => c?.type === 'object') ??
+      d.namedChildren.find((c) => c?.type === 'for_statement')?.namedChildren.find((c) => c?.type === 'object');
     const typeText = typeNode ? String(toValue(typeNode)) : '';
     const [type, apiVersion] = typeText.split('@');
-    out.push({ symbol: symbol?.text ?? '', type: type ?? '', apiVersion: apiVersion ?? '', body: body ? (toValue(body) as { [key: string]: BicepValue }) : {}, file });
+    out.push({
+      symbol: symbol?.text ?? '',
+      type: type ?? '',
+      apiVersion: apiVersion ?? '',
+      body: body ? (toValue(body) as { [key: string]: BicepValue }) : {},
+      file,
+    });
   }
   return out;
 }

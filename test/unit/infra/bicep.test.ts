@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { bicepFiles, bicepParser, BicepResource, resourcesOf, syntaxErrors } from './bicep-syntax';
+import { bicepFiles, bicepParser, type BicepResource, resourcesOf, syntaxErrors } from './bicep-syntax';
 
 const infra = path.join(__dirname, '..', '..', '..', 'infra');
 const files = bicepFiles(infra);
@@ -18,7 +18,14 @@ async function parseAll(): Promise<{ file: string; source: string; resources: Bi
 describe('infra/*.bicep', () => {
   it('finds the main template and its modules', () => {
     expect(files.map((f) => path.relative(infra, f)).sort()).toEqual(
-      ['main.bicep', 'modules/functionapp.bicep', 'modules/keyvault.bicep', 'modules/monitoring.bicep', 'modules/servicebus.bicep', 'modules/storage.bicep'].map((f) => f.split('/').join(path.sep)),
+      [
+        'main.bicep',
+        'modules/functionapp.bicep',
+        'modules/keyvault.bicep',
+        'modules/monitoring.bicep',
+        'modules/servicebus.bicep',
+        'modules/storage.bicep',
+      ].map((f) => f.split('/').join(path.sep)),
     );
   });
 
@@ -47,7 +54,10 @@ describe('infra/*.bicep', () => {
   it('references every module file that exists and no missing one', async () => {
     const main = fs.readFileSync(path.join(infra, 'main.bicep'), 'utf8');
     const referenced = [...main.matchAll(/module \w+ '([^']+)'/g)].map((m) => m[1]).sort();
-    const present = fs.readdirSync(path.join(infra, 'modules')).map((f) => `modules/${f}`).sort();
+    const present = fs
+      .readdirSync(path.join(infra, 'modules'))
+      .map((f) => `modules/${f}`)
+      .sort();
     expect(referenced).toEqual(present);
   });
 

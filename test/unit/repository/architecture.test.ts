@@ -138,7 +138,8 @@ describe('architecture', () => {
     for (const file of emulators) {
       // The stack (`npm start`) wires the emulators to the app's own configuration (routes → webhook registrations).
       if (rel(file).startsWith('emulators/stack/')) continue;
-      for (const dep of importsOf(file)) if (rel(dep).startsWith('shared/') && !/^shared\/(model|util)\//.test(rel(dep))) crossing.push(`${rel(file)} imports ${rel(dep)}`);
+      for (const dep of importsOf(file))
+        if (rel(dep).startsWith('shared/') && !/^shared\/(model|util)\//.test(rel(dep))) crossing.push(`${rel(file)} imports ${rel(dep)}`);
     }
     expect(crossing).toEqual([]);
   });

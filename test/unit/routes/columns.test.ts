@@ -17,7 +17,14 @@ const problemsOf = (...routes: object[]): string[] => {
 const contacts = (source: object, target: object = {}) => ({
   name: 'contacts',
   source: { environment: 'source', table: 'contact', ...source },
-  target: { environment: 'target', table: 'contact', entitySet: 'contacts', key: ['dvs_sourceid'], columns: { dvs_sourceid: 'contactid', firstname: 'firstname' }, ...target },
+  target: {
+    environment: 'target',
+    table: 'contact',
+    entitySet: 'contacts',
+    key: ['dvs_sourceid'],
+    columns: { dvs_sourceid: 'contactid', firstname: 'firstname' },
+    ...target,
+  },
 });
 
 describe('selectColumns against keys and mappings (loader)', () => {

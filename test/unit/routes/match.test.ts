@@ -9,8 +9,15 @@ import { buildTriggerOutputs } from '../../../shared/webhook/trigger-body';
 const fixture = (name: string): ChangeEvent => normalise(parseRemoteContext(webhookFixture(name)));
 const target = { environment: 'target', table: 'account', entitySet: 'accounts', key: ['dvs_sourceid'] };
 const routeWith = (source: Record<string, unknown>, name = 'r1') =>
-  parseRoutes(JSON.stringify({ routes: [{ name, source: { environment: 'source', table: 'account', ...source }, target }] }), 'test', compileCondition).routes[0];
-const input = (event: ChangeEvent, over: Partial<MatchInput> = {}): MatchInput => ({ event, environment: 'source', writeTag: 'dvsync', triggerOutputs: () => buildTriggerOutputs(event, {}), ...over });
+  parseRoutes(JSON.stringify({ routes: [{ name, source: { environment: 'source', table: 'account', ...source }, target }] }), 'test', compileCondition)
+    .routes[0];
+const input = (event: ChangeEvent, over: Partial<MatchInput> = {}): MatchInput => ({
+  event,
+  environment: 'source',
+  writeTag: 'dvsync',
+  triggerOutputs: () => buildTriggerOutputs(event, {}),
+  ...over,
+});
 
 const accountUpdate = fixture('update-account-sync-postoperation.json');
 const accountCreate = fixture('create-account-sync-nonascii-mojibake.json');
@@ -20,12 +27,21 @@ describe('route matching reasons', () => {
     expect(matchRoute(routeWith({}), input(accountUpdate))).toEqual({ matched: true });
   });
   it('environment, table and message', () => {
-    expect(matchRoute(routeWith({}), input(accountUpdate, { environment: 'other' }))).toEqual({ matched: false, reason: 'source environment is "source", event came from "other"' });
-    expect(matchRoute(routeWith({ table: 'contact' }), input(accountUpdate))).toEqual({ matched: false, reason: 'table is "account", route listens to "contact"' });
+    expect(matchRoute(routeWith({}), input(accountUpdate, { environment: 'other' }))).toEqual({
+      matched: false,
+      reason: 'source environment is "source", event came from "other"',
+    });
+    expect(matchRoute(routeWith({ table: 'contact' }), input(accountUpdate))).toEqual({
+      matched: false,
+      reason: 'table is "account", route listens to "contact"',
+    });
     expect(matchRoute(routeWith({ messages: ['Create'] }), input(accountUpdate))).toEqual({ matched: false, reason: 'message "Update" is not one of Create' });
   });
   it('filtering columns apply to Update only', () => {
-    expect(matchRoute(routeWith({ filteringColumns: ['name', 'revenue'] }), input(accountUpdate))).toEqual({ matched: false, reason: 'none of the filtering columns (name, revenue) changed' });
+    expect(matchRoute(routeWith({ filteringColumns: ['name', 'revenue'] }), input(accountUpdate))).toEqual({
+      matched: false,
+      reason: 'none of the filtering columns (name, revenue) changed',
+    });
     expect(matchRoute(routeWith({ filteringColumns: ['telephone1'] }), input(accountUpdate)).matched).toBe(true);
     expect(matchRoute(routeWith({ filteringColumns: ['revenue'] }), input(accountCreate)).matched).toBe(true);
   });
@@ -34,19 +50,34 @@ describe('route matching reasons', () => {
     const bu = '0669e963-e69c-ef11-8a6b-000d3a318589';
     const other = '11111111-2222-3333-4444-555555555555';
     expect(matchRoute(routeWith({ scope: 'User', ownerUserId: owner }), input(accountCreate)).matched).toBe(true);
-    expect(matchRoute(routeWith({ scope: 'User', ownerUserId: other }), input(accountCreate))).toEqual({ matched: false, reason: `scope User: row is owned by systemuser ${owner}, not ${other}` });
+    expect(matchRoute(routeWith({ scope: 'User', ownerUserId: other }), input(accountCreate))).toEqual({
+      matched: false,
+      reason: `scope User: row is owned by systemuser ${owner}, not ${other}`,
+    });
     expect(matchRoute(routeWith({ scope: 'BusinessUnit', ownerBusinessUnitId: bu }), input(accountCreate)).matched).toBe(true);
     expect(matchRoute(routeWith({ scope: 'BusinessUnit', ownerBusinessUnitId: other }), input(accountCreate)).matched).toBe(false);
-    expect(matchRoute(routeWith({ scope: 'ParentChildBusinessUnits', ownerBusinessUnitId: other, ownerChildBusinessUnitIds: [bu] }), input(accountCreate)).matched).toBe(true);
+    expect(
+      matchRoute(routeWith({ scope: 'ParentChildBusinessUnits', ownerBusinessUnitId: other, ownerChildBusinessUnitIds: [bu] }), input(accountCreate)).matched,
+    ).toBe(true);
     expect(matchRoute(routeWith({ scope: 'User', ownerUserId: owner }), input(accountUpdate))).toEqual({
       matched: false,
       reason: 'scope User: the event has no ownerid (register a PostImage with ownerid, or use scope Organization)',
     });
   });
   it('trigger conditions are ANDed and each false one is named', () => {
-    const r = routeWith({ triggerConditions: ["@equals(triggerOutputs()?['body/SdkMessage'], 'Update')", "@equals(triggerOutputs()?['body/telephone1'], '2222')"] });
-    expect(matchRoute(r, input(accountUpdate))).toEqual({ matched: false, reason: "trigger condition 2 (@equals(triggerOutputs()?['body/telephone1'], '2222')) is false" });
-    const ok = routeWith({ triggerConditions: ["@equals(triggerBody()?['statuscode'], 1)", "@equals(triggerBody()?['_ownerid_value@Microsoft.Dynamics.CRM.lookuplogicalname'], 'systemuser')"] });
+    const r = routeWith({
+      triggerConditions: ["@equals(triggerOutputs()?['body/SdkMessage'], 'Update')", "@equals(triggerOutputs()?['body/telephone1'], '2222')"],
+    });
+    expect(matchRoute(r, input(accountUpdate))).toEqual({
+      matched: false,
+      reason: "trigger condition 2 (@equals(triggerOutputs()?['body/telephone1'], '2222')) is false",
+    });
+    const ok = routeWith({
+      triggerConditions: [
+        "@equals(triggerBody()?['statuscode'], 1)",
+        "@equals(triggerBody()?['_ownerid_value@Microsoft.Dynamics.CRM.lookuplogicalname'], 'systemuser')",
+      ],
+    });
     expect(matchRoute(ok, input(accountCreate))).toEqual({ matched: true });
   });
   it('onlyWhenValueChanged compares with the pre image', () => {
@@ -59,7 +90,10 @@ describe('route matching reasons', () => {
   });
   it('ignores listed users and our own tagged writes', () => {
     const user = 'df010dad-f103-4589-ba66-76a5a04c2a11';
-    expect(matchRoute(routeWith({ ignoreUsers: [user.toUpperCase()] }), input(accountUpdate))).toEqual({ matched: false, reason: `initiating user ${user} is in ignoreUsers` });
+    expect(matchRoute(routeWith({ ignoreUsers: [user.toUpperCase()] }), input(accountUpdate))).toEqual({
+      matched: false,
+      reason: `initiating user ${user} is in ignoreUsers`,
+    });
     const echo = { ...accountUpdate, tag: 'dvsync' };
     expect(matchRoute(routeWith({}), input(echo))).toEqual({ matched: false, reason: 'own write (tag "dvsync")' });
     expect(matchRoute(routeWith({ ignoreOwnWrites: false }), input(echo)).matched).toBe(true);
@@ -67,7 +101,9 @@ describe('route matching reasons', () => {
   });
   it('lets stripped payloads through column filters (the worker re-reads)', () => {
     const stripped = { ...accountUpdate, reread: true, changedColumns: [], values: {} };
-    expect(matchRoute(routeWith({ filteringColumns: ['name'], scope: 'User', ownerUserId: 'df010dad-f103-4589-ba66-76a5a04c2a11' }), input(stripped)).matched).toBe(true);
+    expect(
+      matchRoute(routeWith({ filteringColumns: ['name'], scope: 'User', ownerUserId: 'df010dad-f103-4589-ba66-76a5a04c2a11' }), input(stripped)).matched,
+    ).toBe(true);
   });
 });
 
@@ -82,7 +118,12 @@ describe('routes file validation', () => {
     throw new Error('expected RoutesError');
   };
   it('names the file, route and field', () => {
-    const e = errorOf({ routes: [{ name: 'ok', source: { environment: 's', table: 'account' }, target }, { name: 'bad', source: { environment: 's', table: 'account', scope: 'User' }, target: { ...target, key: [] } }] });
+    const e = errorOf({
+      routes: [
+        { name: 'ok', source: { environment: 's', table: 'account' }, target },
+        { name: 'bad', source: { environment: 's', table: 'account', scope: 'User' }, target: { ...target, key: [] } },
+      ],
+    });
     expect(e.message).toContain('routes.json');
     expect(e.problems).toEqual(
       expect.arrayContaining([
@@ -92,12 +133,21 @@ describe('routes file validation', () => {
     );
   });
   it('rejects a bad trigger condition naming the route and position', () => {
-    const e = errorOf({ routes: [{ name: 'cond', source: { environment: 's', table: 'account', triggerConditions: ["@equals(1, 1)", '@equals(triggerBody()?[\'x\'], '] }, target }] });
+    const e = errorOf({
+      routes: [{ name: 'cond', source: { environment: 's', table: 'account', triggerConditions: ['@equals(1, 1)', "@equals(triggerBody()?['x'], "] }, target }],
+    });
     expect(e.problems).toHaveLength(1);
     expect(e.problems[0]).toMatch(/^route "cond" \(index 0\), field source\.triggerConditions\[1\]: /);
   });
   it('rejects duplicate names and unknown dependsOn', () => {
-    const e = errorOf({ routes: [{ name: 'a', source: { environment: 's', table: 'account' }, target: { ...target, dependsOn: ['zzz'] } }, { name: 'a', source: { environment: 's', table: 'contact' }, target }] });
-    expect(e.problems).toEqual(expect.arrayContaining([expect.stringContaining('name is already used by index 0'), expect.stringContaining('unknown route "zzz"')]));
+    const e = errorOf({
+      routes: [
+        { name: 'a', source: { environment: 's', table: 'account' }, target: { ...target, dependsOn: ['zzz'] } },
+        { name: 'a', source: { environment: 's', table: 'contact' }, target },
+      ],
+    });
+    expect(e.problems).toEqual(
+      expect.arrayContaining([expect.stringContaining('name is already used by index 0'), expect.stringContaining('unknown route "zzz"')]),
+    );
   });
 });

@@ -42,7 +42,9 @@ describe('versions', () => {
 
   it('reads the version of the documented "<version>!<time>" delta token, URL-encoded', () => {
     // The sample token of the change-tracking doc (Learn: use-change-tracking-synchronize-data-external-systems).
-    expect(deltaTokenVersion('https://org.crm.dynamics.com/api/data/v9.2/accounts?$select=name&$deltatoken=919042%2108%2f22%2f2017%2008%3a10%3a44')).toBe('919042');
+    expect(deltaTokenVersion('https://org.crm.dynamics.com/api/data/v9.2/accounts?$select=name&$deltatoken=919042%2108%2f22%2f2017%2008%3a10%3a44')).toBe(
+      '919042',
+    );
     expect(deltaTokenVersion('https://org.crm.dynamics.com/api/data/v9.2/accounts?$deltatoken=opaque')).toBeUndefined();
     expect(deltaTokenVersion('not a url')).toBeUndefined();
   });

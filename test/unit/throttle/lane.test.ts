@@ -118,10 +118,13 @@ describe('ThrottleLane.run', () => {
     let calls = 0;
     const started = Date.now();
     const error = await lane
-      .run(async () => {
-        calls++;
-        throw throttle(120_000);
-      }, { budgetMs: 30_000 })
+      .run(
+        async () => {
+          calls++;
+          throw throttle(120_000);
+        },
+        { budgetMs: 30_000 },
+      )
       .catch((e) => e);
     expect(error).toBeInstanceOf(RescheduleError);
     expect((error as RescheduleError).notBefore.getTime()).toBe(started + 120_000);

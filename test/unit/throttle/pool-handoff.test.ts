@@ -12,7 +12,10 @@ describe('UserPool hand-off', () => {
   it('runs queued requests on the user that frees first while another stays busy', async () => {
     const fast = new ThrottleLane('env/fast', { initialConcurrency: 1 });
     const slow = new ThrottleLane('env/slow', { initialConcurrency: 1 });
-    const pool = new UserPool([{ lane: slow, client: 'slow' }, { lane: fast, client: 'fast' }]);
+    const pool = new UserPool([
+      { lane: slow, client: 'slow' },
+      { lane: fast, client: 'fast' },
+    ]);
     // Both users busy: the slow user's call takes 1,000 ms, the fast user's 10 ms.
     const busySlow = pool.run(async (_c, lane) => (expect(lane).toBe(slow), wait(1_000)));
     const busyFast = pool.run(async (_c, lane) => (expect(lane).toBe(fast), wait(10)));
@@ -37,7 +40,10 @@ describe('UserPool hand-off', () => {
   it('a user resuming from a pause takes a waiting request when it is the first with a slot', async () => {
     const a = new ThrottleLane('env/a', { initialConcurrency: 1 });
     const b = new ThrottleLane('env/b', { initialConcurrency: 1 });
-    const pool = new UserPool([{ lane: a, client: 'a' }, { lane: b, client: 'b' }]);
+    const pool = new UserPool([
+      { lane: a, client: 'a' },
+      { lane: b, client: 'b' },
+    ]);
     a.pauseUntil(Date.now() + 100);
     const busyB = pool.run(() => wait(1_000));
     const next = pool.run(async (client) => client);
@@ -52,7 +58,10 @@ describe('UserPool hand-off', () => {
   it('a request that gets no slot on any user before its budget ends is rescheduled, and leaves the queue', async () => {
     const a = new ThrottleLane('env/a', { initialConcurrency: 1 });
     const b = new ThrottleLane('env/b', { initialConcurrency: 1 });
-    const pool = new UserPool([{ lane: a, client: 'a' }, { lane: b, client: 'b' }]);
+    const pool = new UserPool([
+      { lane: a, client: 'a' },
+      { lane: b, client: 'b' },
+    ]);
     const busy = [pool.run(() => wait(1_000)), pool.run(() => wait(1_000))];
     const late = pool.run(async () => 'late', { budgetMs: 200 });
     const rejected = expect(late).rejects.toBeInstanceOf(RescheduleError);

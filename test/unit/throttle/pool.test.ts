@@ -12,7 +12,10 @@ describe('UserPool', () => {
   it('picks the lane with the most headroom', async () => {
     const a = new ThrottleLane('env/a', { initialConcurrency: 4 });
     const b = new ThrottleLane('env/b', { initialConcurrency: 4 });
-    const pool = new UserPool([{ lane: a, client: 'A' }, { lane: b, client: 'B' }]);
+    const pool = new UserPool([
+      { lane: a, client: 'A' },
+      { lane: b, client: 'B' },
+    ]);
     const held = [await a.acquire(), await a.acquire()];
     expect(pool.pick()).toBe(b);
     held.forEach((p) => p.release());
@@ -21,7 +24,10 @@ describe('UserPool', () => {
   it('routes around a throttled user: the retry runs at once on another user', async () => {
     const a = new ThrottleLane('env/a');
     const b = new ThrottleLane('env/b');
-    const pool = new UserPool([{ lane: a, client: 'A' }, { lane: b, client: 'B' }]);
+    const pool = new UserPool([
+      { lane: a, client: 'A' },
+      { lane: b, client: 'B' },
+    ]);
     const used: string[] = [];
     const result = await pool.run(async (client) => {
       used.push(client);
@@ -63,7 +69,10 @@ describe('UserPool', () => {
     const b = new ThrottleLane('env/b');
     a.throttled(90_000);
     b.throttled(45_000);
-    const pool = new UserPool([{ lane: a, client: 'A' }, { lane: b, client: 'B' }]);
+    const pool = new UserPool([
+      { lane: a, client: 'A' },
+      { lane: b, client: 'B' },
+    ]);
     const error = await pool.run(async () => 'x', { budgetMs: 10_000 }).catch((e) => e);
     expect(error).toBeInstanceOf(RescheduleError);
     expect((error as RescheduleError).laneId).toBe('env/b');
@@ -104,6 +113,12 @@ describe('UserPool', () => {
   it('refuses an empty pool and duplicate lane ids', () => {
     expect(() => new UserPool([])).toThrow(/at least one application user/);
     const lane = new ThrottleLane('env/a');
-    expect(() => new UserPool([{ lane, client: 1 }, { lane: new ThrottleLane('env/a'), client: 2 }])).toThrow(/own lane id/);
+    expect(
+      () =>
+        new UserPool([
+          { lane, client: 1 },
+          { lane: new ThrottleLane('env/a'), client: 2 },
+        ]),
+    ).toThrow(/own lane id/);
   });
 });

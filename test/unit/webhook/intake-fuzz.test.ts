@@ -17,7 +17,9 @@ import type { IntakeRuntime } from '../../../shared/webhook/runtime';
 import { loadConfiguration } from '../../../shared/config/configuration';
 import { FIXTURES_DIR, fixtureBytes } from './fixtures';
 
-const FIXTURES = readdirSync(FIXTURES_DIR).filter((f) => f.endsWith('.json')).sort();
+const FIXTURES = readdirSync(FIXTURES_DIR)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 const RUNS_PER_FIXTURE = 300;
 const SEED = 20240911;
 
@@ -35,7 +37,10 @@ function attributeNames(json: JsonValue): string[] {
   const walk = (v: JsonValue) => {
     if (Array.isArray(v)) v.forEach(walk);
     else if (v !== null && typeof v === 'object' && !(v instanceof ExactNumber)) {
-      if (Array.isArray(v.Attributes)) for (const kv of v.Attributes) if (kv && typeof kv === 'object' && !Array.isArray(kv) && typeof (kv as Record<string, JsonValue>).key === 'string') names.add((kv as Record<string, string>).key);
+      if (Array.isArray(v.Attributes))
+        for (const kv of v.Attributes)
+          if (kv && typeof kv === 'object' && !Array.isArray(kv) && typeof (kv as Record<string, JsonValue>).key === 'string')
+            names.add((kv as Record<string, string>).key);
       Object.values(v).forEach(walk);
     }
   };
@@ -58,8 +63,18 @@ function intakeEnv(): Record<string, string> {
     const env = `env${i}`;
     environments[env] = { url: `https://org${i}.crm.dynamics.com`, organizationId: f.organizationId, credentials: [{ type: 'staticToken', token: 's' }] };
     const cols = f.columns.slice(0, 6);
-    const target = (name: string) => ({ environment: 'target', table: f.table, entitySet: `${f.table}s`, key: ['dvs_sourceid'], columns: { dvs_sourceid: cols[0] ?? 'x', ...Object.fromEntries(cols.slice(1).map((c) => [c, c])) } });
-    routes.push({ name: `${env}-all`, source: { environment: env, table: f.table, messages: ['Create', 'Update', 'Delete', 'SetState'] }, target: target('all') });
+    const target = (_name: string) => ({
+      environment: 'target',
+      table: f.table,
+      entitySet: `${f.table}s`,
+      key: ['dvs_sourceid'],
+      columns: { dvs_sourceid: cols[0] ?? 'x', ...Object.fromEntries(cols.slice(1).map((c) => [c, c])) },
+    });
+    routes.push({
+      name: `${env}-all`,
+      source: { environment: env, table: f.table, messages: ['Create', 'Update', 'Delete', 'SetState'] },
+      target: target('all'),
+    });
     routes.push({
       name: `${env}-filtered`,
       source: {
@@ -69,15 +84,23 @@ function intakeEnv(): Record<string, string> {
         onlyWhenValueChanged: cols,
         triggerConditions: [
           "@not(equals(triggerOutputs()?['body/statecode'], 1))",
-          "@greater(length(string(triggerBody())), 0)",
+          '@greater(length(string(triggerBody())), 0)',
           "@greaterOrEquals(length(string(triggerOutputs()?['headers'])), 0)",
           ...cols.map((c) => `@or(empty(triggerBody()?['${c}']), not(empty(string(triggerBody()?['${c}']))))`),
         ],
       },
       target: { ...target('filtered'), lookups: [] },
     });
-    routes.push({ name: `${env}-user`, source: { environment: env, table: f.table, scope: 'User', ownerUserId: '11bb11bb-cc22-dd33-ee44-55ff55ff55ff' }, target: target('user') });
-    routes.push({ name: `${env}-bu`, source: { environment: env, table: f.table, scope: 'ParentChildBusinessUnits', ownerBusinessUnitId: 'e2b9dd85-e89e-e711-8122-000d3aa2331c' }, target: target('bu') });
+    routes.push({
+      name: `${env}-user`,
+      source: { environment: env, table: f.table, scope: 'User', ownerUserId: '11bb11bb-cc22-dd33-ee44-55ff55ff55ff' },
+      target: target('user'),
+    });
+    routes.push({
+      name: `${env}-bu`,
+      source: { environment: env, table: f.table, scope: 'ParentChildBusinessUnits', ownerBusinessUnitId: 'e2b9dd85-e89e-e711-8122-000d3aa2331c' },
+      target: target('bu'),
+    });
   });
   return {
     DVSYNC_ENVIRONMENTS: JSON.stringify(environments),
@@ -118,31 +141,116 @@ const GUID = '6d81597f-0f9f-e711-8122-000d3aa2331c';
 /** The commonest damage, drawn as often as all the specific shapes below together. */
 const PLAIN: Node[] = [null, null, null, {}, [], '', 0, true, 'x', new Raw('1e400')];
 const SHAPES: Node[] = [
-  false, -1, 1.5, 2147483648, ' ', 'a'.repeat(5000), '\u0000', '\ud800', 'é', '__proto__',
-  new Raw('1e400'), new Raw('-1e400'), new Raw('1e-400'), new Raw('-0'), new Raw('123456789012345678901234567890'), new Raw('1.00000000000000000001'), new Raw('9007199254740993'), new Raw('0.10000000000000000000'),
-  '/Date(', '/Date()/', '/Date(abc)/', '/Date(99999999999999999999)/', '/Date(8640000000000001)/', '/Date(1-9999)/', '/Date(1+2400)/', '/Date(-62135596800001)/',
-  'not-a-guid', '00000000-0000-0000-0000-000000000000', GUID.toUpperCase(),
-  [], [null], [[]], [{}], ['x'], [1, 2], {}, { key: null, value: null }, { key: '__proto__', value: 1 }, { key: 'constructor', value: {} }, { key: '', value: 'x' },
-  { __type: `Unknown:${WIRE}` }, { __type: 7 }, { __type: '' }, { __type: ':' }, { __type: null }, { __type: [] },
+  false,
+  -1,
+  1.5,
+  2147483648,
+  ' ',
+  'a'.repeat(5000),
+  '\u0000',
+  '\ud800',
+  'é',
+  '__proto__',
+  new Raw('1e400'),
+  new Raw('-1e400'),
+  new Raw('1e-400'),
+  new Raw('-0'),
+  new Raw('123456789012345678901234567890'),
+  new Raw('1.00000000000000000001'),
+  new Raw('9007199254740993'),
+  new Raw('0.10000000000000000000'),
+  '/Date(',
+  '/Date()/',
+  '/Date(abc)/',
+  '/Date(99999999999999999999)/',
+  '/Date(8640000000000001)/',
+  '/Date(1-9999)/',
+  '/Date(1+2400)/',
+  '/Date(-62135596800001)/',
+  'not-a-guid',
+  '00000000-0000-0000-0000-000000000000',
+  GUID.toUpperCase(),
+  [],
+  [null],
+  [[]],
+  [{}],
+  ['x'],
+  [1, 2],
+  {},
+  { key: null, value: null },
+  { key: '__proto__', value: 1 },
+  { key: 'constructor', value: {} },
+  { key: '', value: 'x' },
+  { __type: `Unknown:${WIRE}` },
+  { __type: 7 },
+  { __type: '' },
+  { __type: ':' },
+  { __type: null },
+  { __type: [] },
   { __type: `AliasedValue:${WIRE}`, AttributeLogicalName: 'name', EntityLogicalName: 'account', Value: 'x' },
-  { __type: `EntityReference:${WIRE}` }, { __type: `EntityReference:${WIRE}`, Id: null, LogicalName: null }, { __type: `EntityReference:${WIRE}`, Id: GUID, LogicalName: '' },
+  { __type: `EntityReference:${WIRE}` },
+  { __type: `EntityReference:${WIRE}`, Id: null, LogicalName: null },
+  { __type: `EntityReference:${WIRE}`, Id: GUID, LogicalName: '' },
   { __type: `EntityReference:${WIRE}`, Id: GUID, LogicalName: 'account', Name: 5, KeyAttributes: [null, { key: 1 }, { key: 'k', value: {} }] },
   { __type: `EntityReference:${WIRE}`, Id: GUID, LogicalName: 'account', KeyAttributes: 'x' },
-  { __type: `OptionSetValue:${WIRE}` }, { __type: `OptionSetValue:${WIRE}`, Value: '1' }, { __type: `OptionSetValue:${WIRE}`, Value: new Raw('1e400') }, { __type: `OptionSetValue:${WIRE}`, Value: 1.5 },
-  [{ __type: `OptionSetValue:${WIRE}`, Value: 1 }, null], [{ __type: `OptionSetValue:${WIRE}`, Value: 1 }, { __type: `OptionSetValue:${WIRE}`, Value: 2 }],
-  { __type: `Money:${WIRE}` }, { __type: `Money:${WIRE}`, Value: null }, { __type: `Money:${WIRE}`, Value: new Raw('1e400') }, { __type: `Money:${WIRE}`, Value: new Raw('-123456789012345678901234.5678') },
-  { __type: `EntityCollection:${WIRE}` }, { __type: `EntityCollection:${WIRE}`, Entities: null }, { __type: `EntityCollection:${WIRE}`, Entities: [null] },
-  { __type: `EntityCollection:${WIRE}`, Entities: [1, 'x', [], {}] }, { __type: `EntityCollection:${WIRE}`, EntityName: 5, Entities: [{ Attributes: [null, 'x', { key: 5 }] }] },
+  { __type: `OptionSetValue:${WIRE}` },
+  { __type: `OptionSetValue:${WIRE}`, Value: '1' },
+  { __type: `OptionSetValue:${WIRE}`, Value: new Raw('1e400') },
+  { __type: `OptionSetValue:${WIRE}`, Value: 1.5 },
+  [{ __type: `OptionSetValue:${WIRE}`, Value: 1 }, null],
+  [
+    { __type: `OptionSetValue:${WIRE}`, Value: 1 },
+    { __type: `OptionSetValue:${WIRE}`, Value: 2 },
+  ],
+  { __type: `Money:${WIRE}` },
+  { __type: `Money:${WIRE}`, Value: null },
+  { __type: `Money:${WIRE}`, Value: new Raw('1e400') },
+  { __type: `Money:${WIRE}`, Value: new Raw('-123456789012345678901234.5678') },
+  { __type: `EntityCollection:${WIRE}` },
+  { __type: `EntityCollection:${WIRE}`, Entities: null },
+  { __type: `EntityCollection:${WIRE}`, Entities: [null] },
+  { __type: `EntityCollection:${WIRE}`, Entities: [1, 'x', [], {}] },
+  { __type: `EntityCollection:${WIRE}`, EntityName: 5, Entities: [{ Attributes: [null, 'x', { key: 5 }] }] },
   { __type: `EntityCollection:${WIRE}`, Entities: [{ Attributes: [], FormattedValues: [null] }] },
   { __type: `EntityCollection:${WIRE}`, Entities: [{ Attributes: [], FormattedValues: null }] },
   { __type: `EntityCollection:${WIRE}`, Entities: [{ Attributes: [], FormattedValues: 'x' }] },
   { __type: `EntityCollection:${WIRE}`, Entities: [{ Attributes: [], FormattedValues: 5 }] },
   { __type: `EntityCollection:${WIRE}`, Entities: [{ Attributes: [], FormattedValues: [{ key: 'a', value: 1 }, { value: 'x' }] }] },
-  { __type: `EntityCollection:${WIRE}`, Entities: [{ Attributes: [{ key: 'a', value: { __type: `EntityCollection:${WIRE}`, Entities: [{ Attributes: [{ key: 'b', value: null }], FormattedValues: [null] }] } }] }] },
-  { __type: `Entity:${WIRE}` }, { __type: `Entity:${WIRE}`, LogicalName: 'account', Attributes: null }, { __type: `Entity:${WIRE}`, LogicalName: 'account', Attributes: [null], FormattedValues: [null] },
-  { __type: `Entity:${WIRE}`, LogicalName: 'account', Id: GUID, Attributes: [{ key: 'name', value: 'x' }], FormattedValues: [{ key: 'name', value: null }], RowVersion: 5 },
+  {
+    __type: `EntityCollection:${WIRE}`,
+    Entities: [
+      {
+        Attributes: [
+          { key: 'a', value: { __type: `EntityCollection:${WIRE}`, Entities: [{ Attributes: [{ key: 'b', value: null }], FormattedValues: [null] }] } },
+        ],
+      },
+    ],
+  },
+  { __type: `Entity:${WIRE}` },
+  { __type: `Entity:${WIRE}`, LogicalName: 'account', Attributes: null },
+  { __type: `Entity:${WIRE}`, LogicalName: 'account', Attributes: [null], FormattedValues: [null] },
+  {
+    __type: `Entity:${WIRE}`,
+    LogicalName: 'account',
+    Id: GUID,
+    Attributes: [{ key: 'name', value: 'x' }],
+    FormattedValues: [{ key: 'name', value: null }],
+    RowVersion: 5,
+  },
 ];
-const TYPE_NAMES = ['Entity', 'EntityReference', 'EntityCollection', 'OptionSetValue', 'Money', 'AliasedValue', 'BooleanManagedProperty', 'Unknown', 'Entity:', 'entity', ''];
+const TYPE_NAMES = [
+  'Entity',
+  'EntityReference',
+  'EntityCollection',
+  'OptionSetValue',
+  'Money',
+  'AliasedValue',
+  'BooleanManagedProperty',
+  'Unknown',
+  'Entity:',
+  'entity',
+  '',
+];
 const KEY_NAMES = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'Target', 'PostImage', 'tag', '', 'key', 'value', 'Attributes'];
 
 type Op =
@@ -152,7 +260,12 @@ type Op =
   | { kind: 'rename'; at: Where; with: number }
   | { kind: 'duplicate'; at: Where }
   | { kind: 'wrap'; at: Where };
-type Damage = { kind: 'none' } | { kind: 'truncateText'; at: number } | { kind: 'truncateBytes'; at: number } | { kind: 'byte'; at: number; value: number } | { kind: 'append'; text: string };
+type Damage =
+  | { kind: 'none' }
+  | { kind: 'truncateText'; at: number }
+  | { kind: 'truncateBytes'; at: number }
+  | { kind: 'byte'; at: number; value: number }
+  | { kind: 'append'; text: string };
 const offset = fc.noBias(fc.nat());
 
 /**
@@ -164,7 +277,10 @@ const offset = fc.noBias(fc.nat());
 const anywhere = fc.record({ index: fc.noBias(fc.nat()), deep: fc.boolean() });
 type Where = { index: number; deep: boolean };
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 6, arbitrary: fc.record({ kind: fc.constant('replace' as const), at: anywhere, with: fc.oneof(fc.constantFrom(...PLAIN), fc.constantFrom(...SHAPES)) }) },
+  {
+    weight: 6,
+    arbitrary: fc.record({ kind: fc.constant('replace' as const), at: anywhere, with: fc.oneof(fc.constantFrom(...PLAIN), fc.constantFrom(...SHAPES)) }),
+  },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('delete' as const), at: anywhere }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('retype' as const), at: anywhere, with: fc.nat() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('rename' as const), at: anywhere, with: fc.nat() }) },
@@ -182,10 +298,14 @@ const caseArb = fc.record({
   ops: fc.oneof({ weight: 3, arbitrary: fc.tuple(opArb) }, { weight: 2, arbitrary: fc.array(opArb, { minLength: 2, maxLength: 4 }) }),
   damage: damageArb,
   sizeExceeded: fc.boolean(),
-  organizationHeader: fc.oneof({ weight: 8, arbitrary: fc.constantFrom(undefined, 'match') }, { weight: 1, arbitrary: fc.constantFrom('other.crm.dynamics.com', '') }),
+  organizationHeader: fc.oneof(
+    { weight: 8, arbitrary: fc.constantFrom(undefined, 'match') },
+    { weight: 1, arbitrary: fc.constantFrom('other.crm.dynamics.com', '') },
+  ),
 });
 
-const isObject = (v: Node): v is { [key: string]: Node } => v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof ExactNumber) && !(v instanceof Raw);
+const isObject = (v: Node): v is { [key: string]: Node } =>
+  v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof ExactNumber) && !(v instanceof Raw);
 
 function clone(v: Node): Node {
   if (Array.isArray(v)) return v.map(clone);
@@ -273,7 +393,10 @@ function apply(root: Node, op: Op): Node {
 function serialise(v: Node): string {
   if (v instanceof Raw || v instanceof ExactNumber) return v.text;
   if (Array.isArray(v)) return `[${v.map(serialise).join(',')}]`;
-  if (isObject(v)) return `{${Object.entries(v).map(([k, x]) => `${JSON.stringify(k)}:${serialise(x)}`).join(',')}}`;
+  if (isObject(v))
+    return `{${Object.entries(v)
+      .map(([k, x]) => `${JSON.stringify(k)}:${serialise(x)}`)
+      .join(',')}}`;
   return JSON.stringify(v);
 }
 
@@ -306,9 +429,17 @@ interface Answer {
 }
 
 async function send(bytes: Uint8Array, headers: Record<string, string>): Promise<Answer> {
-  const request = new HttpRequest({ method: 'POST', url: 'http://localhost/api/dataverse/webhook', body: { bytes }, headers: { 'content-type': 'application/json', ...headers } });
+  const request = new HttpRequest({
+    method: 'POST',
+    url: 'http://localhost/api/dataverse/webhook',
+    body: { bytes },
+    headers: { 'content-type': 'application/json', ...headers },
+  });
   const logs: string[] = [];
-  const context = new InvocationContext({ functionName: 'dataverseWebhook', logHandler: (_level, ...args) => void logs.push(args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ')) });
+  const context = new InvocationContext({
+    functionName: 'dataverseWebhook',
+    logHandler: (_level, ...args) => void logs.push(args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ')),
+  });
   const r = await handler(request, context);
   return { status: r.status ?? 200, body: r.jsonBody as Answer['body'], logs };
 }
@@ -318,7 +449,8 @@ function expectAnswered(answer: Answer, what: string): void {
   if (answer.status < 200 || answer.status >= 500) throw new Error(`not a 2xx/4xx answer: ${summary}\n${answer.logs.join('\n').slice(0, 3000)}`);
   if (answer.status === 400) {
     const first = answer.body?.problems?.[0];
-    if (!first || typeof first.path !== 'string' || first.path === '' || typeof first.message !== 'string') throw new Error(`a 400 that names no path: ${summary}`);
+    if (!first || typeof first.path !== 'string' || first.path === '' || typeof first.message !== 'string')
+      throw new Error(`a 400 that names no path: ${summary}`);
   }
 }
 
@@ -343,7 +475,8 @@ describe('the webhook intake answers every mutated fixture with 2xx or 4xx, and 
         const bytes = damage(serialise(root), c.damage);
         const headers: Record<string, string> = {};
         if (c.sizeExceeded) headers['x-ms-dynamics-msg-size-exceeded'] = '';
-        if (c.organizationHeader !== undefined) headers['x-ms-dynamics-organization'] = c.organizationHeader === 'match' ? `org${index}.crm.dynamics.com` : c.organizationHeader;
+        if (c.organizationHeader !== undefined)
+          headers['x-ms-dynamics-organization'] = c.organizationHeader === 'match' ? `org${index}.crm.dynamics.com` : c.organizationHeader;
         expectAnswered(await send(bytes, headers), `${name} with ${JSON.stringify(c)}`);
       }),
       { numRuns: RUNS_PER_FIXTURE, seed: SEED + index },
@@ -369,7 +502,7 @@ describe('found by the fuzzer', () => {
   }
   const post = (root: Node) => send(Buffer.from(serialise(root)), {});
 
-  it('a null entry in an EntityCollection entity\'s FormattedValues is a 400 naming the entry (was 503 internal_error)', async () => {
+  it("a null entry in an EntityCollection entity's FormattedValues is a 400 naming the entry (was 503 internal_error)", async () => {
     const root = base();
     const entity = (collection(root).Entities as Node[])[0] as { [key: string]: Node };
     (entity.FormattedValues as Node[]).splice(1, 0, null);

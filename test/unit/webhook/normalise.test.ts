@@ -106,7 +106,12 @@ describe('update-new_customactivity SetState as Update with pre image and activi
     expect(rows).toHaveLength(1);
     expect(rows[0].partyid).toEqual({ $type: 'reference', table: 'queue', id: '64b14206-8fbb-e611-80ef-005056bd19ee', name: 'Queue Name' });
     expect(rows[0].participationtypemask).toEqual({ $type: 'choice', value: 2, label: 'To Recipient' });
-    expect(e.preImages.Image.regardingobjectid).toEqual({ $type: 'reference', table: 'new_otherentity', id: '8b1579d9-7e63-ef11-9e4a-00155d0001ea', name: 'Other entity name' });
+    expect(e.preImages.Image.regardingobjectid).toEqual({
+      $type: 'reference',
+      table: 'new_otherentity',
+      id: '8b1579d9-7e63-ef11-9e4a-00155d0001ea',
+      name: 'Other entity name',
+    });
   });
 });
 
@@ -145,7 +150,13 @@ describe('create-account-sync-nonascii-mojibake (file 9)', () => {
 describe('size-exceeded and Delete payloads', () => {
   it('marks a stripped payload for re-read', () => {
     const body = Buffer.from(
-      JSON.stringify({ MessageName: 'Update', PrimaryEntityName: 'account', PrimaryEntityId: 'ec4e2f7d-9d60-e811-a95a-000d3af24950', OrganizationId: 'b0714265-8e72-4d3b-8239-ecf0970a3da6', OperationId: '08fec203-ec78-4f7a-a024-c96e329a64fe' }),
+      JSON.stringify({
+        MessageName: 'Update',
+        PrimaryEntityName: 'account',
+        PrimaryEntityId: 'ec4e2f7d-9d60-e811-a95a-000d3af24950',
+        OrganizationId: 'b0714265-8e72-4d3b-8239-ecf0970a3da6',
+        OperationId: '08fec203-ec78-4f7a-a024-c96e329a64fe',
+      }),
     );
     const e = normalise(parseRemoteContext(body), { sizeExceeded: true });
     expect(e.reread).toBe(true);
@@ -157,12 +168,34 @@ describe('size-exceeded and Delete payloads', () => {
       PrimaryEntityName: 'contact',
       PrimaryEntityId: '6D81597F-0F9F-E711-8122-000D3AA2331C',
       OrganizationId: '00aa00aa-bb11-cc22-dd33-44ee44ee44ee',
-      InputParameters: [{ key: 'Target', value: { __type: 'EntityReference:http://schemas.microsoft.com/xrm/2011/Contracts', Id: '6d81597f-0f9f-e711-8122-000d3aa2331c', LogicalName: 'contact', Name: null } }],
-      PreEntityImages: [{ key: 'AsynchronousStepPrimaryName', value: { Attributes: [{ key: 'fullname', value: 'James' }], LogicalName: 'contact', Id: '6d81597f-0f9f-e711-8122-000d3aa2331c' } }],
+      InputParameters: [
+        {
+          key: 'Target',
+          value: {
+            __type: 'EntityReference:http://schemas.microsoft.com/xrm/2011/Contracts',
+            Id: '6d81597f-0f9f-e711-8122-000d3aa2331c',
+            LogicalName: 'contact',
+            Name: null,
+          },
+        },
+      ],
+      PreEntityImages: [
+        {
+          key: 'AsynchronousStepPrimaryName',
+          value: { Attributes: [{ key: 'fullname', value: 'James' }], LogicalName: 'contact', Id: '6d81597f-0f9f-e711-8122-000d3aa2331c' },
+        },
+      ],
       SharedVariables: [{ key: 'tag', value: 'dvsync' }],
     };
     const e = normalise(parseRemoteContext(Buffer.from(JSON.stringify(ctx))));
-    expect(e).toMatchObject({ operation: 'delete', rowId: '6d81597f-0f9f-e711-8122-000d3aa2331c', values: { fullname: 'James' }, tag: 'dvsync', reread: false, changedColumns: [] });
+    expect(e).toMatchObject({
+      operation: 'delete',
+      rowId: '6d81597f-0f9f-e711-8122-000d3aa2331c',
+      values: { fullname: 'James' },
+      tag: 'dvsync',
+      reread: false,
+      changedColumns: [],
+    });
   });
 });
 
@@ -177,7 +210,12 @@ describe('trigger body (Power Automate shape)', () => {
     expect(b.modifiedon).toBe('2020-12-15T04:47:38Z');
     expect(b.exchangerate).toBe(1);
     expect(b.ownerid).toBeUndefined();
-    expect(b).toMatchObject({ SdkMessage: 'Create', ItemInternalId: '44bfc2a7-903e-eb11-a813-000d3ad9c2e1', RunAsSystemUserId: 'a0bde583-0537-eb11-bf68-0022489b563d', '@odata.type': '#Microsoft.Dynamics.CRM.albxrm_alltypes' });
+    expect(b).toMatchObject({
+      SdkMessage: 'Create',
+      ItemInternalId: '44bfc2a7-903e-eb11-a813-000d3ad9c2e1',
+      RunAsSystemUserId: 'a0bde583-0537-eb11-bf68-0022489b563d',
+      '@odata.type': '#Microsoft.Dynamics.CRM.albxrm_alltypes',
+    });
   });
   it('names a lookup from the image and lists the changed columns of an Update', () => {
     const doc = buildTriggerBody(load('create-sharepointdocumentlocation-async-postimage.json'));

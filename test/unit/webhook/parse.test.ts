@@ -20,7 +20,12 @@ describe('JSON parser', () => {
     expect(() => parseJson('{\n  "a": 1,\n  "b": }')).toThrow(new JsonSyntaxError('expected a JSON value but found "}"', 3, 8));
   });
   it('keeps decimals that a number would change', () => {
-    expect(parseJson('[1.0000000000, 10.01, 12345678901234567890, 2]')).toEqual([new ExactNumber('1.0000000000'), 10.01, new ExactNumber('12345678901234567890'), 2]);
+    expect(parseJson('[1.0000000000, 10.01, 12345678901234567890, 2]')).toEqual([
+      new ExactNumber('1.0000000000'),
+      10.01,
+      new ExactNumber('12345678901234567890'),
+      2,
+    ]);
   });
   it('treats __proto__ as data', () => {
     const v = parseJson('{"__proto__": {"x": 1}}') as Record<string, unknown>;
@@ -48,7 +53,9 @@ describe('webhook body parsing', () => {
     expect(r.problems).toEqual([{ path: 'InputParameters[0].value.Attributes[5].value.Id', message: 'EntityReference needs Id (a GUID)' }]);
   });
   it('names missing envelope fields', () => {
-    const r = rejection(() => parseRemoteContext(Buffer.from('{"MessageName":"Create","PrimaryEntityName":"account","OrganizationId":"b0714265-8e72-4d3b-8239-ecf0970a3da6"}')));
+    const r = rejection(() =>
+      parseRemoteContext(Buffer.from('{"MessageName":"Create","PrimaryEntityName":"account","OrganizationId":"b0714265-8e72-4d3b-8239-ecf0970a3da6"}')),
+    );
     expect(r.problems.map((p) => p.path)).toEqual(['PrimaryEntityId']);
     expect(r.problems[0].message).toContain('missing');
   });

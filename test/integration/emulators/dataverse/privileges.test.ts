@@ -13,8 +13,13 @@ import { client, start } from './core/helpers';
 let dv: DataverseEmulator;
 let base: string;
 const op = (method: string, path: string, body?: unknown) =>
-  fetch(`${dv.operatorUrl}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) }).then(async (r) => ({ status: r.status, json: (await r.json()) as any }));
-const denyVia = (principal: string, deny: Array<{ table: string; action: string }>) => op('PUT', `environments/target/privileges/${encodeURIComponent(principal)}`, { deny });
+  fetch(`${dv.operatorUrl}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  }).then(async (r) => ({ status: r.status, json: (await r.json()) as any }));
+const denyVia = (principal: string, deny: Array<{ table: string; action: string }>) =>
+  op('PUT', `environments/target/privileges/${encodeURIComponent(principal)}`, { deny });
 const restoreVia = (principal: string) => op('DELETE', `environments/target/privileges/${encodeURIComponent(principal)}`);
 const acct = (o: Record<string, unknown>) => ({ '@odata.type': 'Microsoft.Dynamics.CRM.account', ...o });
 
@@ -23,7 +28,9 @@ beforeAll(async () => {
   base = dv.url('target');
 });
 afterAll(() => dv.close());
-beforeEach(async () => { await op('POST', 'reset'); });
+beforeEach(async () => {
+  await op('POST', 'reset');
+});
 
 const denied = client('', 'app-user-1');
 const other = client('', 'app-user-2');
@@ -33,7 +40,8 @@ const as = (c: ReturnType<typeof client>) => ({
   patch: (p: string, b: unknown, h?: Record<string, string>) => c.patch(base + p, b, h),
   del: (p: string) => c.del(base + p),
 });
-const byNumber = async (n: string) => (await as(other).get(`accounts?$select=name,accountnumber&$filter=accountnumber eq '${n}'`)).json!.value as Array<Record<string, unknown>>;
+const byNumber = async (n: string) =>
+  (await as(other).get(`accounts?$select=name,accountnumber&$filter=accountnumber eq '${n}'`)).json!.value as Array<Record<string, unknown>>;
 
 describe('privilege switch', () => {
   it('a denied Create answers 403 0x80040220 naming prvCreateAccount; nothing is written and the refusal is counted', async () => {
@@ -46,7 +54,11 @@ describe('privilege switch', () => {
     expect(res.status).toBe(403);
     expect(res.json!.error.code).toBe('0x80040220');
     const message: string = res.json!.error.message;
-    expect(message).toMatch(new RegExp(`^Principal user \\(Id=${me.UserId}, type=8, roleCount=1, privilegeCount=\\d+, accessMode='4 Non-interactive', AADObjectId='app-user-1', MetadataCachePrivilegesCount=\\d+, businessUnitId=${me.BusinessUnitId}\\), is missing prvCreateAccount privilege \\(Id=[0-9a-f-]{36}\\) on OTC=1 for entity 'account' \\(LocalizedName='Account'\\)\\. context\\.Caller=${me.UserId}\\. Consider adding missed privilege to one of the principal \\(user/team\\) roles\\.$`));
+    expect(message).toMatch(
+      new RegExp(
+        `^Principal user \\(Id=${me.UserId}, type=8, roleCount=1, privilegeCount=\\d+, accessMode='4 Non-interactive', AADObjectId='app-user-1', MetadataCachePrivilegesCount=\\d+, businessUnitId=${me.BusinessUnitId}\\), is missing prvCreateAccount privilege \\(Id=[0-9a-f-]{36}\\) on OTC=1 for entity 'account' \\(LocalizedName='Account'\\)\\. context\\.Caller=${me.UserId}\\. Consider adding missed privilege to one of the principal \\(user/team\\) roles\\.$`,
+      ),
+    );
     expect(res.headers.get('req_id')).toBeTruthy();
     expect(await byNumber('PRV-1')).toHaveLength(0);
 
@@ -82,7 +94,7 @@ describe('privilege switch', () => {
     const res = await as(denied).post('accounts/Microsoft.Dynamics.CRM.UpsertMultiple', { Targets: targets });
     expect(res.status).toBe(403);
     expect(res.json!.error.code).toBe('0x80040220');
-    expect(res.json!.error.message).toContain("is missing prvCreateAccount privilege");
+    expect(res.json!.error.message).toContain('is missing prvCreateAccount privilege');
     expect((await byNumber('UPM-1')).map((r) => r.name)).toEqual(['before']);
     expect(await byNumber('UPM-2')).toHaveLength(0);
     expect(await byNumber('UPM-3')).toHaveLength(0);
@@ -96,7 +108,9 @@ describe('privilege switch', () => {
 
   it('CreateMultiple without prvCreate fails as a whole', async () => {
     await denyVia('app-user-1', [{ table: 'account', action: 'create' }]); // actions match case-insensitively
-    const res = await as(denied).post('accounts/Microsoft.Dynamics.CRM.CreateMultiple', { Targets: [acct({ name: 'a', accountnumber: 'CMP-1' }), acct({ name: 'b', accountnumber: 'CMP-2' })] });
+    const res = await as(denied).post('accounts/Microsoft.Dynamics.CRM.CreateMultiple', {
+      Targets: [acct({ name: 'a', accountnumber: 'CMP-1' }), acct({ name: 'b', accountnumber: 'CMP-2' })],
+    });
     expect(res.status).toBe(403);
     expect(await byNumber('CMP-1')).toHaveLength(0);
   });
@@ -113,7 +127,10 @@ describe('privilege switch', () => {
   it('Delete and Read are checked; Read also for $count and a GET by key of a missing row', async () => {
     const created = await as(other).post('accounts', { name: 'target', accountnumber: 'DR-1' });
     const id = /\(([0-9a-f-]{36})\)$/.exec(created.headers.get('odata-entityid')!)![1];
-    await denyVia('app-user-1', [{ table: 'account', action: 'Delete' }, { table: 'account', action: 'Read' }]);
+    await denyVia('app-user-1', [
+      { table: 'account', action: 'Delete' },
+      { table: 'account', action: 'Read' },
+    ]);
     const del = await as(denied).del(`accounts(${id})`);
     expect(del.status).toBe(403);
     expect(del.json!.error.message).toContain('is missing prvDeleteAccount privilege');
@@ -131,21 +148,25 @@ describe('privilege switch', () => {
     await denyVia('app-user-1', [{ table: 'account', action: 'AppendTo' }]);
     const bind = await as(denied).post('contacts', { lastname: 'child', 'parentcustomerid_account@odata.bind': accountUrl });
     expect(bind.status).toBe(403);
-    expect(bind.json!.error.message).toContain("is missing prvAppendToAccount privilege");
+    expect(bind.json!.error.message).toContain('is missing prvAppendToAccount privilege');
     expect((await as(denied).post('contacts', { lastname: 'no lookup' })).status).toBe(204);
 
     const otherUser = (await as(other).get('WhoAmI')).json!.UserId;
     await denyVia('app-user-1', [{ table: 'account', action: 'Assign' }]);
     const mine = await as(denied).post('accounts', { name: 'mine', accountnumber: 'AP-2' });
-    const assign = await as(denied).patch(/\/(accounts\([0-9a-f-]{36}\))$/.exec(mine.headers.get('odata-entityid')!)![1], { 'ownerid@odata.bind': `/systemusers(${otherUser})` });
+    const assign = await as(denied).patch(/\/(accounts\([0-9a-f-]{36}\))$/.exec(mine.headers.get('odata-entityid')!)![1], {
+      'ownerid@odata.bind': `/systemusers(${otherUser})`,
+    });
     expect(assign.status).toBe(403);
-    expect(assign.json!.error.message).toContain("is missing prvAssignAccount privilege");
+    expect(assign.json!.error.message).toContain('is missing prvAssignAccount privilege');
   });
 
   it('elastic bulk items are refused one by one: every item of a denied CreateMultiple fails', async () => {
     await denyVia('app-user-1', [{ table: 'dvs_telemetryevent', action: 'Create' }]);
     const ev = (o: Record<string, unknown>) => ({ '@odata.type': 'Microsoft.Dynamics.CRM.dvs_telemetryevent', ...o });
-    const res = await as(denied).post('dvs_telemetryevents/Microsoft.Dynamics.CRM.CreateMultiple', { Targets: [ev({ dvs_name: 'e1' }), ev({ dvs_name: 'e2' })] });
+    const res = await as(denied).post('dvs_telemetryevents/Microsoft.Dynamics.CRM.CreateMultiple', {
+      Targets: [ev({ dvs_name: 'e1' }), ev({ dvs_name: 'e2' })],
+    });
     expect(res.status).toBe(403);
     expect(res.json!.error.message).toContain('is missing prvCreatedvs_TelemetryEvent privilege');
     expect((await as(other).get('dvs_telemetryevents?$select=dvs_name')).json!.value).toHaveLength(0);
@@ -156,9 +177,32 @@ describe('privilege switch', () => {
     await denyVia('app-user-1', [{ table: 'account', action: 'Create' }]);
     const CRLF = '\r\n';
     const part = (url: string, body: unknown, id: number) =>
-      ['--cs', 'Content-Type: application/http', 'Content-Transfer-Encoding: binary', `Content-ID: ${id}`, '', `POST ${url} HTTP/1.1`, 'Content-Type: application/json; type=entry', '', JSON.stringify(body)].join(CRLF);
-    const payload = ['--batch', 'Content-Type: multipart/mixed; boundary=cs', '', part('contacts', { lastname: 'BatchContact' }, 1), part('accounts', { name: 'BatchAccount' }, 2), '--cs--', '--batch--', ''].join(CRLF);
-    const res = await fetch(`${base}$batch`, { method: 'POST', headers: { authorization: 'Bearer app-user-1', 'content-type': 'multipart/mixed; boundary=batch' }, body: payload });
+      [
+        '--cs',
+        'Content-Type: application/http',
+        'Content-Transfer-Encoding: binary',
+        `Content-ID: ${id}`,
+        '',
+        `POST ${url} HTTP/1.1`,
+        'Content-Type: application/json; type=entry',
+        '',
+        JSON.stringify(body),
+      ].join(CRLF);
+    const payload = [
+      '--batch',
+      'Content-Type: multipart/mixed; boundary=cs',
+      '',
+      part('contacts', { lastname: 'BatchContact' }, 1),
+      part('accounts', { name: 'BatchAccount' }, 2),
+      '--cs--',
+      '--batch--',
+      '',
+    ].join(CRLF);
+    const res = await fetch(`${base}$batch`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer app-user-1', 'content-type': 'multipart/mixed; boundary=batch' },
+      body: payload,
+    });
     const text = await res.text();
     expect(res.status).toBe(403);
     expect([...text.matchAll(/^HTTP\/1\.1 (\d{3})/gm)].map((m) => m[1])).toEqual(['403']);
@@ -167,7 +211,10 @@ describe('privilege switch', () => {
   });
 
   it('an inactive alternate key and an unknown column keep their existing errors for a denied user', async () => {
-    await denyVia('app-user-1', [{ table: 'account', action: 'Create' }, { table: 'account', action: 'Write' }]);
+    await denyVia('app-user-1', [
+      { table: 'account', action: 'Create' },
+      { table: 'account', action: 'Write' },
+    ]);
     expect((await op('PUT', 'environments/target/tables/account/keys/dvs_accountnumber_key', { status: 'Pending' })).status).toBe(200);
     const inactive = await as(denied).patch("accounts(accountnumber='K-1')", { name: 'x' });
     expect(inactive.status).toBe(400);
@@ -189,7 +236,9 @@ describe('privilege switch', () => {
     const privileges = dv.environments.get('target')!.privileges;
     privileges.deny('app-user-1', 'contact', 'Create');
     expect(privileges.isDenied('app-user-1', 'contact', 'Create')).toBe(true);
-    expect((await op('GET', 'environments/target/privileges')).json).toEqual({ 'app-user-1': [{ table: 'contact', action: 'Create', privilege: 'prvCreateContact' }] });
+    expect((await op('GET', 'environments/target/privileges')).json).toEqual({
+      'app-user-1': [{ table: 'contact', action: 'Create', privilege: 'prvCreateContact' }],
+    });
     expect((await as(denied).post('contacts', { lastname: 'no' })).status).toBe(403);
     // The source environment has its own switch.
     expect((await denied.post(`${dv.url('source')}contacts`, { lastname: 'yes' })).status).toBe(204);

@@ -1,6 +1,6 @@
 /** Starts the emulator on a free port with short-lived test queues and a real ServiceBusClient. */
 import { ServiceBusClient } from '@azure/service-bus';
-import { QueueConfig, ServiceBusEmulator, ServiceBusEmulatorOptions, startServiceBusEmulator } from '../../../../emulators/servicebus';
+import { type QueueConfig, type ServiceBusEmulator, type ServiceBusEmulatorOptions, startServiceBusEmulator } from '../../../../emulators/servicebus';
 
 export interface Fixture {
   emulator: ServiceBusEmulator;

@@ -39,7 +39,10 @@ test('bad CLI input and a bad config file fail with a clear message', async () =
     });
   expect(await run(['--port', 'abc'])).toMatchObject({ code: 2, err: expect.stringContaining('--port must be an integer') });
   expect(await run(['--frobnicate'])).toMatchObject({ code: 2, err: expect.stringContaining('unknown option "--frobnicate"') });
-  expect(await run(['--port', '0', '--config', '/nonexistent/queues.json'])).toMatchObject({ code: 1, err: expect.stringContaining('/nonexistent/queues.json: cannot read queue config') });
+  expect(await run(['--port', '0', '--config', '/nonexistent/queues.json'])).toMatchObject({
+    code: 1,
+    err: expect.stringContaining('/nonexistent/queues.json: cannot read queue config'),
+  });
 });
 
 test('the emulator heartbeats idle connections, so a client idle timeout never fires', async () => {
@@ -113,7 +116,10 @@ test('close() under load: receivers attached, messages in flight and a session w
       { maxConcurrentCalls: 100, autoCompleteMessages: false, abortSignal: stopRetrying.signal },
     );
   });
-  const batchReceive = client.createReceiver('busy', { maxAutoLockRenewalDurationInMs: 0 }).receiveMessages(500, { maxWaitTimeInMs: 60_000 }).catch(() => []);
+  const batchReceive = client
+    .createReceiver('busy', { maxAutoLockRenewalDurationInMs: 0 })
+    .receiveMessages(500, { maxWaitTimeInMs: 60_000 })
+    .catch(() => []);
   const sessionWait = client.acceptNextSession('sessions').then(
     () => 'accepted',
     () => 'failed',

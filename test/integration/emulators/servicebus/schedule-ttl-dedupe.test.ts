@@ -1,5 +1,5 @@
-import Long from 'long';
-import { Fixture, sleep, startFixture } from './fixture';
+import type Long from 'long';
+import { type Fixture, sleep, startFixture } from './fixture';
 
 let f: Fixture;
 beforeAll(async () => {
@@ -46,7 +46,10 @@ test('duplicate detection keeps one copy per messageId inside the window, in sin
   const sender = f.client.createSender('dedupe');
   await sender.sendMessages({ body: 1, messageId: 'same' });
   await sender.sendMessages({ body: 2, messageId: 'same' });
-  await sender.sendMessages([{ body: 3, messageId: 'same' }, { body: 4, messageId: 'other' }]);
+  await sender.sendMessages([
+    { body: 3, messageId: 'same' },
+    { body: 4, messageId: 'other' },
+  ]);
   const got = await f.client.createReceiver('dedupe', { receiveMode: 'receiveAndDelete' }).receiveMessages(5, { maxWaitTimeInMs: 800 });
   expect(got.map((m) => [m.messageId, m.body])).toEqual([
     ['same', 1],
@@ -61,7 +64,9 @@ test('an expired message is not delivered and goes to the DLQ with TTLExpiredExc
   const got = await receiver.receiveMessages(2, { maxWaitTimeInMs: 800 });
   expect(got.map((m) => m.body)).toEqual(['long']);
   expect(got[0].expiresAtUtc!.getTime() - got[0].enqueuedTimeUtc!.getTime()).toBe(3600_000);
-  const [dead] = await f.client.createReceiver('ttl', { subQueueType: 'deadLetter', receiveMode: 'receiveAndDelete' }).receiveMessages(1, { maxWaitTimeInMs: 2000 });
+  const [dead] = await f.client
+    .createReceiver('ttl', { subQueueType: 'deadLetter', receiveMode: 'receiveAndDelete' })
+    .receiveMessages(1, { maxWaitTimeInMs: 2000 });
   expect(dead.body).toBe('short');
   expect(dead.deadLetterReason).toBe('TTLExpiredException');
   expect(dead.deadLetterSource).toBe('ttl');

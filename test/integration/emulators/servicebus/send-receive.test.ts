@@ -1,5 +1,5 @@
-import { ServiceBusError } from '@azure/service-bus';
-import { Fixture, startFixture } from './fixture';
+import { type ServiceBusError } from '@azure/service-bus';
+import { type Fixture, startFixture } from './fixture';
 
 let f: Fixture;
 beforeAll(async () => {

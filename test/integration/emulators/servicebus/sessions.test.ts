@@ -1,5 +1,5 @@
-import { ServiceBusError, ServiceBusReceivedMessage } from '@azure/service-bus';
-import { Fixture, sleep, startFixture } from './fixture';
+import { type ServiceBusError, type ServiceBusReceivedMessage } from '@azure/service-bus';
+import { type Fixture, sleep, startFixture } from './fixture';
 
 let f: Fixture;
 beforeAll(async () => {

@@ -35,12 +35,22 @@ test('the shipped queues.json declares our two queues as infra does', () => {
 
 test('omitted properties take the Azure defaults', () => {
   expect(resolveQueues([{ name: 'q' }], 'test')).toEqual([
-    { name: 'q', requiresSession: false, duplicateDetectionWindowMs: undefined, maxDeliveryCount: 10, lockDurationMs: 60_000, defaultTtlMs: Infinity, deadLetterOnExpiry: false },
+    {
+      name: 'q',
+      requiresSession: false,
+      duplicateDetectionWindowMs: undefined,
+      maxDeliveryCount: 10,
+      lockDurationMs: 60_000,
+      defaultTtlMs: Infinity,
+      deadLetterOnExpiry: false,
+    },
   ]);
 });
 
 test('errors name the source, the queue and the property', () => {
-  expect(() => resolveQueues([{ name: 'q', lockDuration: '1 minute' }], 'cfg.json')).toThrow(/cfg\.json: queue "q", property "lockDuration": expected an ISO-8601 duration/);
+  expect(() => resolveQueues([{ name: 'q', lockDuration: '1 minute' }], 'cfg.json')).toThrow(
+    /cfg\.json: queue "q", property "lockDuration": expected an ISO-8601 duration/,
+  );
   expect(() => resolveQueues([{ name: 'q', maxDeliveryCount: 0 }], 'cfg.json')).toThrow(/queue "q", property "maxDeliveryCount"/);
   expect(() => resolveQueues([{ name: 'q', requiresSessions: true }], 'cfg.json')).toThrow(/queue "q", .*requiresSessions/);
   expect(() => resolveQueues([{ name: 'q', lockDuration: 'PT10M' }], 'cfg.json')).toThrow(/between PT1S and PT5M/);
@@ -76,7 +86,15 @@ test('a file in our shape or in the official emulator Config.json shape loads', 
     },
   };
   expect(loadQueuesFile(file('official.json', official))).toEqual([
-    { name: 'queue.1', requiresSession: true, duplicateDetectionWindowMs: 20_000, maxDeliveryCount: 3, lockDurationMs: 60_000, defaultTtlMs: 3_600_000, deadLetterOnExpiry: false },
+    {
+      name: 'queue.1',
+      requiresSession: true,
+      duplicateDetectionWindowMs: 20_000,
+      maxDeliveryCount: 3,
+      lockDurationMs: 60_000,
+      defaultTtlMs: 3_600_000,
+      deadLetterOnExpiry: false,
+    },
   ]);
 });
 

@@ -2,7 +2,7 @@
  * One test per rhea 3.0.5 internal the emulator relies on (emulators/servicebus/rhea-internals.ts),
  * run over real loopback connections, so a rhea upgrade that changes them fails here first.
  */
-import { AddressInfo, Server } from 'net';
+import { type AddressInfo, type Server } from 'net';
 import rhea = require('rhea');
 import { amqpMessage } from '../../../../emulators/servicebus/codec';
 import {
@@ -17,7 +17,6 @@ import {
   unsentDeliveries,
 } from '../../../../emulators/servicebus/rhea-internals';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 let server: any;
 let listener: Server;
 let client: any;
@@ -47,7 +46,9 @@ test('with treat_modified_as_released false a modified outcome arrives as modifi
   server.on('sender_open', (ctx: any) => ctx.sender.send({ body: 'x' }));
   server.on('released', () => seen.push('released'));
   const modified = new Promise<any>((r) => server.on('modified', (ctx: any) => r(ctx.delivery.remote_state)));
-  connect().open_receiver({ source: 'q', autoaccept: false }).on('message', (ctx: any) => ctx.delivery.modified({ undeliverable_here: true }));
+  connect()
+    .open_receiver({ source: 'q', autoaccept: false })
+    .on('message', (ctx: any) => ctx.delivery.modified({ undeliverable_here: true }));
   const state = await modified;
   expect(state.undeliverable_here).toBe(true);
   expect(seen).toEqual([]);
@@ -85,7 +86,12 @@ test('settleOutgoing keeps each outcome when adjacent deliveries are settled dif
   let settledByServer = 0;
   server.on('accepted', (ctx: any) => {
     // rhea's own writer would send both as one accepted range, hiding the second one's error.
-    settleOutgoing(ctx.delivery, settledByServer++ === 0 ? amqpMessage.accepted().described() : amqpMessage.rejected({ error: { condition: 'com.microsoft:message-lock-lost', description: 'gone' } }).described());
+    settleOutgoing(
+      ctx.delivery,
+      settledByServer++ === 0
+        ? amqpMessage.accepted().described()
+        : amqpMessage.rejected({ error: { condition: 'com.microsoft:message-lock-lost', description: 'gone' } }).described(),
+    );
   });
   const receiver = connect().open_receiver({ source: 'q', autoaccept: false, rcv_settle_mode: 1 });
   const deliveries: any[] = [];

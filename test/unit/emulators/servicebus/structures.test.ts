@@ -32,7 +32,11 @@ test('Deadlines fire in order on one timer, each with the deadline it was added 
   d.add('a', now + 60); // a renewal: the first entry for 'a' becomes stale for its owner
   // Wait for the firings themselves (no fixed sleep: a busy machine delays timers arbitrarily).
   for (let waited = 0; fired.length < 3 && waited < 10_000; waited += 10) await new Promise((r) => setTimeout(r, 10));
-  expect(fired).toEqual([['a', now + 20], ['b', now + 40], ['a', now + 60]]);
+  expect(fired).toEqual([
+    ['a', now + 20],
+    ['b', now + 40],
+    ['a', now + 60],
+  ]);
   expect(d.pending).toBe(0);
   d.add('late', Date.now() + 10);
   d.close();

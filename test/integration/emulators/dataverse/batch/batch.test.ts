@@ -2,7 +2,9 @@
 import { startHarness, type Harness } from '../query/harness';
 
 let h: Harness;
-beforeAll(async () => { h = await startHarness(); });
+beforeAll(async () => {
+  h = await startHarness();
+});
 afterAll(() => h.dv.close());
 
 const CRLF = '\r\n';
@@ -10,7 +12,12 @@ type Op = { method: string; url: string; body?: unknown; contentId?: string };
 
 function part(op: Op): string {
   const head = ['Content-Type: application/http', 'Content-Transfer-Encoding: binary', ...(op.contentId ? [`Content-ID: ${op.contentId}`] : [])];
-  const req = [`${op.method} ${op.url} HTTP/1.1`, ...(op.body !== undefined ? ['Content-Type: application/json; type=entry'] : []), '', op.body !== undefined ? JSON.stringify(op.body) : ''];
+  const req = [
+    `${op.method} ${op.url} HTTP/1.1`,
+    ...(op.body !== undefined ? ['Content-Type: application/json; type=entry'] : []),
+    '',
+    op.body !== undefined ? JSON.stringify(op.body) : '',
+  ];
   return [...head, '', ...req].join(CRLF);
 }
 
@@ -19,7 +26,9 @@ function batchBody(items: Array<Op | Op[]>, boundary = 'batch_abc'): string {
   items.forEach((item, i) => {
     if (Array.isArray(item)) {
       const cs = `changeset_${i}`;
-      out.push(`--${boundary}${CRLF}Content-Type: multipart/mixed; boundary=${cs}${CRLF}${CRLF}${item.map((op) => `--${cs}${CRLF}${part(op)}${CRLF}`).join('')}--${cs}--`);
+      out.push(
+        `--${boundary}${CRLF}Content-Type: multipart/mixed; boundary=${cs}${CRLF}${CRLF}${item.map((op) => `--${cs}${CRLF}${part(op)}${CRLF}`).join('')}--${cs}--`,
+      );
     } else {
       out.push(`--${boundary}${CRLF}${part(item)}${CRLF}`);
     }
@@ -38,7 +47,12 @@ const countAccounts = async (name: string): Promise<number> =>
 
 describe('$batch', () => {
   it('answers 200 multipart with a new batchresponse boundary, GET and create parts', async () => {
-    const { res, text } = await send(batchBody([{ method: 'POST', url: '/api/data/v9.2/accounts', body: { name: 'B1' } }, { method: 'GET', url: `${h.base}accounts?$select=name&$filter=name%20eq%20'B1'` }]));
+    const { res, text } = await send(
+      batchBody([
+        { method: 'POST', url: '/api/data/v9.2/accounts', body: { name: 'B1' } },
+        { method: 'GET', url: `${h.base}accounts?$select=name&$filter=name%20eq%20'B1'` },
+      ]),
+    );
     expect(res.status).toBe(200);
     const ct = res.headers.get('content-type')!;
     expect(ct).toMatch(/^multipart\/mixed; boundary=batchresponse_[0-9a-f-]{36}$/);
@@ -51,28 +65,40 @@ describe('$batch', () => {
   });
 
   it('resolves $n Content-ID references inside a change set', async () => {
-    const { res, text } = await send(batchBody([[
-      { method: 'POST', url: 'contacts', body: { fullname: 'Ref Contact' }, contentId: '1' },
-      { method: 'POST', url: 'accounts', body: { name: 'RefAcct', 'primarycontactid@odata.bind': '$1' }, contentId: '2' },
-      { method: 'PATCH', url: '$2', body: { telephone1: '555' }, contentId: '3' },
-    ]]));
+    const { res, text } = await send(
+      batchBody([
+        [
+          { method: 'POST', url: 'contacts', body: { fullname: 'Ref Contact' }, contentId: '1' },
+          { method: 'POST', url: 'accounts', body: { name: 'RefAcct', 'primarycontactid@odata.bind': '$1' }, contentId: '2' },
+          { method: 'PATCH', url: '$2', body: { telephone1: '555' }, contentId: '3' },
+        ],
+      ]),
+    );
     expect(res.status).toBe(200);
     expect(statuses(text)).toEqual([204, 204, 204]);
     expect(text).toMatch(/boundary=changesetresponse_[0-9a-f-]{36}/);
     expect(text).toContain('Content-ID: 2');
-    const acc = (await h.json(await h.call('GET', `accounts?$select=telephone1,_primarycontactid_value&$filter=name eq 'RefAcct'`, { headers: { prefer: 'odata.include-annotations="*"' } }))).value[0];
+    const acc = (
+      await h.json(
+        await h.call('GET', `accounts?$select=telephone1,_primarycontactid_value&$filter=name eq 'RefAcct'`, {
+          headers: { prefer: 'odata.include-annotations="*"' },
+        }),
+      )
+    ).value[0];
     expect(acc.telephone1).toBe('555');
     expect(acc['_primarycontactid_value@OData.Community.Display.V1.FormattedValue']).toBe('Ref Contact');
   });
 
   it('rolls a failed change set back and answers only the failing operation; stops without continue-on-error', async () => {
-    const { res, text } = await send(batchBody([
-      [
-        { method: 'POST', url: 'accounts', body: { name: 'Rollback' }, contentId: '1' },
-        { method: 'POST', url: 'accounts', body: { name: 'Rollback', nosuchcolumn: 1 }, contentId: '2' },
-      ],
-      { method: 'POST', url: 'accounts', body: { name: 'AfterFailure' } },
-    ]));
+    const { res, text } = await send(
+      batchBody([
+        [
+          { method: 'POST', url: 'accounts', body: { name: 'Rollback' }, contentId: '1' },
+          { method: 'POST', url: 'accounts', body: { name: 'Rollback', nosuchcolumn: 1 }, contentId: '2' },
+        ],
+        { method: 'POST', url: 'accounts', body: { name: 'AfterFailure' } },
+      ]),
+    );
     expect(res.status).toBe(400);
     expect(statuses(text)).toEqual([400]);
     expect(text).toContain('Content-ID: 2');
@@ -102,7 +128,14 @@ describe('$batch', () => {
   });
 
   it('rejects GET in a change set and more than 1,000 operations before running anything', async () => {
-    const get = await send(batchBody([[{ method: 'POST', url: 'accounts', body: { name: 'NeverGet' } }, { method: 'GET', url: 'accounts' }]]));
+    const get = await send(
+      batchBody([
+        [
+          { method: 'POST', url: 'accounts', body: { name: 'NeverGet' } },
+          { method: 'GET', url: 'accounts' },
+        ],
+      ]),
+    );
     expect(get.res.status).toBe(400);
     expect(JSON.parse(get.text).error.message).toMatch(/invalid HTTP method 'GET'.*change set/);
     expect(await countAccounts('NeverGet')).toBe(0);

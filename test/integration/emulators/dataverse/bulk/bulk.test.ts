@@ -2,7 +2,9 @@
 import { startHarness, type Harness } from '../query/harness';
 
 let h: Harness;
-beforeAll(async () => { h = await startHarness(); });
+beforeAll(async () => {
+  h = await startHarness();
+});
 afterAll(() => h.dv.close());
 
 const acct = (o: Record<string, unknown>) => ({ '@odata.type': 'Microsoft.Dynamics.CRM.account', ...o });
@@ -39,7 +41,10 @@ describe('bulk messages', () => {
     const ids = (await h.json(await bulk('accounts', 'CreateMultiple', [acct({ name: 'U1', accountnumber: 'UM-1' })]))).Ids;
     expect((await bulk('accounts', 'UpdateMultiple', [acct({ accountid: ids[0], name: 'U1-new' })])).status).toBe(204);
     expect((await byNumber('UM-1'))[0].name).toBe('U1-new');
-    const missing = await bulk('accounts', 'UpdateMultiple', [acct({ accountid: ids[0], name: 'rolled back' }), acct({ accountid: '00000000-0000-0000-0000-0000000000ff', name: 'x' })]);
+    const missing = await bulk('accounts', 'UpdateMultiple', [
+      acct({ accountid: ids[0], name: 'rolled back' }),
+      acct({ accountid: '00000000-0000-0000-0000-0000000000ff', name: 'x' }),
+    ]);
     expect(missing.status).toBe(404);
     expect((await h.json(missing)).error.code).toBe('0x80040217');
     expect((await byNumber('UM-1'))[0].name).toBe('U1-new');
@@ -48,7 +53,9 @@ describe('bulk messages', () => {
   it('UpsertMultiple by alternate key creates and updates with 204; a key column also in the body fails on create', async () => {
     const res = await bulk('accounts', 'UpsertMultiple', [acct({ '@odata.id': "accounts(accountnumber='UP-1')", name: 'first' })]);
     expect(res.status).toBe(204);
-    expect(await bulk('accounts', 'UpsertMultiple', [acct({ '@odata.id': "accounts(accountnumber='UP-1')", name: 'second', accountnumber: 'UP-1' })])).toHaveProperty('status', 204);
+    expect(
+      await bulk('accounts', 'UpsertMultiple', [acct({ '@odata.id': "accounts(accountnumber='UP-1')", name: 'second', accountnumber: 'UP-1' })]),
+    ).toHaveProperty('status', 204);
     expect((await byNumber('UP-1')).map((r: any) => r.name)).toEqual(['second']);
     const createPath = await bulk('accounts', 'UpsertMultiple', [acct({ '@odata.id': "accounts(accountnumber='UP-2')", name: 'x', accountnumber: 'UP-2' })]);
     expect(createPath.status).toBe(400);
@@ -70,10 +77,14 @@ describe('bulk messages', () => {
 
   it('elastic tables keep the items that succeeded and report per-item detail when asked', async () => {
     const ev = (o: Record<string, unknown>) => ({ '@odata.type': 'Microsoft.Dynamics.CRM.dvs_telemetryevent', ...o });
-    const res = await bulk('dvs_telemetryevents', 'UpdateMultiple', [ev({ dvs_telemetryeventid: '00000000-0000-0000-0000-0000000000ee', dvs_name: 'x' })], { prefer: 'odata.include-annotations="*"' });
+    const res = await bulk('dvs_telemetryevents', 'UpdateMultiple', [ev({ dvs_telemetryeventid: '00000000-0000-0000-0000-0000000000ee', dvs_name: 'x' })], {
+      prefer: 'odata.include-annotations="*"',
+    });
     expect(res.status).toBe(404);
     const err = (await h.json(res)).error;
-    expect(JSON.parse(err['@Microsoft.PowerApps.CDS.ErrorDetails.BulkApiErrorDetails'])).toEqual([{ RequestIndex: 0, Id: '00000000-0000-0000-0000-0000000000ee', StatusCode: 404 }]);
+    expect(JSON.parse(err['@Microsoft.PowerApps.CDS.ErrorDetails.BulkApiErrorDetails'])).toEqual([
+      { RequestIndex: 0, Id: '00000000-0000-0000-0000-0000000000ee', StatusCode: 404 },
+    ]);
     const mixed = await bulk('dvs_telemetryevents', 'CreateMultiple', [ev({ dvs_name: 'kept' }), ev({ dvs_name: 'x'.repeat(101) })]);
     expect(mixed.status).toBe(400);
     const names = (await h.json(await h.call('GET', "dvs_telemetryevents?$select=dvs_name&$filter=dvs_name eq 'kept'"))).value;
@@ -83,6 +94,9 @@ describe('bulk messages', () => {
   it('answers SdkEntityDoesNotSupportMessage for a table without the message', async () => {
     const res = await h.call('POST', 'leads/Microsoft.Dynamics.CRM.CreateMultiple', { body: { Targets: [{ '@odata.type': 'Microsoft.Dynamics.CRM.lead' }] } });
     expect(res.status).toBe(400);
-    expect((await h.json(res)).error).toEqual({ code: '0x80040800', message: "The 'CreateMultiple' method does not support entities of type 'lead'. MessageProcessorCache returned MessageProcessor.Empty." });
+    expect((await h.json(res)).error).toEqual({
+      code: '0x80040800',
+      message: "The 'CreateMultiple' method does not support entities of type 'lead'. MessageProcessorCache returned MessageProcessor.Empty.",
+    });
   });
 });

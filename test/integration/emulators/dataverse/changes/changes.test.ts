@@ -3,7 +3,9 @@ import { setChangeTrackingRetention } from '../../../../../emulators/dataverse/c
 import { startHarness, type Harness } from '../query/harness';
 
 let h: Harness;
-beforeAll(async () => { h = await startHarness(); });
+beforeAll(async () => {
+  h = await startHarness();
+});
 afterAll(() => h.dv.close());
 
 const TRACK = { prefer: 'odata.track-changes' };
@@ -88,7 +90,10 @@ describe('change tracking', () => {
       await new Promise((r) => setTimeout(r, 5));
       const res = await h.call('GET', link);
       expect(res.status).toBe(400);
-      expect((await h.json(res)).error).toEqual({ code: '0x80044352', message: 'Version stamp associated with the client has expired. Please perform a full sync.' });
+      expect((await h.json(res)).error).toEqual({
+        code: '0x80044352',
+        message: 'Version stamp associated with the client has expired. Please perform a full sync.',
+      });
     } finally {
       setChangeTrackingRetention(env, 7 * 24 * 3600 * 1000);
     }

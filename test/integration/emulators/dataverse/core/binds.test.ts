@@ -12,9 +12,17 @@ afterAll(() => dv.close());
 describe('@odata.bind (Learn: webapi/associate-disassociate-entities-using-web-api)', () => {
   it('binds a polymorphic lookup by GUID and by alternate key and reads it back as _x_value', async () => {
     const acc = idFromEntityId((await api.post('accounts', { name: 'A', accountnumber: 'BIND-1' })).headers);
-    const c1 = await api.post('contacts?$select=_parentcustomerid_value', { lastname: 'One', 'parentcustomerid_account@odata.bind': `/accounts(${acc})` }, { prefer: 'return=representation' });
+    const c1 = await api.post(
+      'contacts?$select=_parentcustomerid_value',
+      { lastname: 'One', 'parentcustomerid_account@odata.bind': `/accounts(${acc})` },
+      { prefer: 'return=representation' },
+    );
     expect(c1.json!._parentcustomerid_value).toBe(acc);
-    const c2 = await api.post('contacts?$select=_parentcustomerid_value', { lastname: 'Two', 'parentcustomerid_account@odata.bind': "accounts(accountnumber='BIND-1')" }, { prefer: 'return=representation' });
+    const c2 = await api.post(
+      'contacts?$select=_parentcustomerid_value',
+      { lastname: 'Two', 'parentcustomerid_account@odata.bind': "accounts(accountnumber='BIND-1')" },
+      { prefer: 'return=representation' },
+    );
     expect(c2.json!._parentcustomerid_value).toBe(acc);
     const c3 = await api.post('contacts', { lastname: 'Three', 'parentcustomerid_contact@odata.bind': `${dv.url('source')}contacts(${c2.json!.contactid})` });
     expect(c3.status).toBe(204);
@@ -36,7 +44,11 @@ describe('@odata.bind (Learn: webapi/associate-disassociate-entities-using-web-a
   });
 
   it('a missing bind target answers 404 0x80040217 (GUID) or 0x80060891 (key), and nothing is created', async () => {
-    const byId = await api.post('contacts', { lastname: 'x', dvs_externalid: 'NOPE-1', 'parentcustomerid_account@odata.bind': '/accounts(00000000-0000-0000-0000-0000000000ff)' });
+    const byId = await api.post('contacts', {
+      lastname: 'x',
+      dvs_externalid: 'NOPE-1',
+      'parentcustomerid_account@odata.bind': '/accounts(00000000-0000-0000-0000-0000000000ff)',
+    });
     expect(byId.status).toBe(404);
     expect(byId.json!.error).toEqual({ code: '0x80040217', message: 'account With Id = 00000000-0000-0000-0000-0000000000ff Does Not Exist' });
     const byKey = await api.patch("contacts(dvs_externalid='NOPE-2')", { 'parentcustomerid_account@odata.bind': "/accounts(accountnumber='absent')" });
@@ -94,7 +106,9 @@ describe('EntityDefinitions (Learn: define-alternate-keys-entity)', () => {
   it('lists LogicalName and EntitySetName, and one table with its Keys and index status', async () => {
     const list = await api.get('EntityDefinitions?$select=LogicalName,EntitySetName');
     expect(list.json!.value).toContainEqual({ LogicalName: 'contact', EntitySetName: 'contacts' });
-    const one = await api.get("EntityDefinitions(LogicalName='contact')?$select=LogicalName,SchemaName&$expand=Keys($select=KeyAttributes,EntityKeyIndexStatus,SchemaName)");
+    const one = await api.get(
+      "EntityDefinitions(LogicalName='contact')?$select=LogicalName,SchemaName&$expand=Keys($select=KeyAttributes,EntityKeyIndexStatus,SchemaName)",
+    );
     expect(one.json).toMatchObject({
       LogicalName: 'contact',
       SchemaName: 'Contact',

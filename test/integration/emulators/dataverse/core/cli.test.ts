@@ -17,7 +17,11 @@ describe('dvsync emulator dataverse', () => {
     expect(urls.source).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/source\/api\/data\/v9\.2\/$/);
     expect(urls.target).toMatch(/\/target\/api\/data\/v9\.2\/$/);
     expect(urls.default).toMatch(/:\d+\/api\/data\/v9\.2\/$/);
-    const r = await fetch(`${urls.target}accounts`, { method: 'POST', headers: { authorization: 'Bearer cli', 'content-type': 'application/json' }, body: '{"name":"x"}' });
+    const r = await fetch(`${urls.target}accounts`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer cli', 'content-type': 'application/json' },
+      body: '{"name":"x"}',
+    });
     expect(r.status).toBe(204);
     const exit = new Promise<number | null>((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');

@@ -9,15 +9,30 @@ const schema = {
   environments: [{ name: 'keys' }],
   tables: [
     { logicalName: 'businessunit', entitySetName: 'businessunits', primaryId: 'businessunitid', ownership: 'None', columns: { name: { type: 'string' } } },
-    { logicalName: 'systemuser', entitySetName: 'systemusers', primaryId: 'systemuserid', primaryName: 'fullname', ownership: 'None', columns: { fullname: { type: 'string' } } },
+    {
+      logicalName: 'systemuser',
+      entitySetName: 'systemusers',
+      primaryId: 'systemuserid',
+      primaryName: 'fullname',
+      ownership: 'None',
+      columns: { fullname: { type: 'string' } },
+    },
     { logicalName: 'account', entitySetName: 'accounts', primaryId: 'accountid', columns: { name: { type: 'string' } } },
     {
-      logicalName: 'example_record', entitySetName: 'example_records', primaryId: 'example_recordid',
+      logicalName: 'example_record',
+      entitySetName: 'example_records',
+      primaryId: 'example_recordid',
       columns: {
-        name: { type: 'string' }, example_key1: { type: 'int' }, example_key2: { type: 'int' }, example_code: { type: 'string', maxLength: 20 },
+        name: { type: 'string' },
+        example_key1: { type: 'int' },
+        example_key2: { type: 'int' },
+        example_code: { type: 'string', maxLength: 20 },
         example_accountid: { type: 'lookup', targets: ['account'] },
       },
-      keys: [{ name: 'pair', columns: ['example_key1', 'example_key2'] }, { name: 'per_account', columns: ['example_accountid', 'example_code'] }],
+      keys: [
+        { name: 'pair', columns: ['example_key1', 'example_key2'] },
+        { name: 'per_account', columns: ['example_accountid', 'example_code'] },
+      ],
     },
   ],
 };

@@ -85,7 +85,10 @@ describe('service protection limits', () => {
       const t0 = performance.now();
       expect((await client(dv.url('source')).post('accounts', { name: 'slow' })).status).toBe(204);
       expect(performance.now() - t0).toBeGreaterThanOrEqual(195);
-      const counters = (await (await fetch(`${dv.operatorUrl}counters`)).json()) as { executionMsByUser: Record<string, number>; operations: Record<string, number> };
+      const counters = (await (await fetch(`${dv.operatorUrl}counters`)).json()) as {
+        executionMsByUser: Record<string, number>;
+        operations: Record<string, number>;
+      };
       expect(counters.executionMsByUser['test-user']).toBe(40);
       expect(counters.operations['single:create']).toBe(1);
     } finally {

@@ -8,7 +8,10 @@ import type { WriteEvent } from '../../../../../emulators/dataverse/types';
 let dv: DataverseEmulator;
 let api: ReturnType<typeof client>;
 const op = (method: string, p: string, body?: unknown) =>
-  fetch(`${dv.operatorUrl}${p}`, { method, body: body === undefined ? undefined : JSON.stringify(body) }).then(async (r) => ({ status: r.status, json: (await r.json()) as any }));
+  fetch(`${dv.operatorUrl}${p}`, { method, body: body === undefined ? undefined : JSON.stringify(body) }).then(async (r) => ({
+    status: r.status,
+    json: (await r.json()) as any,
+  }));
 beforeAll(async () => {
   dv = await start();
   api = client(dv.url('source'));
@@ -21,7 +24,10 @@ beforeEach(async () => {
 
 describe('operator endpoints', () => {
   it('loads rows in bulk atomically, naming the failing row', async () => {
-    const ok = await op('POST', 'environments/source/tables/account/rows', [{ name: 'a', accountnumber: 'L-1' }, { name: 'b', accountnumber: 'L-2' }]);
+    const ok = await op('POST', 'environments/source/tables/account/rows', [
+      { name: 'a', accountnumber: 'L-1' },
+      { name: 'b', accountnumber: 'L-2' },
+    ]);
     expect(ok).toMatchObject({ status: 200, json: { loaded: 2 } });
     expect((await api.get("accounts(accountnumber='L-2')?$select=name")).json!.name).toBe('b');
     const bad = await op('POST', 'environments/source/tables/account/rows', { rows: [{ name: 'c', accountnumber: 'L-3' }, { nmae: 'typo' }] });
@@ -91,16 +97,33 @@ describe('write events (for webhooks and change tracking)', () => {
       await api.patch("accounts(accountnumber='EV-1')", { name: 'v1' });
       await fetch(`${dv.url('source')}accounts(accountnumber='EV-1')?tag=from-sync`, {
         method: 'PATCH',
-        headers: { authorization: 'Bearer test-user', 'content-type': 'application/json', 'mscrm.bypasscustompluginexecution': 'true', callerobjectid: 'c0ffee00-0000-0000-0000-000000000001' },
+        headers: {
+          authorization: 'Bearer test-user',
+          'content-type': 'application/json',
+          'mscrm.bypasscustompluginexecution': 'true',
+          callerobjectid: 'c0ffee00-0000-0000-0000-000000000001',
+        },
         body: JSON.stringify({ name: 'v2' }),
       });
       expect(seen.map((e) => e.message)).toEqual(['Create', 'Update']);
       const [created, updated] = seen;
       expect(created).toMatchObject({ table: 'account', postImage: { name: 'v1', accountnumber: 'EV-1' }, depth: 1, bypassCustomPluginExecution: false });
-      expect(updated).toMatchObject({ id: created.id, preImage: { name: 'v1' }, postImage: { name: 'v2' }, tag: 'from-sync', bypassCustomPluginExecution: true, callerObjectId: 'c0ffee00-0000-0000-0000-000000000001' });
+      expect(updated).toMatchObject({
+        id: created.id,
+        preImage: { name: 'v1' },
+        postImage: { name: 'v2' },
+        tag: 'from-sync',
+        bypassCustomPluginExecution: true,
+        callerObjectId: 'c0ffee00-0000-0000-0000-000000000001',
+      });
       expect(updated.changedColumns).toContain('name');
       expect(updated.versionNumber).toBeGreaterThan(created.versionNumber);
-      expect(env.changeLog('account').slice(-2).map((c) => c.kind)).toEqual(['upsert', 'upsert']);
+      expect(
+        env
+          .changeLog('account')
+          .slice(-2)
+          .map((c) => c.kind),
+      ).toEqual(['upsert', 'upsert']);
     } finally {
       off();
     }

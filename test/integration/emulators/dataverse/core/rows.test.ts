@@ -172,7 +172,8 @@ describe('upsert (Learn: use-upsert-insert-update-record)', () => {
   });
 
   it('a Pending alternate key is refused with 400 until it is Active (Learn: define-alternate-keys-entity)', async () => {
-    const set = (status: string) => fetch(`${dv.operatorUrl}environments/target/tables/account/keys/dvs_accountnumber_key`, { method: 'PUT', body: JSON.stringify({ status }) });
+    const set = (status: string) =>
+      fetch(`${dv.operatorUrl}environments/target/tables/account/keys/dvs_accountnumber_key`, { method: 'PUT', body: JSON.stringify({ status }) });
     expect((await set('Pending')).status).toBe(200);
     const r = await api.patch("accounts(accountnumber='P-1')", { name: 'x' });
     expect(r.status).toBe(400);
@@ -196,7 +197,9 @@ describe('identity (Learn: authenticate-oauth)', () => {
   it('answers 401 with WWW-Authenticate without a bearer token', async () => {
     const r = await fetch(`${dv.url('target')}accounts`, { method: 'POST', body: '{}' });
     expect(r.status).toBe(401);
-    expect(r.headers.get('www-authenticate')).toMatch(/^Bearer authorization_uri=https:\/\/login\.microsoftonline\.com\/[0-9a-f-]+\/oauth2\/authorize, resource_id=http:\/\/127\.0\.0\.1:\d+\/target\/$/);
+    expect(r.headers.get('www-authenticate')).toMatch(
+      /^Bearer authorization_uri=https:\/\/login\.microsoftonline\.com\/[0-9a-f-]+\/oauth2\/authorize, resource_id=http:\/\/127\.0\.0\.1:\d+\/target\/$/,
+    );
     expect(r.headers.get('x-ms-dop-hint')).toBe('4');
   });
 
@@ -226,7 +229,11 @@ describe('WhoAmI (Learn: send-parallel-requests)', () => {
     expect(r.status).toBe(200);
     expect(r.headers.get('x-ms-dop-hint')).toBe('4');
     const env = dv.environments.get('target')!;
-    expect(r.json).toMatchObject({ BusinessUnitId: env.info.businessUnitId, OrganizationId: env.info.organizationId, UserId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+    expect(r.json).toMatchObject({
+      BusinessUnitId: env.info.businessUnitId,
+      OrganizationId: env.info.organizationId,
+      UserId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+    });
     expect((await api.get(`systemusers(${r.json!.UserId})`)).status).toBe(200);
     const post = await api.post('WhoAmI', {});
     expect(post.status).toBe(404);

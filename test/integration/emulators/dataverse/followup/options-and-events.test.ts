@@ -12,10 +12,19 @@ import { webhookControl } from '../../../../../emulators/dataverse/webhooks';
 import { client, idFromEntityId } from '../core/helpers';
 import { createEndpoint, createStep, kv, startReceiver, type Receiver } from '../webhooks/helpers';
 
-const LF_BATCH = (base: string) => [
-  '--b1', 'Content-Type: application/http', 'Content-Transfer-Encoding: binary', '',
-  `POST ${base}accounts HTTP/1.1`, 'Content-Type: application/json', '', '{"name":"LF"}', '--b1--', '',
-].join('\n');
+const LF_BATCH = (base: string) =>
+  [
+    '--b1',
+    'Content-Type: application/http',
+    'Content-Transfer-Encoding: binary',
+    '',
+    `POST ${base}accounts HTTP/1.1`,
+    'Content-Type: application/json',
+    '',
+    '{"name":"LF"}',
+    '--b1--',
+    '',
+  ].join('\n');
 
 async function postBatch(base: string, body: string): Promise<Response> {
   return fetch(`${base}$batch`, { method: 'POST', headers: { authorization: 'Bearer t', 'content-type': 'multipart/mixed; boundary=b1' }, body });
@@ -26,7 +35,9 @@ const patchConfig = (dv: DataverseEmulator, body: unknown) =>
 
 describe('emulator options: change-tracking retention and strict batch line endings', () => {
   let dv: DataverseEmulator;
-  beforeAll(async () => { dv = await startDataverseEmulator({ port: 0, timeScale: 0.0001, batchStrictLineEndings: true, changeTrackingRetentionMs: 0 }); });
+  beforeAll(async () => {
+    dv = await startDataverseEmulator({ port: 0, timeScale: 0.0001, batchStrictLineEndings: true, changeTrackingRetentionMs: 0 });
+  });
   afterAll(() => dv.close());
 
   it('strict line endings from the start option refuse bare LF (400 0x80048d19), and PATCH /_emulator/config turns them off', async () => {
@@ -76,7 +87,10 @@ describe('write events seen by webhooks', () => {
     await createStep(api, endpoint, 'Create', 'contact');
     await createStep(api, endpoint, 'Update', 'contact');
   });
-  afterAll(async () => { await dv.close(); await receiver.close(); });
+  afterAll(async () => {
+    await dv.close();
+    await receiver.close();
+  });
 
   it('the ParentContext Target of a Create holds exactly the columns the caller sent (plus the id)', async () => {
     const api = client(dv.url());
@@ -106,12 +120,18 @@ describe('write events seen by webhooks', () => {
 
 describe('webhook delivery timeout follows the request timeScale', () => {
   it('a sync step whose endpoint never answers fails the write after 60 s × timeScale, without any operator call', async () => {
-    const hanging = http.createServer(() => { /* never answers */ });
+    const hanging = http.createServer(() => {
+      /* never answers */
+    });
     await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', resolve));
     const dv = await startDataverseEmulator({ port: 0, timeScale: 0.001 }); // 60 s → 60 ms
     try {
       const api = client(dv.url());
-      const endpoint = await createEndpoint(api, { url: `http://127.0.0.1:${(hanging.address() as AddressInfo).port}/hook`, authtype: 5, authvalue: '<settings><setting name="x-k" value="v" /></settings>' });
+      const endpoint = await createEndpoint(api, {
+        url: `http://127.0.0.1:${(hanging.address() as AddressInfo).port}/hook`,
+        authtype: 5,
+        authvalue: '<settings><setting name="x-k" value="v" /></settings>',
+      });
       await createStep(api, endpoint, 'Create', 'lead', { mode: 0, stage: 20 });
       const started = Date.now();
       const res = await api.post('leads', { subject: 'times out' });

@@ -74,7 +74,9 @@ describe('paging', () => {
   it('$count=true reports at most 5,000', async () => {
     const small = await h.json(await h.call('GET', 'accounts?$select=name&$count=true&$filter=numberofemployees lt 10'));
     expect(small['@odata.count']).toBe(10);
-    const big = await h.json(await h.call('GET', 'accounts?$select=name&$count=true', { headers: { prefer: 'odata.maxpagesize=1,odata.include-annotations="*"' } }));
+    const big = await h.json(
+      await h.call('GET', 'accounts?$select=name&$count=true', { headers: { prefer: 'odata.maxpagesize=1,odata.include-annotations="*"' } }),
+    );
     expect(big['@odata.count']).toBe(5000);
     expect(big['@Microsoft.Dynamics.CRM.totalrecordcountlimitexceeded']).toBe(true);
     expect(await (await h.call('GET', 'accounts/$count')).text()).toBe('5000');
@@ -134,7 +136,11 @@ describe('annotations (Prefer odata.include-annotations)', () => {
     expect(acct3['revenue@OData.Community.Display.V1.FormattedValue']).toBe('$1,234.50');
     expect(linked['_primarycontactid_value@OData.Community.Display.V1.FormattedValue']).toBe('Pat Lee');
     expect(linked['_primarycontactid_value@Microsoft.Dynamics.CRM.lookuplogicalname']).toBe('contact');
-    const only = await h.json(await h.call('GET', `accounts?$select=industrycode&$filter=numberofemployees eq 2`, { headers: { prefer: 'odata.include-annotations="OData.Community.Display.V1.FormattedValue"' } }));
+    const only = await h.json(
+      await h.call('GET', `accounts?$select=industrycode&$filter=numberofemployees eq 2`, {
+        headers: { prefer: 'odata.include-annotations="OData.Community.Display.V1.FormattedValue"' },
+      }),
+    );
     expect(only.value[0]['industrycode@OData.Community.Display.V1.FormattedValue']).toBe('Consulting');
   });
 

@@ -9,7 +9,7 @@ import { DynamicsWebApi } from 'dynamics-web-api';
 import { startDataverseEmulator, type DataverseEmulator } from '../../../../../emulators/dataverse';
 
 /** Rows as the library returns them: the columns plus annotations (`@odata.etag`, `_x_value_Formatted`, …). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+
 type Row = Record<string, any>;
 
 let dv: DataverseEmulator;
@@ -28,7 +28,11 @@ beforeAll(async () => {
 });
 afterAll(() => dv.close());
 
-interface RequestError { status?: number; code?: string; message: string }
+interface RequestError {
+  status?: number;
+  code?: string;
+  message: string;
+}
 const failure = async (p: Promise<unknown>): Promise<RequestError> => {
   try {
     await p;
@@ -43,7 +47,12 @@ describe('dynamics-web-api against the emulator: single rows', () => {
     const id = await api.create<Row, string>({ collection: 'accounts', data: { name: 'DWA plain' } });
     expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
 
-    const rep = await api.create<Row>({ collection: 'accounts', data: { name: 'DWA rep', numberofemployees: 12 }, returnRepresentation: true, select: ['name', 'numberofemployees'] });
+    const rep = await api.create<Row>({
+      collection: 'accounts',
+      data: { name: 'DWA rep', numberofemployees: 12 },
+      returnRepresentation: true,
+      select: ['name', 'numberofemployees'],
+    });
     expect(rep.name).toBe('DWA rep');
     expect(rep.numberofemployees).toBe(12);
     expect(rep['@odata.etag']).toMatch(/^W\/"\d+"$/);
@@ -77,9 +86,21 @@ describe('dynamics-web-api against the emulator: single rows', () => {
   });
 
   it('upsert with return=representation answers 201 on create and 200 on update with the row (Learn: use-upsert-insert-update-record)', async () => {
-    const first = await api.upsert<Row>({ collection: 'accounts', key: "accountnumber='DWA-U2'", data: { name: 'Rep v1' }, returnRepresentation: true, select: ['name', 'accountnumber'] });
+    const first = await api.upsert<Row>({
+      collection: 'accounts',
+      key: "accountnumber='DWA-U2'",
+      data: { name: 'Rep v1' },
+      returnRepresentation: true,
+      select: ['name', 'accountnumber'],
+    });
     expect(first).toMatchObject({ name: 'Rep v1', accountnumber: 'DWA-U2' });
-    const second = await api.upsert<Row>({ collection: 'accounts', key: "accountnumber='DWA-U2'", data: { name: 'Rep v2' }, returnRepresentation: true, select: ['name'] });
+    const second = await api.upsert<Row>({
+      collection: 'accounts',
+      key: "accountnumber='DWA-U2'",
+      data: { name: 'Rep v2' },
+      returnRepresentation: true,
+      select: ['name'],
+    });
     expect(second.name).toBe('Rep v2');
     expect(second.accountid).toBe(first.accountid);
     expect(second['@odata.etag']).not.toBe(first['@odata.etag']);
@@ -92,7 +113,14 @@ describe('dynamics-web-api against the emulator: single rows', () => {
     expect(err.status).toBe(412);
     expect(err.code).toBe('0x80040237');
     expect(err.message).toBe('A record with matching key values already exists.');
-    const fresh = await api.upsert<Row>({ collection: 'accounts', key: "accountnumber='DWA-U4'", data: { name: 'New' }, ifnonematch: '*', returnRepresentation: true, select: ['name'] });
+    const fresh = await api.upsert<Row>({
+      collection: 'accounts',
+      key: "accountnumber='DWA-U4'",
+      data: { name: 'New' },
+      ifnonematch: '*',
+      returnRepresentation: true,
+      select: ['name'],
+    });
     expect(fresh.name).toBe('New');
   });
 
@@ -156,7 +184,9 @@ describe('dynamics-web-api against the emulator: single rows', () => {
     const cleared = await api.retrieve({ collection: 'contacts', key: byKey.contactid, select: ['_parentcustomerid_value'] });
     expect(cleared._parentcustomerid_value).toBeNull();
 
-    const missing = await failure(api.create<Row>({ collection: 'contacts', data: { lastname: 'x', 'parentcustomerid_account@odata.bind': "/accounts(accountnumber='DWA-nobody')" } }));
+    const missing = await failure(
+      api.create<Row>({ collection: 'contacts', data: { lastname: 'x', 'parentcustomerid_account@odata.bind': "/accounts(accountnumber='DWA-nobody')" } }),
+    );
     expect(missing.status).toBe(404);
     expect(missing.code).toBe('0x80060891');
   });
@@ -242,7 +272,10 @@ describe('dynamics-web-api against the emulator: paging and change tracking (Lea
     const added = await api.create<Row>({ collection: 'leads', data: { subject: 'Added' } });
 
     const delta = await api.retrieveMultiple({ collection: 'leads', select: ['subject'] }, initial.oDataDeltaLink);
-    expect(delta.value.filter((r) => r.subject !== undefined).map((r) => [r.leadid, r.subject])).toEqual([[changed, 'Changed'], [added, 'Added']]);
+    expect(delta.value.filter((r) => r.subject !== undefined).map((r) => [r.leadid, r.subject])).toEqual([
+      [changed, 'Changed'],
+      [added, 'Added'],
+    ]);
     expect(delta.value.filter((r) => r.reason === 'deleted').map((r) => r.id)).toEqual([deleted]);
     expect(delta.oDataDeltaLink).toContain('$deltatoken=');
     const empty = await api.retrieveMultiple({ collection: 'leads', select: ['subject'] }, delta.oDataDeltaLink);

@@ -26,7 +26,10 @@ describe('async Create step with a WebhookKey endpoint', () => {
   it('POSTs the context with the x-ms-dynamics-* headers, ?code= and a post image', async () => {
     const endpoint = await createEndpoint(api, { url: rx.url, authtype: 4, authvalue: 'func-key-1' });
     const step = await createStep(api, endpoint, 'Create', 'account');
-    expect((await createImage(api, step, { name: 'PostImage', entityalias: 'PostImage', imagetype: 1, messagepropertyname: 'Id', attributes: 'name,revenue' })).status).toBe(204);
+    expect(
+      (await createImage(api, step, { name: 'PostImage', entityalias: 'PostImage', imagetype: 1, messagepropertyname: 'Id', attributes: 'name,revenue' }))
+        .status,
+    ).toBe(204);
     const created = await api.post('accounts?tag=dvsync-echo', { name: 'Contoso', revenue: 1234.5, telephone1: '555' }, { 'user-agent': 'dvsync-test/1.0' });
     expect(created.status).toBe(204);
     await hooks.drain();
@@ -41,7 +44,15 @@ describe('async Create step with a WebhookKey endpoint', () => {
     expect(got.headers['x-ms-correlation-request-id']).toBe(got.body.CorrelationId);
     expect(got.headers['x-ms-dynamics-msg-size-exceeded']).toBeUndefined();
     const b = got.body;
-    expect(b).toMatchObject({ MessageName: 'Create', Mode: 1, Stage: 40, IsInTransaction: false, PrimaryEntityName: 'account', OwningExtension: { Id: step, Name: null }, InitiatingUserAgent: 'dvsync-test/1.0' });
+    expect(b).toMatchObject({
+      MessageName: 'Create',
+      Mode: 1,
+      Stage: 40,
+      IsInTransaction: false,
+      PrimaryEntityName: 'account',
+      OwningExtension: { Id: step, Name: null },
+      InitiatingUserAgent: 'dvsync-test/1.0',
+    });
     expect(b.OperationCreatedOn).toMatch(/^\/Date\(\d+000\+0000\)\/$/);
     const target = kv(b.InputParameters).get('Target');
     expect(target.__type).toBe('Entity:http://schemas.microsoft.com/xrm/2011/Contracts');
@@ -52,7 +63,12 @@ describe('async Create step with a WebhookKey endpoint', () => {
     expect(kv(b.OutputParameters).get('id')).toBe(b.PrimaryEntityId);
     expect(kv(b.SharedVariables).get('tag')).toBe('dvsync-echo');
     expect([...kv(b.PostEntityImages).keys()]).toEqual(['PostImage', 'AsynchronousStepPrimaryName']);
-    expect(kv(kv(b.PostEntityImages).get('PostImage').Attributes)).toEqual(new Map<string, unknown>([['name', 'Contoso'], ['revenue', { __type: 'Money:http://schemas.microsoft.com/xrm/2011/Contracts', Value: 1234.5 }]]));
+    expect(kv(kv(b.PostEntityImages).get('PostImage').Attributes)).toEqual(
+      new Map<string, unknown>([
+        ['name', 'Contoso'],
+        ['revenue', { __type: 'Money:http://schemas.microsoft.com/xrm/2011/Contracts', Value: 1234.5 }],
+      ]),
+    );
     expect(b.ParentContext.Stage).toBe(30);
     const [report] = hooks.deliveries('source');
     expect(report.jobs).toEqual([expect.objectContaining({ owningextensionid: step, statuscode: 30, asyncoperationid: b.OperationId })]);
@@ -69,8 +85,18 @@ describe('async Create step with a WebhookKey endpoint', () => {
 
 describe('HttpHeader and HttpQueryString endpoints', () => {
   it('sends the <settings> pairs as headers or query parameters', async () => {
-    const h = await createEndpoint(api, { name: 'hdr', url: rx.url, authtype: 5, authvalue: '<settings><setting name="x-dv-secret" value="s&amp;1" /></settings>' });
-    const q = await createEndpoint(api, { name: 'qs', url: rx.url, authtype: 6, authvalue: '<settings><setting name="k1" value="v1" /><setting name="k2" value="v2" /></settings>' });
+    const h = await createEndpoint(api, {
+      name: 'hdr',
+      url: rx.url,
+      authtype: 5,
+      authvalue: '<settings><setting name="x-dv-secret" value="s&amp;1" /></settings>',
+    });
+    const q = await createEndpoint(api, {
+      name: 'qs',
+      url: rx.url,
+      authtype: 6,
+      authvalue: '<settings><setting name="k1" value="v1" /><setting name="k2" value="v2" /></settings>',
+    });
     await createStep(api, h, 'Create', 'contact', { name: 'hdr step' });
     await createStep(api, q, 'Create', 'contact', { name: 'qs step' });
     await api.post('contacts', { lastname: 'Glynn' });
@@ -105,10 +131,22 @@ describe('Update filtering attributes and Delete pre image', () => {
     expect((await api.del(`accounts(${id})`)).status).toBe(204);
     await hooks.drain();
     const b = rx.received[0].body;
-    expect(kv(b.InputParameters).get('Target')).toEqual({ __type: 'EntityReference:http://schemas.microsoft.com/xrm/2011/Contracts', Id: id, KeyAttributes: [], LogicalName: 'account', Name: null, RowVersion: null });
+    expect(kv(b.InputParameters).get('Target')).toEqual({
+      __type: 'EntityReference:http://schemas.microsoft.com/xrm/2011/Contracts',
+      Id: id,
+      KeyAttributes: [],
+      LogicalName: 'account',
+      Name: null,
+      RowVersion: null,
+    });
     const pre = kv(b.PreEntityImages);
     expect(kv(pre.get('Pre').Attributes)).toEqual(new Map([['accountnumber', 'D-1']]));
-    expect(kv(pre.get('AsynchronousStepPrimaryName').Attributes)).toEqual(new Map([['name', 'Gone'], ['accountid', id]]));
+    expect(kv(pre.get('AsynchronousStepPrimaryName').Attributes)).toEqual(
+      new Map([
+        ['name', 'Gone'],
+        ['accountid', id],
+      ]),
+    );
     expect(b.PostEntityImages).toEqual([]);
   });
 });
@@ -136,7 +174,10 @@ describe('retries and failures', () => {
     await hooks.drain();
     expect(rx.received).toHaveLength(2);
     expect(rx.received.map((r) => kv(kv(r.body.InputParameters).get('Target').Attributes).get('subject'))).toEqual(['one', 'two']);
-    expect(hooks.deliveries('source')[0].jobs.map((j) => [j.statuscode, j.error])).toEqual([[31, 'HTTP 500'], [31, 'HTTP 429']]);
+    expect(hooks.deliveries('source')[0].jobs.map((j) => [j.statuscode, j.error])).toEqual([
+      [31, 'HTTP 500'],
+      [31, 'HTTP 429'],
+    ]);
   });
 
   it('sync: a failing endpoint fails the write with 400 0x80040265 and nothing is stored', async () => {
@@ -191,7 +232,11 @@ describe('registration validation', () => {
     expect(badXml.json!.error.message).toContain('<settings>');
     const endpoint = await createEndpoint(api, { url: rx.url, authtype: 4, authvalue: 'k' });
     const unknownMessage = await api.post('sdkmessageprocessingsteps', {
-      name: 's', stage: 40, mode: 1, 'eventhandler_serviceendpoint@odata.bind': `/serviceendpoints(${endpoint})`, 'sdkmessageid@odata.bind': '/sdkmessages(00000000-0000-0000-0000-0000000000aa)',
+      name: 's',
+      stage: 40,
+      mode: 1,
+      'eventhandler_serviceendpoint@odata.bind': `/serviceendpoints(${endpoint})`,
+      'sdkmessageid@odata.bind': '/sdkmessages(00000000-0000-0000-0000-0000000000aa)',
     });
     expect([unknownMessage.status, unknownMessage.json!.error.code]).toEqual([404, '0x80040217']);
     await expect(createStep(api, endpoint, 'Create', 'account', { stage: 20 })).rejects.toThrow(/stage 40/);

@@ -1,13 +1,13 @@
 /** A loopback webhook receiver and registration calls made the way a registration tool makes them. */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { client } from '../core/helpers';
+import { type client } from '../core/helpers';
 
 export interface Received {
   url: URL;
   headers: http.IncomingHttpHeaders;
   raw: Buffer;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  body: any;
 }
 
 export interface Receiver {
@@ -35,11 +35,15 @@ export async function startReceiver(): Promise<Receiver> {
   return Object.assign(r, {
     url: `http://127.0.0.1:${port}/api/dataverse/webhook`,
     received,
-    close: () => new Promise<void>((resolve) => { server.close(() => resolve()); server.closeAllConnections(); }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   });
 }
 
-export const kv = (arr: Array<{ key: string; value: unknown }>): Map<string, any> => new Map(arr.map((x) => [x.key, x.value])); // eslint-disable-line @typescript-eslint/no-explicit-any
+export const kv = (arr: Array<{ key: string; value: unknown }>): Map<string, any> => new Map(arr.map((x) => [x.key, x.value]));
 const idOf = (h: Headers): string => /\(([0-9a-f-]{36})\)$/.exec(h.get('odata-entityid') ?? '')![1];
 
 export type Api = ReturnType<typeof client>;
@@ -57,7 +61,12 @@ export async function createStep(api: Api, endpointId: string, message: string, 
   const f = await api.get(`sdkmessagefilters?$select=sdkmessagefilterid&$filter=primaryobjecttypecode eq '${table}' and _sdkmessageid_value eq ${messageId}`);
   const filterId = f.json!.value[0].sdkmessagefilterid as string;
   const r = await api.post('sdkmessageprocessingsteps', {
-    name: `test hook: ${message} of ${table}`, stage: 40, mode: 1, rank: 1, supporteddeployment: 0, asyncautodelete: false,
+    name: `test hook: ${message} of ${table}`,
+    stage: 40,
+    mode: 1,
+    rank: 1,
+    supporteddeployment: 0,
+    asyncautodelete: false,
     'eventhandler_serviceendpoint@odata.bind': `/serviceendpoints(${endpointId})`,
     'sdkmessageid@odata.bind': `/sdkmessages(${messageId})`,
     'sdkmessagefilterid@odata.bind': `/sdkmessagefilters(${filterId})`,

@@ -30,8 +30,12 @@ afterEach(async () => {
 });
 
 const op = async (method: string, path: string, body?: unknown) => {
-  const res = await fetch(`${dv!.operatorUrl}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-  return { status: res.status, json: (await res.json()) as Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const res = await fetch(`${dv!.operatorUrl}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, json: (await res.json()) as Record<string, any> };
 };
 
 const idOf = (h: Headers): string => /\(([0-9a-f-]{36})\)$/.exec(h.get('odata-entityid') ?? '')![1];
@@ -52,7 +56,7 @@ async function createAccount(body: Record<string, unknown> = { name: 'Contoso', 
   return idOf(r.headers);
 }
 
-type Body = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Body = any;
 /** Every RowVersion of one payload: Target, the ParentContext's Target, images by alias. */
 function rowVersions(b: Body) {
   const images = (list: Body[]) => Object.fromEntries(list.map((i: Body) => [i.key, i.value.RowVersion]));
@@ -66,7 +70,12 @@ function rowVersions(b: Body) {
 
 /** No Target or image carries versionnumber as an attribute (no published payload does). */
 function expectNoVersionAttribute(b: Body): void {
-  const entities = [kv(b.InputParameters).get('Target'), kv(b.ParentContext.InputParameters).get('Target'), ...b.PreEntityImages.map((i: Body) => i.value), ...b.PostEntityImages.map((i: Body) => i.value)];
+  const entities = [
+    kv(b.InputParameters).get('Target'),
+    kv(b.ParentContext.InputParameters).get('Target'),
+    ...b.PreEntityImages.map((i: Body) => i.value),
+    ...b.PostEntityImages.map((i: Body) => i.value),
+  ];
   for (const e of entities) if (e.Attributes) expect(e.Attributes.map((a: Body) => a.key)).not.toContain('versionnumber');
 }
 
@@ -78,7 +87,10 @@ describe("webhookRowVersion 'published' (the default)", () => {
     expect(hooks.rowVersion()).toEqual({ webhookRowVersion: 'published', webhookRowVersionByRegistration: {} });
     const endpoint = await createEndpoint(api, { url: rx.url, authtype: 4, authvalue: 'k' });
     const step = await createStep(api, endpoint, 'Update', 'account');
-    expect((await createImage(api, step, { name: 'Images', entityalias: 'Images', imagetype: 2, messagepropertyname: 'Target', attributes: 'name,telephone1' })).status).toBe(204);
+    expect(
+      (await createImage(api, step, { name: 'Images', entityalias: 'Images', imagetype: 2, messagepropertyname: 'Target', attributes: 'name,telephone1' }))
+        .status,
+    ).toBe(204);
     const id = await createAccount();
     const before = await versionOf(id);
     expect((await api.patch(`accounts(${id})`, { telephone1: '555-0199' })).status).toBe(204);
@@ -121,7 +133,10 @@ describe("webhookRowVersion 'published' (the default)", () => {
     const v2 = await versionOf(id);
     await hooks.drain();
     const got = byStep(step).map((b) => [kv(kv(b.InputParameters).get('Target').Attributes).get('telephone1'), rowVersions(b).target]);
-    expect(got).toEqual([['1', v1], ['2', v2]]);
+    expect(got).toEqual([
+      ['1', v1],
+      ['2', v2],
+    ]);
   });
 });
 
@@ -130,12 +145,19 @@ describe("webhookRowVersion 'always' (start option)", () => {
     await setUp({ webhookRowVersion: 'always' });
     const endpoint = await createEndpoint(api, { url: rx.url, authtype: 4, authvalue: 'k' });
     const create = await createStep(api, endpoint, 'Create', 'account', { name: 'create' });
-    expect((await createImage(api, create, { name: 'PostImage', entityalias: 'PostImage', imagetype: 1, messagepropertyname: 'Id', attributes: 'name' })).status).toBe(204);
+    expect(
+      (await createImage(api, create, { name: 'PostImage', entityalias: 'PostImage', imagetype: 1, messagepropertyname: 'Id', attributes: 'name' })).status,
+    ).toBe(204);
     const update = await createStep(api, endpoint, 'Update', 'account', { name: 'update' });
-    expect((await createImage(api, update, { name: 'Images', entityalias: 'Images', imagetype: 2, messagepropertyname: 'Target', attributes: 'name,telephone1' })).status).toBe(204);
+    expect(
+      (await createImage(api, update, { name: 'Images', entityalias: 'Images', imagetype: 2, messagepropertyname: 'Target', attributes: 'name,telephone1' }))
+        .status,
+    ).toBe(204);
     const syncUpdate = await createStep(api, endpoint, 'Update', 'account', { name: 'sync update', mode: 0 });
     const del = await createStep(api, endpoint, 'Delete', 'account', { name: 'delete' });
-    expect((await createImage(api, del, { name: 'PreImage', entityalias: 'PreImage', imagetype: 0, messagepropertyname: 'Target', attributes: 'name' })).status).toBe(204);
+    expect(
+      (await createImage(api, del, { name: 'PreImage', entityalias: 'PreImage', imagetype: 0, messagepropertyname: 'Target', attributes: 'name' })).status,
+    ).toBe(204);
 
     const id = await createAccount();
     const created = await versionOf(id);
@@ -144,8 +166,18 @@ describe("webhookRowVersion 'always' (start option)", () => {
     expect((await api.del(`accounts(${id})`)).status).toBe(204);
     await hooks.drain();
 
-    expect(rowVersions(byStep(create)[0])).toEqual({ target: created, parent: created, pre: {}, post: { PostImage: created, AsynchronousStepPrimaryName: created } });
-    expect(rowVersions(byStep(update)[0])).toEqual({ target: updated, parent: updated, pre: { Images: created }, post: { Images: updated, AsynchronousStepPrimaryName: updated } });
+    expect(rowVersions(byStep(create)[0])).toEqual({
+      target: created,
+      parent: created,
+      pre: {},
+      post: { PostImage: created, AsynchronousStepPrimaryName: created },
+    });
+    expect(rowVersions(byStep(update)[0])).toEqual({
+      target: updated,
+      parent: updated,
+      pre: { Images: created },
+      post: { Images: updated, AsynchronousStepPrimaryName: updated },
+    });
     expect(rowVersions(byStep(syncUpdate)[0])).toEqual({ target: updated, parent: updated, pre: {}, post: {} });
     const d = byStep(del)[0];
     expect(kv(d.InputParameters).get('Target')).toMatchObject({ LogicalName: 'account', Id: id, RowVersion: null });
@@ -163,7 +195,12 @@ describe("webhookRowVersion 'never' (start option)", () => {
     const id = await createAccount();
     await api.patch(`accounts(${id})`, { telephone1: '555-0199' });
     await hooks.drain();
-    expect(rowVersions(byStep(step)[0])).toEqual({ target: null, parent: null, pre: { Images: null }, post: { Images: null, AsynchronousStepPrimaryName: null } });
+    expect(rowVersions(byStep(step)[0])).toEqual({
+      target: null,
+      parent: null,
+      pre: { Images: null },
+      post: { Images: null, AsynchronousStepPrimaryName: null },
+    });
   });
 });
 
@@ -175,13 +212,19 @@ describe('per-registration override (emulator-only)', () => {
     const a = await createStep(api, e1, 'Update', 'account', { name: 'a' });
     const b = await createStep(api, e2, 'Update', 'account', { name: 'b' });
     const c = await createStep(api, e2, 'Update', 'account', { name: 'c' });
-    for (const s of [a, b, c]) expect((await createImage(api, s, { name: 'Post', entityalias: 'Post', imagetype: 1, messagepropertyname: 'Target', attributes: 'name' })).status).toBe(204);
+    for (const s of [a, b, c])
+      expect((await createImage(api, s, { name: 'Post', entityalias: 'Post', imagetype: 1, messagepropertyname: 'Target', attributes: 'name' })).status).toBe(
+        204,
+      );
 
     expect((await op('PUT', `webhooks/rowversion/${e2.toUpperCase()}`, { mode: 'always' })).status).toBe(200);
     const put = await op('PUT', `webhooks/rowversion/${c}`, { mode: 'published' });
     expect(put).toEqual({ status: 200, json: { webhookRowVersion: 'never', webhookRowVersionByRegistration: { [e2]: 'always', [c]: 'published' } } });
     expect((await op('GET', `webhooks/rowversion/${c}`)).json).toEqual({ id: c, override: 'published', webhookRowVersion: 'never' });
-    expect((await op('GET', 'config')).json).toMatchObject({ webhookRowVersion: 'never', webhookRowVersionByRegistration: { [e2]: 'always', [c]: 'published' } });
+    expect((await op('GET', 'config')).json).toMatchObject({
+      webhookRowVersion: 'never',
+      webhookRowVersionByRegistration: { [e2]: 'always', [c]: 'published' },
+    });
 
     const id = await createAccount();
     await api.patch(`accounts(${id})`, { telephone1: '1' });
@@ -192,7 +235,10 @@ describe('per-registration override (emulator-only)', () => {
     expect(rowVersions(byStep(c)[0])).toEqual({ target: v1, parent: v1, pre: {}, post: { Post: null, AsynchronousStepPrimaryName: null } });
 
     // Remove e2's override, change the emulator-wide mode: b follows it, c keeps its own.
-    expect((await op('DELETE', `webhooks/rowversion/${e2}`)).json).toEqual({ webhookRowVersion: 'never', webhookRowVersionByRegistration: { [c]: 'published' } });
+    expect((await op('DELETE', `webhooks/rowversion/${e2}`)).json).toEqual({
+      webhookRowVersion: 'never',
+      webhookRowVersionByRegistration: { [c]: 'published' },
+    });
     expect((await op('PUT', 'webhooks/rowversion', { mode: 'always' })).json.webhookRowVersion).toBe('always');
     await api.patch(`accounts(${id})`, { telephone1: '2' });
     const v2 = await versionOf(id);

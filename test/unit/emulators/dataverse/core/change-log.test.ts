@@ -6,10 +6,22 @@ import { loadSchema } from '../../../../../emulators/dataverse/schema/load';
 import { Environment } from '../../../../../emulators/dataverse/store/environment';
 import type { RequestContext, WriteEvent } from '../../../../../emulators/dataverse/types';
 
-const env = () => new Environment({ name: 'u', uniqueName: 'orgu', organizationId: randomUUID(), friendlyName: 'u', businessUnitId: randomUUID() }, loadSchema().build());
+const env = () =>
+  new Environment({ name: 'u', uniqueName: 'orgu', organizationId: randomUUID(), friendlyName: 'u', businessUnitId: randomUUID() }, loadSchema().build());
 const ctxFor = (e: Environment): RequestContext => ({
-  env: e, user: { systemUserId: randomUUID(), principal: 'p', name: 'p' }, now: new Date(), bypassPlugins: false, suppressDuplicateDetection: true,
-  correlationId: randomUUID(), requestId: randomUUID(), costMs: 0, writePath: 'single', costModel: defaultCostModel, timeScale: 1, operations: {}, baseUrl: '',
+  env: e,
+  user: { systemUserId: randomUUID(), principal: 'p', name: 'p' },
+  now: new Date(),
+  bypassPlugins: false,
+  suppressDuplicateDetection: true,
+  correlationId: randomUUID(),
+  requestId: randomUUID(),
+  costMs: 0,
+  writePath: 'single',
+  costModel: defaultCostModel,
+  timeScale: 1,
+  operations: {},
+  baseUrl: '',
 });
 
 describe('change log retention', () => {

@@ -4,10 +4,22 @@ import { Environment } from '../../../../../emulators/dataverse/store/environmen
 import { defaultCostModel } from '../../../../../emulators/dataverse/cost';
 import type { RequestContext, WriteEvent } from '../../../../../emulators/dataverse/types';
 
-const env = () => new Environment({ name: 'u', uniqueName: 'orgu', organizationId: randomUUID(), friendlyName: 'u', businessUnitId: randomUUID() }, loadSchema().build());
+const env = () =>
+  new Environment({ name: 'u', uniqueName: 'orgu', organizationId: randomUUID(), friendlyName: 'u', businessUnitId: randomUUID() }, loadSchema().build());
 const ctxFor = (e: Environment): RequestContext => ({
-  env: e, user: { systemUserId: randomUUID(), principal: 'p', name: 'p' }, now: new Date(), bypassPlugins: false, suppressDuplicateDetection: true,
-  correlationId: randomUUID(), requestId: randomUUID(), costMs: 0, writePath: 'single', costModel: defaultCostModel, timeScale: 1, operations: {}, baseUrl: '',
+  env: e,
+  user: { systemUserId: randomUUID(), principal: 'p', name: 'p' },
+  now: new Date(),
+  bypassPlugins: false,
+  suppressDuplicateDetection: true,
+  correlationId: randomUUID(),
+  requestId: randomUUID(),
+  costMs: 0,
+  writePath: 'single',
+  costModel: defaultCostModel,
+  timeScale: 1,
+  operations: {},
+  baseUrl: '',
 });
 
 describe('Environment transactions', () => {

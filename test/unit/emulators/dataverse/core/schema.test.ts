@@ -13,7 +13,14 @@ const base = {
   environments: [{ name: 'e' }],
   tables: [
     { logicalName: 'businessunit', entitySetName: 'businessunits', primaryId: 'businessunitid', ownership: 'None', columns: { name: { type: 'string' } } },
-    { logicalName: 'systemuser', entitySetName: 'systemusers', primaryId: 'systemuserid', primaryName: 'fullname', ownership: 'None', columns: { fullname: { type: 'string' } } },
+    {
+      logicalName: 'systemuser',
+      entitySetName: 'systemusers',
+      primaryId: 'systemuserid',
+      primaryName: 'fullname',
+      ownership: 'None',
+      columns: { fullname: { type: 'string' } },
+    },
   ],
 };
 
@@ -22,18 +29,52 @@ describe('schema file validation names the file, table and column', () => {
     const loaded = loadSchema();
     expect(loaded.file.environments.map((e) => e.name)).toEqual(['source', 'target']);
     const contact = loaded.build().tables.get('contact')!;
-    expect(contact.navigation.get('parentcustomerid_account')).toEqual({ kind: 'single', name: 'parentcustomerid_account', column: 'parentcustomerid', target: 'account' });
+    expect(contact.navigation.get('parentcustomerid_account')).toEqual({
+      kind: 'single',
+      name: 'parentcustomerid_account',
+      column: 'parentcustomerid',
+      target: 'account',
+    });
   });
 
   it('reports a bad column type', () => {
-    const file = write('badtype.json', { ...base, tables: [...base.tables, { logicalName: 'thing', entitySetName: 'things', primaryId: 'thingid', columns: { name: { type: 'string' }, size: { type: 'huge' } } }] });
+    const file = write('badtype.json', {
+      ...base,
+      tables: [
+        ...base.tables,
+        { logicalName: 'thing', entitySetName: 'things', primaryId: 'thingid', columns: { name: { type: 'string' }, size: { type: 'huge' } } },
+      ],
+    });
     expect(() => loadSchema(file)).toThrow(new RegExp(`${file.replace(/[.\\/]/g, '\\$&')}: invalid schema: table "thing", column "size"`));
   });
 
   it('reports an unknown lookup target and a key on a missing column', () => {
-    const lookup = write('lookup.json', { ...base, tables: [...base.tables, { logicalName: 'thing', entitySetName: 'things', primaryId: 'thingid', columns: { name: { type: 'string' }, ownerx: { type: 'lookup', targets: ['nothing'] } } }] });
+    const lookup = write('lookup.json', {
+      ...base,
+      tables: [
+        ...base.tables,
+        {
+          logicalName: 'thing',
+          entitySetName: 'things',
+          primaryId: 'thingid',
+          columns: { name: { type: 'string' }, ownerx: { type: 'lookup', targets: ['nothing'] } },
+        },
+      ],
+    });
     expect(() => loadSchema(lookup)).toThrow(`${lookup}: table "thing", column "ownerx": lookup target table "nothing" is not defined.`);
-    const key = write('key.json', { ...base, tables: [...base.tables, { logicalName: 'thing', entitySetName: 'things', primaryId: 'thingid', columns: { name: { type: 'string' } }, keys: [{ name: 'k', columns: ['code'] }] }] });
+    const key = write('key.json', {
+      ...base,
+      tables: [
+        ...base.tables,
+        {
+          logicalName: 'thing',
+          entitySetName: 'things',
+          primaryId: 'thingid',
+          columns: { name: { type: 'string' } },
+          keys: [{ name: 'k', columns: ['code'] }],
+        },
+      ],
+    });
     expect(() => loadSchema(key)).toThrow(`${key}: table "thing", key "k": column "code" does not exist.`);
   });
 

@@ -11,8 +11,20 @@ const schema = buildSchema(
     environments: [{ name: 'e' }],
     tables: [
       { logicalName: 'businessunit', entitySetName: 'businessunits', primaryId: 'businessunitid', ownership: 'None', columns: { name: { type: 'string' } } },
-      { logicalName: 'systemuser', entitySetName: 'systemusers', primaryId: 'systemuserid', primaryName: 'fullname', ownership: 'None', columns: { fullname: { type: 'string' } } },
-      { logicalName: 'thing', entitySetName: 'things', primaryId: 'thingid', columns: { name: { type: 'string' }, qty: { type: 'int' }, on: { type: 'datetime' } } },
+      {
+        logicalName: 'systemuser',
+        entitySetName: 'systemusers',
+        primaryId: 'systemuserid',
+        primaryName: 'fullname',
+        ownership: 'None',
+        columns: { fullname: { type: 'string' } },
+      },
+      {
+        logicalName: 'thing',
+        entitySetName: 'things',
+        primaryId: 'thingid',
+        columns: { name: { type: 'string' }, qty: { type: 'int' }, on: { type: 'datetime' } },
+      },
     ],
   }),
   'test',

@@ -10,7 +10,7 @@ import { defaultCostModel } from '../../../../../emulators/dataverse/cost';
 import { WEBHOOK_FIXTURES_DIR } from '../../../../helpers/fixtures';
 
 export const FIXTURES = WEBHOOK_FIXTURES_DIR;
-export type J = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+export type J = any;
 
 export function fixtureText(name: string): string {
   return readFileSync(path.join(FIXTURES, name), 'utf8');
@@ -41,32 +41,69 @@ export function shape(v: J): J {
 
 /** A minimal schema: the given tables plus the systemuser/businessunit every schema needs. */
 export function environmentWith(tables: TableSpecInput[], info: Partial<Environment['info']> = {}): Environment {
-  const file = parseSchemaFile({
-    environments: [{ name: 'fx' }],
-    tables: [
-      { logicalName: 'businessunit', entitySetName: 'businessunits', primaryId: 'businessunitid', ownership: 'None', columns: { name: { type: 'string' } } },
-      { logicalName: 'systemuser', entitySetName: 'systemusers', primaryId: 'systemuserid', primaryName: 'fullname', ownership: 'None', columns: { fullname: { type: 'string' }, azureactivedirectoryobjectid: { type: 'uniqueidentifier' } } },
-      ...tables,
-    ],
-  }, 'fixture schema');
-  return new Environment({
-    name: 'fx', uniqueName: 'orgfx', organizationId: '0ba4ce62-d2d6-4681-bc25-b3bfb695d4d6', friendlyName: 'fx',
-    businessUnitId: 'c3ec0cc2-d836-eb11-bf68-0022489b563d', ...info,
-  }, buildSchema(file, 'fixture schema'));
+  const file = parseSchemaFile(
+    {
+      environments: [{ name: 'fx' }],
+      tables: [
+        { logicalName: 'businessunit', entitySetName: 'businessunits', primaryId: 'businessunitid', ownership: 'None', columns: { name: { type: 'string' } } },
+        {
+          logicalName: 'systemuser',
+          entitySetName: 'systemusers',
+          primaryId: 'systemuserid',
+          primaryName: 'fullname',
+          ownership: 'None',
+          columns: { fullname: { type: 'string' }, azureactivedirectoryobjectid: { type: 'uniqueidentifier' } },
+        },
+        ...tables,
+      ],
+    },
+    'fixture schema',
+  );
+  return new Environment(
+    {
+      name: 'fx',
+      uniqueName: 'orgfx',
+      organizationId: '0ba4ce62-d2d6-4681-bc25-b3bfb695d4d6',
+      friendlyName: 'fx',
+      businessUnitId: 'c3ec0cc2-d836-eb11-bf68-0022489b563d',
+      ...info,
+    },
+    buildSchema(file, 'fixture schema'),
+  );
 }
 
 export function quietContext(env: Environment, userId: string): RequestContext {
   return {
-    env, user: { systemUserId: userId, principal: 'p', name: 'n' }, now: new Date(), bypassPlugins: false, suppressDuplicateDetection: true,
-    correlationId: 'c', requestId: 'r', costMs: 0, writePath: 'single', costModel: defaultCostModel, timeScale: 1, operations: {}, baseUrl: '', quiet: true,
+    env,
+    user: { systemUserId: userId, principal: 'p', name: 'n' },
+    now: new Date(),
+    bypassPlugins: false,
+    suppressDuplicateDetection: true,
+    correlationId: 'c',
+    requestId: 'r',
+    costMs: 0,
+    writePath: 'single',
+    costModel: defaultCostModel,
+    timeScale: 1,
+    operations: {},
+    baseUrl: '',
+    quiet: true,
   };
 }
 
 export function writeEvent(env: Environment, partial: Partial<WriteEvent> & Pick<WriteEvent, 'message' | 'table' | 'id'>): WriteEvent {
   return {
-    changedColumns: [], versionNumber: 1, userId: '00000000-0000-0000-0000-000000000001', correlationId: 'aaaa0000-bb11-2222-33cc-444444dddddd',
-    requestId: '3fab629b-b795-4834-a2ca-5a09b2cc6934', bypassCustomPluginExecution: false, operationTime: new Date(0), depth: 1,
-    organizationId: env.info.organizationId, organizationName: env.info.uniqueName, businessUnitId: env.info.businessUnitId,
+    changedColumns: [],
+    versionNumber: 1,
+    userId: '00000000-0000-0000-0000-000000000001',
+    correlationId: 'aaaa0000-bb11-2222-33cc-444444dddddd',
+    requestId: '3fab629b-b795-4834-a2ca-5a09b2cc6934',
+    bypassCustomPluginExecution: false,
+    operationTime: new Date(0),
+    depth: 1,
+    organizationId: env.info.organizationId,
+    organizationName: env.info.uniqueName,
+    businessUnitId: env.info.businessUnitId,
     ...partial,
   };
 }

@@ -9,23 +9,53 @@ import { serializeRemoteExecutionContext } from '../../../../../emulators/datave
 import { entityJson, writeJson, ref, option } from '../../../../../emulators/dataverse/webhooks/xrm';
 import { environmentWith, fixture, kvKeys, kvMap, quietContext, rowFromAttributes, shape, writeEvent, type J } from './fixture-helpers';
 
-const account = { logicalName: 'account', entitySetName: 'accounts', primaryId: 'accountid', primaryName: 'name', columns: { name: { type: 'string' as const }, telephone1: { type: 'string' as const } } };
+const account = {
+  logicalName: 'account',
+  entitySetName: 'accounts',
+  primaryId: 'accountid',
+  primaryName: 'name',
+  columns: { name: { type: 'string' as const }, telephone1: { type: 'string' as const } },
+};
 const stateCols = {
-  statecode: { type: 'choice' as const, options: [{ value: 0, label: 'Active' }, { value: 1, label: 'Inactive' }] },
-  statuscode: { type: 'choice' as const, options: [{ value: 1, label: 'Active' }, { value: 2, label: 'Inactive' }] },
+  statecode: {
+    type: 'choice' as const,
+    options: [
+      { value: 0, label: 'Active' },
+      { value: 1, label: 'Inactive' },
+    ],
+  },
+  statuscode: {
+    type: 'choice' as const,
+    options: [
+      { value: 1, label: 'Active' },
+      { value: 2, label: 'Inactive' },
+    ],
+  },
 };
 
 function step(p: Partial<StepRegistration> & Pick<StepRegistration, 'id' | 'mode'>): StepRegistration {
   return {
-    name: 'step', message: 'Create', table: 'x', stage: 40, rank: 1, asyncAutoDelete: false, images: [],
-    endpoint: { id: 'e', name: 'e', url: 'http://localhost/', authType: 4, auth: [] }, ...p,
+    name: 'step',
+    message: 'Create',
+    table: 'x',
+    stage: 40,
+    rank: 1,
+    asyncAutoDelete: false,
+    images: [],
+    endpoint: { id: 'e', name: 'e', url: 'http://localhost/', authType: 4, auth: [] },
+    ...p,
   };
 }
 
 function facts(p: Partial<DeliveryFacts> = {}): DeliveryFacts {
   return {
-    operationId: '45bfc2a7-903e-eb11-a813-000d3ad9c2e1', stepTime: new Date(0), serverUtcOffsetMinutes: 0, userUtcOffsetMinutes: 0,
-    extras: { userAgent: '', suppressDuplicateDetection: false }, changedEntityTypes: [], ...p,
+    operationId: '45bfc2a7-903e-eb11-a813-000d3ad9c2e1',
+    stepTime: new Date(0),
+    serverUtcOffsetMinutes: 0,
+    userUtcOffsetMinutes: 0,
+    extras: { userAgent: '', suppressDuplicateDetection: false },
+    changedEntityTypes: [],
+    ...p,
   };
 }
 
@@ -46,22 +76,46 @@ describe('RemoteExecutionContext vs fixture 5 (async Create, all column types)',
   const fx = fixture('create-albxrm_alltypes-async-alltypes.json');
   const fxTarget = kvMap(fx.InputParameters).get('Target');
   const opts = (labels: string[], base: number) => labels.map((label, i) => ({ value: base + i, label }));
-  const env = environmentWith([account, {
-    logicalName: 'albxrm_alltypes', entitySetName: 'albxrm_alltypeses', primaryId: 'albxrm_alltypesid', primaryName: 'albxrm_name',
-    columns: {
-      albxrm_name: { type: 'string' }, albxrm_twooptions: { type: 'bool' }, albxrm_wholenumber: { type: 'int' }, albxrm_float: { type: 'double' },
-      albxrm_decimal: { type: 'decimal', precision: 2 }, albxrm_currency: { type: 'money' }, albxrm_dateandtime: { type: 'datetime' },
-      albxrm_multiplelinesoftext: { type: 'memo' }, albxrm_optionset: { type: 'choice', options: opts(['Value 1', 'Value 2', 'Value 3'], 257760000) },
-      // the multi-select has its own option set (fixture: 257760001 → "Value 1")
-      albxrm_multiselectoptionset: { type: 'multichoice', options: opts(['Value 0', 'Value 1', 'Value 2'], 257760000) },
-      albxrm_lookupaccount: { type: 'lookup', targets: ['account'] }, albxrm_customer: { type: 'customer', targets: ['account'] },
-      timezoneruleversionnumber: { type: 'int' }, ...stateCols,
-    },
-  }], { organizationId: fx.OrganizationId, uniqueName: fx.OrganizationName, businessUnitId: fx.BusinessUnitId });
+  const env = environmentWith(
+    [
+      account,
+      {
+        logicalName: 'albxrm_alltypes',
+        entitySetName: 'albxrm_alltypeses',
+        primaryId: 'albxrm_alltypesid',
+        primaryName: 'albxrm_name',
+        columns: {
+          albxrm_name: { type: 'string' },
+          albxrm_twooptions: { type: 'bool' },
+          albxrm_wholenumber: { type: 'int' },
+          albxrm_float: { type: 'double' },
+          albxrm_decimal: { type: 'decimal', precision: 2 },
+          albxrm_currency: { type: 'money' },
+          albxrm_dateandtime: { type: 'datetime' },
+          albxrm_multiplelinesoftext: { type: 'memo' },
+          albxrm_optionset: { type: 'choice', options: opts(['Value 1', 'Value 2', 'Value 3'], 257760000) },
+          // the multi-select has its own option set (fixture: 257760001 → "Value 1")
+          albxrm_multiselectoptionset: { type: 'multichoice', options: opts(['Value 0', 'Value 1', 'Value 2'], 257760000) },
+          albxrm_lookupaccount: { type: 'lookup', targets: ['account'] },
+          albxrm_customer: { type: 'customer', targets: ['account'] },
+          timezoneruleversionnumber: { type: 'int' },
+          ...stateCols,
+        },
+      },
+    ],
+    { organizationId: fx.OrganizationId, uniqueName: fx.OrganizationName, businessUnitId: fx.BusinessUnitId },
+  );
   const row = rowFromAttributes(fxTarget.Attributes, ['transactioncurrencyid', 'exchangerate', 'albxrm_currency_base', 'modifiedonbehalfby']);
   const event = writeEvent(env, {
-    message: 'Create', table: 'albxrm_alltypes', id: fx.PrimaryEntityId, postImage: row, changedColumns: Object.keys(row),
-    userId: fx.UserId, correlationId: fx.CorrelationId, requestId: fx.RequestId, operationTime: new Date(1608007658000),
+    message: 'Create',
+    table: 'albxrm_alltypes',
+    id: fx.PrimaryEntityId,
+    postImage: row,
+    changedColumns: Object.keys(row),
+    userId: fx.UserId,
+    correlationId: fx.CorrelationId,
+    requestId: fx.RequestId,
+    operationTime: new Date(1608007658000),
   });
   const input = contextForEvent(env, event, step({ id: fx.OwningExtension.Id, mode: 1 }), facts({ operationId: fx.OperationId, userUtcOffsetMinutes: 60 }))!;
   const text = serializeRemoteExecutionContext(input);
@@ -75,7 +129,31 @@ describe('RemoteExecutionContext vs fixture 5 (async Create, all column types)',
   });
 
   it('matches the top-level scalar fields', () => {
-    for (const k of ['BusinessUnitId', 'CorrelationId', 'Depth', 'InitiatingUserId', 'IsExecutingOffline', 'IsInTransaction', 'IsOfflinePlayback', 'IsolationMode', 'MessageName', 'Mode', 'OperationCreatedOn', 'OperationId', 'OrganizationId', 'OrganizationName', 'OwningExtension', 'PrimaryEntityId', 'PrimaryEntityName', 'RequestId', 'SecondaryEntityName', 'Stage', 'UserId', 'OutputParameters', 'SharedVariables']) {
+    for (const k of [
+      'BusinessUnitId',
+      'CorrelationId',
+      'Depth',
+      'InitiatingUserId',
+      'IsExecutingOffline',
+      'IsInTransaction',
+      'IsOfflinePlayback',
+      'IsolationMode',
+      'MessageName',
+      'Mode',
+      'OperationCreatedOn',
+      'OperationId',
+      'OrganizationId',
+      'OrganizationName',
+      'OwningExtension',
+      'PrimaryEntityId',
+      'PrimaryEntityName',
+      'RequestId',
+      'SecondaryEntityName',
+      'Stage',
+      'UserId',
+      'OutputParameters',
+      'SharedVariables',
+    ]) {
       expect([k, ours[k]]).toEqual([k, fx[k]]);
     }
   });
@@ -93,7 +171,10 @@ describe('RemoteExecutionContext vs fixture 5 (async Create, all column types)',
   it('formats values like Dataverse (labels, grouping, user-zone dates)', () => {
     const mine = kvMap(target.FormattedValues);
     for (const f of fxTarget.FormattedValues) {
-      if (f.key === 'albxrm_currency') { expect(typeof mine.get(f.key)).toBe('string'); continue; } // published as mojibake
+      if (f.key === 'albxrm_currency') {
+        expect(typeof mine.get(f.key)).toBe('string');
+        continue;
+      } // published as mojibake
       expect([f.key, mine.get(f.key)]).toEqual([f.key, f.value]);
     }
   });
@@ -129,32 +210,91 @@ describe('RemoteExecutionContext vs fixture 5 (async Create, all column types)',
 describe('RemoteExecutionContext vs fixture 6 (sync Create, all types, user zone +02:00)', () => {
   const fx = fixture('create-shko_allfields-sync-alltypes.json');
   const fxTarget = kvMap(fx.InputParameters).get('Target');
-  const env = environmentWith([{
-    logicalName: 'shko_allfields', entitySetName: 'shko_allfieldses', primaryId: 'shko_allfieldsid', primaryName: 'shko_name',
-    columns: {
-      shko_name: { type: 'string' }, shko_string: { type: 'string' }, shko_integer: { type: 'int' }, shko_decimal: { type: 'decimal', precision: 2 },
-      shko_currency: { type: 'money' }, shko_datetime: { type: 'datetime' }, shko_boolean: { type: 'bool' }, timezoneruleversionnumber: { type: 'int' },
-      shko_choice: { type: 'choice', options: [{ value: 342490000, label: 'Zero' }, { value: 342490001, label: 'One' }, { value: 342490002, label: 'Two' }] },
-      shko_choices: { type: 'multichoice', options: [{ value: 342490000, label: 'Zero' }, { value: 342490001, label: 'One' }, { value: 342490002, label: 'Two' }] },
-      shko_lookup: { type: 'lookup', targets: ['systemuser'] }, ...stateCols,
-    },
-  }], { organizationId: fx.OrganizationId, uniqueName: fx.OrganizationName, businessUnitId: fx.BusinessUnitId });
-  env.create(quietContext(env, fx.UserId), 'systemuser', { systemuserid: fx.UserId, fullname: 'Betim', azureactivedirectoryobjectid: fx.UserAzureActiveDirectoryObjectId });
+  const env = environmentWith(
+    [
+      {
+        logicalName: 'shko_allfields',
+        entitySetName: 'shko_allfieldses',
+        primaryId: 'shko_allfieldsid',
+        primaryName: 'shko_name',
+        columns: {
+          shko_name: { type: 'string' },
+          shko_string: { type: 'string' },
+          shko_integer: { type: 'int' },
+          shko_decimal: { type: 'decimal', precision: 2 },
+          shko_currency: { type: 'money' },
+          shko_datetime: { type: 'datetime' },
+          shko_boolean: { type: 'bool' },
+          timezoneruleversionnumber: { type: 'int' },
+          shko_choice: {
+            type: 'choice',
+            options: [
+              { value: 342490000, label: 'Zero' },
+              { value: 342490001, label: 'One' },
+              { value: 342490002, label: 'Two' },
+            ],
+          },
+          shko_choices: {
+            type: 'multichoice',
+            options: [
+              { value: 342490000, label: 'Zero' },
+              { value: 342490001, label: 'One' },
+              { value: 342490002, label: 'Two' },
+            ],
+          },
+          shko_lookup: { type: 'lookup', targets: ['systemuser'] },
+          ...stateCols,
+        },
+      },
+    ],
+    { organizationId: fx.OrganizationId, uniqueName: fx.OrganizationName, businessUnitId: fx.BusinessUnitId },
+  );
+  env.create(quietContext(env, fx.UserId), 'systemuser', {
+    systemuserid: fx.UserId,
+    fullname: 'Betim',
+    azureactivedirectoryobjectid: fx.UserAzureActiveDirectoryObjectId,
+  });
   const row = rowFromAttributes(fxTarget.Attributes, ['transactioncurrencyid', 'exchangerate', 'shko_currency_base', 'modifiedonbehalfby']);
   const event = writeEvent(env, {
-    message: 'Create', table: 'shko_allfields', id: fx.PrimaryEntityId, postImage: row, changedColumns: Object.keys(row),
-    userId: fx.UserId, correlationId: fx.CorrelationId, operationTime: new Date(1697398445918),
+    message: 'Create',
+    table: 'shko_allfields',
+    id: fx.PrimaryEntityId,
+    postImage: row,
+    changedColumns: Object.keys(row),
+    userId: fx.UserId,
+    correlationId: fx.CorrelationId,
+    operationTime: new Date(1697398445918),
   });
-  const input = contextForEvent(env, event, step({ id: fx.OwningExtension.Id, name: fx.OwningExtension.Name, mode: 0 }), facts({
-    operationId: fx.OperationId, stepTime: new Date(1697398446012), userUtcOffsetMinutes: 120,
-    extras: { userAgent: '', acceptLanguage: 'en-US,en;q=0.9', suppressDuplicateDetection: false }, changedEntityTypes: [],
-  }))!;
+  const input = contextForEvent(
+    env,
+    event,
+    step({ id: fx.OwningExtension.Id, name: fx.OwningExtension.Name, mode: 0 }),
+    facts({
+      operationId: fx.OperationId,
+      stepTime: new Date(1697398446012),
+      userUtcOffsetMinutes: 120,
+      extras: { userAgent: '', acceptLanguage: 'en-US,en;q=0.9', suppressDuplicateDetection: false },
+      changedEntityTypes: [],
+    }),
+  )!;
   const ours = JSON.parse(serializeRemoteExecutionContext(input));
   const target = kvMap(ours.InputParameters).get('Target');
 
   it('has exactly the fixture top-level keys, in order, and the sync-only values', () => {
     expect(Object.keys(ours)).toEqual(Object.keys(fx));
-    for (const k of ['IsInTransaction', 'Mode', 'Stage', 'OperationCreatedOn', 'OperationId', 'RequestId', 'OwningExtension', 'OutputParameters', 'InitiatingUserAgent', 'UserAzureActiveDirectoryObjectId', 'InitiatingUserAzureActiveDirectoryObjectId']) {
+    for (const k of [
+      'IsInTransaction',
+      'Mode',
+      'Stage',
+      'OperationCreatedOn',
+      'OperationId',
+      'RequestId',
+      'OwningExtension',
+      'OutputParameters',
+      'InitiatingUserAgent',
+      'UserAzureActiveDirectoryObjectId',
+      'InitiatingUserAzureActiveDirectoryObjectId',
+    ]) {
       expect([k, ours[k]]).toEqual([k, fx[k]]);
     }
     expect(ours.ParentContext.OperationCreatedOn).toBe(fx.ParentContext.OperationCreatedOn);
@@ -189,7 +329,14 @@ describe('RemoteExecutionContext vs fixture 9 (sync Create, UTC formatted dates,
   const fxTarget = kvMap(fx.InputParameters).get('Target');
   it('prints UTC user-zone dates with -00:00 and keeps non-ASCII text as UTF-8', () => {
     const env = environmentWith([{ ...account, columns: { ...account.columns, new_name: { type: 'string' }, ...stateCols } }]);
-    const row = { accountid: fx.PrimaryEntityId, name: 'АаБбВв', new_name: 'Ģārūmž', createdon: '2024-11-08T08:05:06Z', modifiedon: '2024-11-08T08:05:06Z', statecode: 0 };
+    const row = {
+      accountid: fx.PrimaryEntityId,
+      name: 'АаБбВв',
+      new_name: 'Ģārūmž',
+      createdon: '2024-11-08T08:05:06Z',
+      modifiedon: '2024-11-08T08:05:06Z',
+      statecode: 0,
+    };
     const event = writeEvent(env, { message: 'Create', table: 'account', id: fx.PrimaryEntityId, postImage: row, changedColumns: Object.keys(row) });
     const text = serializeRemoteExecutionContext(contextForEvent(env, event, step({ id: 's', mode: 0 }), facts())!);
     const formatted = kvMap(kvMap(JSON.parse(text).InputParameters).get('Target').FormattedValues);
@@ -203,14 +350,39 @@ describe('RemoteExecutionContext vs fixture 9 (sync Create, UTC formatted dates,
 describe('RemoteExecutionContext vs fixture 1 (async Update, -0700 server zone)', () => {
   const fx = fixture('update-contact-async-postimage-msdocs.json');
   const fxTarget = kvMap(fx.InputParameters).get('Target');
-  const env = environmentWith([{ logicalName: 'contact', entitySetName: 'contacts', primaryId: 'contactid', primaryName: 'fullname', columns: { fullname: { type: 'string' }, firstname: { type: 'string' } } }],
-    { organizationId: fx.OrganizationId, uniqueName: fx.OrganizationName, businessUnitId: fx.BusinessUnitId });
+  const env = environmentWith(
+    [
+      {
+        logicalName: 'contact',
+        entitySetName: 'contacts',
+        primaryId: 'contactid',
+        primaryName: 'fullname',
+        columns: { fullname: { type: 'string' }, firstname: { type: 'string' } },
+      },
+    ],
+    { organizationId: fx.OrganizationId, uniqueName: fx.OrganizationName, businessUnitId: fx.BusinessUnitId },
+  );
   const post = { ...rowFromAttributes(fxTarget.Attributes, ['modifiedonbehalfby', 'yomifullname']), createdon: '2017-09-01T00:00:00Z' };
   const event = writeEvent(env, {
-    message: 'Update', table: 'contact', id: fx.PrimaryEntityId, preImage: { ...post, firstname: 'Jim' }, postImage: post,
-    changedColumns: ['firstname', 'modifiedon', 'modifiedby', 'versionnumber'], userId: fx.UserId, operationTime: new Date(1506384248000),
+    message: 'Update',
+    table: 'contact',
+    id: fx.PrimaryEntityId,
+    preImage: { ...post, firstname: 'Jim' },
+    postImage: post,
+    changedColumns: ['firstname', 'modifiedon', 'modifiedby', 'versionnumber'],
+    userId: fx.UserId,
+    operationTime: new Date(1506384248000),
   });
-  const ours = JSON.parse(serializeRemoteExecutionContext(contextForEvent(env, event, step({ id: fx.OwningExtension.Id, mode: 1, message: 'Update' }), facts({ operationId: fx.OperationId, serverUtcOffsetMinutes: -420 }))!));
+  const ours = JSON.parse(
+    serializeRemoteExecutionContext(
+      contextForEvent(
+        env,
+        event,
+        step({ id: fx.OwningExtension.Id, mode: 1, message: 'Update' }),
+        facts({ operationId: fx.OperationId, serverUtcOffsetMinutes: -420 }),
+      )!,
+    ),
+  );
   const target = kvMap(ours.InputParameters).get('Target');
 
   it('shifts async OperationCreatedOn by the server offset exactly as the docs sample', () => {
@@ -240,12 +412,28 @@ describe('RemoteExecutionContext vs fixture 4 (sync Update)', () => {
   const env = environmentWith([account], { organizationId: fx.OrganizationId, uniqueName: fx.OrganizationName, businessUnitId: fx.BusinessUnitId });
   const post = { ...rowFromAttributes(fxTarget.Attributes, ['modifiedonbehalfby']), name: 'A', createdon: '2018-05-01T00:00:00Z' };
   const event = writeEvent(env, {
-    message: 'Update', table: 'account', id: fx.PrimaryEntityId, preImage: post, postImage: post,
-    changedColumns: ['telephone1', 'modifiedon', 'modifiedby', 'versionnumber'], userId: fx.UserId, correlationId: fx.CorrelationId,
+    message: 'Update',
+    table: 'account',
+    id: fx.PrimaryEntityId,
+    preImage: post,
+    postImage: post,
+    changedColumns: ['telephone1', 'modifiedon', 'modifiedby', 'versionnumber'],
+    userId: fx.UserId,
+    correlationId: fx.CorrelationId,
   });
-  const ours = JSON.parse(serializeRemoteExecutionContext(contextForEvent(env, event, step({ id: fx.OwningExtension.Id, name: fx.OwningExtension.Name, mode: 0, message: 'Update' }), facts({
-    operationId: fx.OperationId, changedEntityTypes: [['account', 'Update']],
-  }))!));
+  const ours = JSON.parse(
+    serializeRemoteExecutionContext(
+      contextForEvent(
+        env,
+        event,
+        step({ id: fx.OwningExtension.Id, name: fx.OwningExtension.Name, mode: 0, message: 'Update' }),
+        facts({
+          operationId: fx.OperationId,
+          changedEntityTypes: [['account', 'Update']],
+        }),
+      )!,
+    ),
+  );
 
   it('Target equals the fixture Target exactly', () => {
     expect(kvMap(ours.InputParameters).get('Target')).toEqual(fxTarget);
@@ -253,7 +441,8 @@ describe('RemoteExecutionContext vs fixture 4 (sync Update)', () => {
   });
 
   it('sync: in transaction, named step, RequestId = OperationId, parent run by ObjectModel Implementation with ChangedEntityTypes', () => {
-    for (const k of ['IsInTransaction', 'Mode', 'Stage', 'OwningExtension', 'RequestId', 'OperationId', 'MessageName']) expect([k, ours[k]]).toEqual([k, fx[k]]);
+    for (const k of ['IsInTransaction', 'Mode', 'Stage', 'OwningExtension', 'RequestId', 'OperationId', 'MessageName'])
+      expect([k, ours[k]]).toEqual([k, fx[k]]);
     expect(ours.ParentContext.OwningExtension).toEqual(fx.ParentContext.OwningExtension);
     expect(ours.ParentContext.InputParameters).toEqual(fx.ParentContext.InputParameters);
     expect(kvMap(ours.ParentContext.SharedVariables).get('ChangedEntityTypes')).toEqual(kvMap(fx.ParentContext.SharedVariables).get('ChangedEntityTypes'));
@@ -265,25 +454,56 @@ describe('RemoteExecutionContext vs fixture 8 (async Create, registered post ima
   const fx = fixture('create-sharepointdocumentlocation-async-postimage.json');
   const fxTarget = kvMap(fx.InputParameters).get('Target');
   const fxImage = kvMap(fx.PostEntityImages).get('PostImage');
-  const env = environmentWith([account, {
-    logicalName: 'sharepointdocumentlocation', entitySetName: 'sharepointdocumentlocations', primaryId: 'sharepointdocumentlocationid', primaryName: 'name',
-    columns: {
-      name: { type: 'string' }, relativeurl: { type: 'string' }, sitecollectionid: { type: 'uniqueidentifier' },
-      regardingobjectid: { type: 'lookup', targets: ['account'] }, parentsiteorlocation: { type: 'lookup', targets: ['sharepointdocumentlocation'] },
-      locationtype: { type: 'choice', options: [{ value: 0, label: 'General' }] }, servicetype: { type: 'choice', options: [{ value: 0, label: 'SharePoint' }] },
-      ...stateCols,
-    },
-  }], { organizationId: fx.OrganizationId, uniqueName: fx.OrganizationName, businessUnitId: fx.BusinessUnitId });
+  const env = environmentWith(
+    [
+      account,
+      {
+        logicalName: 'sharepointdocumentlocation',
+        entitySetName: 'sharepointdocumentlocations',
+        primaryId: 'sharepointdocumentlocationid',
+        primaryName: 'name',
+        columns: {
+          name: { type: 'string' },
+          relativeurl: { type: 'string' },
+          sitecollectionid: { type: 'uniqueidentifier' },
+          regardingobjectid: { type: 'lookup', targets: ['account'] },
+          parentsiteorlocation: { type: 'lookup', targets: ['sharepointdocumentlocation'] },
+          locationtype: { type: 'choice', options: [{ value: 0, label: 'General' }] },
+          servicetype: { type: 'choice', options: [{ value: 0, label: 'SharePoint' }] },
+          ...stateCols,
+        },
+      },
+    ],
+    { organizationId: fx.OrganizationId, uniqueName: fx.OrganizationName, businessUnitId: fx.BusinessUnitId },
+  );
   const ctx = quietContext(env, fx.UserId);
   env.create(ctx, 'systemuser', { systemuserid: fx.UserId, fullname: 'Name' });
   env.create(ctx, 'account', { accountid: '0a3839b3-08d4-ef11-aeb0-00155d000101', name: 'Mini test' });
   env.create(ctx, 'sharepointdocumentlocation', { sharepointdocumentlocationid: '90fe6740-1cc1-e211-be17-000c29fb9e40', name: 'account' });
   const row = rowFromAttributes(fxTarget.Attributes, ['modifiedonbehalfby', 'owninguser']);
-  const event = writeEvent(env, { message: 'Create', table: 'sharepointdocumentlocation', id: fx.PrimaryEntityId, postImage: row, changedColumns: Object.keys(row), operationTime: new Date(1737031936000) });
+  const event = writeEvent(env, {
+    message: 'Create',
+    table: 'sharepointdocumentlocation',
+    id: fx.PrimaryEntityId,
+    postImage: row,
+    changedColumns: Object.keys(row),
+    operationTime: new Date(1737031936000),
+  });
   const attrs = kvKeys(fxImage.Attributes);
-  const ours = JSON.parse(serializeRemoteExecutionContext(contextForEvent(env, event, step({
-    id: fx.OwningExtension.Id, mode: 1, images: [{ id: 'i', alias: 'PostImage', imageType: 1, attributes: attrs }],
-  }), facts({ operationId: fx.OperationId, serverUtcOffsetMinutes: 120, userUtcOffsetMinutes: 120 }))!));
+  const ours = JSON.parse(
+    serializeRemoteExecutionContext(
+      contextForEvent(
+        env,
+        event,
+        step({
+          id: fx.OwningExtension.Id,
+          mode: 1,
+          images: [{ id: 'i', alias: 'PostImage', imageType: 1, attributes: attrs }],
+        }),
+        facts({ operationId: fx.OperationId, serverUtcOffsetMinutes: 120, userUtcOffsetMinutes: 120 }),
+      )!,
+    ),
+  );
 
   it('registered image first, then AsynchronousStepPrimaryName; images carry lookup names and formatted values', () => {
     expect(kvKeys(ours.PostEntityImages)).toEqual(kvKeys(fx.PostEntityImages));
@@ -309,12 +529,26 @@ describe('RemoteExecutionContext vs fixture 7 (SetState as Update, pre image wit
     const from = kvMap(fxImage.Attributes).get('from');
     const party = from.Entities[0];
     const member = {
-      logicalName: 'activityparty', id: party.Id, rowVersion: party.RowVersion,
-      attributes: party.Attributes.map((a: J) => [a.key, a.value === null || typeof a.value !== 'object' ? a.value
-        : String(a.value.__type).startsWith('EntityReference') ? ref(a.value.LogicalName, a.value.Id, a.value.Name) : option(a.value.Value)]),
+      logicalName: 'activityparty',
+      id: party.Id,
+      rowVersion: party.RowVersion,
+      attributes: party.Attributes.map((a: J) => [
+        a.key,
+        a.value === null || typeof a.value !== 'object'
+          ? a.value
+          : String(a.value.__type).startsWith('EntityReference')
+            ? ref(a.value.LogicalName, a.value.Id, a.value.Name)
+            : option(a.value.Value),
+      ]),
       formattedValues: party.FormattedValues.map((f: J) => [f.key, f.value]),
     };
-    const image = { logicalName: 'new_customactivity', id: fxImage.Id, rowVersion: null, attributes: [['from', { kind: 'collection', entityName: 'activityparty', entities: [member] }]], formattedValues: [] } as const;
+    const image = {
+      logicalName: 'new_customactivity',
+      id: fxImage.Id,
+      rowVersion: null,
+      attributes: [['from', { kind: 'collection', entityName: 'activityparty', entities: [member] }]],
+      formattedValues: [],
+    } as const;
     const ours = JSON.parse(writeJson(entityJson(image as never, false)));
     expect(ours.__type).toBeUndefined();
     expect(kvMap(ours.Attributes).get('from')).toEqual(from);
@@ -322,11 +556,53 @@ describe('RemoteExecutionContext vs fixture 7 (SetState as Update, pre image wit
   });
 
   it('SetState arrives as MessageName Update with a pre image under its alias and the primary name post image', () => {
-    const env = environmentWith([{ logicalName: 'new_customactivity', entitySetName: 'new_customactivities', primaryId: 'activityid', primaryName: 'subject', columns: { subject: { type: 'string' }, description: { type: 'string' }, statecode: { type: 'choice', options: [{ value: 0, label: 'Open' }, { value: 3, label: 'Closed' }] }, statuscode: { type: 'choice', options: [{ value: 1, label: 'Open' }, { value: 4, label: 'Done' }] } } }]);
+    const env = environmentWith([
+      {
+        logicalName: 'new_customactivity',
+        entitySetName: 'new_customactivities',
+        primaryId: 'activityid',
+        primaryName: 'subject',
+        columns: {
+          subject: { type: 'string' },
+          description: { type: 'string' },
+          statecode: {
+            type: 'choice',
+            options: [
+              { value: 0, label: 'Open' },
+              { value: 3, label: 'Closed' },
+            ],
+          },
+          statuscode: {
+            type: 'choice',
+            options: [
+              { value: 1, label: 'Open' },
+              { value: 4, label: 'Done' },
+            ],
+          },
+        },
+      },
+    ]);
     const pre = { activityid: fx.PrimaryEntityId, subject: 'This is a subject', description: 'asdf', statecode: 0, statuscode: 1 };
     const post = { ...pre, statecode: 3, statuscode: 4 };
-    const event = writeEvent(env, { message: 'SetState', table: 'new_customactivity', id: fx.PrimaryEntityId, preImage: pre, postImage: post, changedColumns: ['statecode', 'statuscode', 'modifiedon'], operationTime: new Date(1724658196000) });
-    const ours = JSON.parse(serializeRemoteExecutionContext(contextForEvent(env, event, step({ id: 's', mode: 1, images: [{ id: 'i', alias: 'Image', imageType: 0, attributes: ['statecode', 'description', 'statuscode', 'subject'] }] }), facts({ serverUtcOffsetMinutes: 180 }))!));
+    const event = writeEvent(env, {
+      message: 'SetState',
+      table: 'new_customactivity',
+      id: fx.PrimaryEntityId,
+      preImage: pre,
+      postImage: post,
+      changedColumns: ['statecode', 'statuscode', 'modifiedon'],
+      operationTime: new Date(1724658196000),
+    });
+    const ours = JSON.parse(
+      serializeRemoteExecutionContext(
+        contextForEvent(
+          env,
+          event,
+          step({ id: 's', mode: 1, images: [{ id: 'i', alias: 'Image', imageType: 0, attributes: ['statecode', 'description', 'statuscode', 'subject'] }] }),
+          facts({ serverUtcOffsetMinutes: 180 }),
+        )!,
+      ),
+    );
     expect(ours.MessageName).toBe('Update');
     expect(ours.OperationCreatedOn).toBe(fx.OperationCreatedOn);
     const image = kvMap(ours.PreEntityImages).get('Image');
@@ -345,13 +621,25 @@ describe('Delete and size-stripped contexts (no real sample: built from the docu
   const event = writeEvent(env, { message: 'Delete', table: 'account', id, preImage: pre });
 
   it('Delete: Target is a typed EntityReference, async gets the AsynchronousStepPrimaryName pre image, no post image', () => {
-    const ours = JSON.parse(serializeRemoteExecutionContext(contextForEvent(env, event, step({ id: 's', mode: 1, message: 'Delete', images: [{ id: 'i', alias: 'PreImage', imageType: 2, attributes: ['telephone1'] }] }), facts())!));
+    const ours = JSON.parse(
+      serializeRemoteExecutionContext(
+        contextForEvent(
+          env,
+          event,
+          step({ id: 's', mode: 1, message: 'Delete', images: [{ id: 'i', alias: 'PreImage', imageType: 2, attributes: ['telephone1'] }] }),
+          facts(),
+        )!,
+      ),
+    );
     const target = kvMap(ours.InputParameters).get('Target');
     const fxRef = kvMap(kvMap(fixture('update-contact-async-postimage-msdocs.json').InputParameters).get('Target').Attributes).get('modifiedby');
     expect(shape(target)).toEqual(shape(fxRef));
     expect(target).toMatchObject({ Id: id, LogicalName: 'account' });
     expect(kvKeys(ours.PreEntityImages)).toEqual(['PreImage', 'AsynchronousStepPrimaryName']);
-    expect(kvMap(ours.PreEntityImages).get('AsynchronousStepPrimaryName').Attributes).toEqual([{ key: 'name', value: 'Contoso' }, { key: 'accountid', value: id }]);
+    expect(kvMap(ours.PreEntityImages).get('AsynchronousStepPrimaryName').Attributes).toEqual([
+      { key: 'name', value: 'Contoso' },
+      { key: 'accountid', value: id },
+    ]);
     expect(ours.PostEntityImages).toEqual([]);
     expect(ours.OutputParameters).toEqual([]);
     expect(kvKeys(ours.ParentContext.InputParameters)).toEqual(['Target']);
