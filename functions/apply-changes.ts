@@ -7,7 +7,7 @@ import type { InvocationContext } from '@azure/functions';
 import { serviceBusQueueFunction } from './definition';
 import type { IncomingMessage } from '../shared/engine/plan';
 import { queueNamesFrom } from '../shared/config/settings';
-import { appRoot } from '../shared/app';
+import { appRoot, workerDeadline } from '../shared/app';
 import { contextTelemetry } from '../shared/telemetry/telemetry';
 import { recordCircuits, recordWorkerOutcomes } from '../shared/telemetry/outcomes';
 import { runWithTelemetry } from '../shared/telemetry/scope';
@@ -35,12 +35,15 @@ export function toIncomingMessages(bodies: unknown[], meta: Record<string, unkno
 }
 
 export async function applyChangesHandler(messages: unknown, context: InvocationContext): Promise<void> {
+  const startedAt = Date.now();
   const bodies = Array.isArray(messages) ? messages : [messages];
-  const engine = appRoot().workerEngine();
+  const root = appRoot();
+  const engine = root.workerEngine();
+  const deadline = workerDeadline(root.settings.serviceBus.changesLockMs, startedAt);
   const incoming = toIncomingMessages(bodies, context.triggerMetadata as Record<string, unknown> | undefined);
   const telemetry = contextTelemetry(context);
   // Throttle events (dataverse.throttled) raised while this batch's requests run are logged on this invocation.
-  const result = await runWithTelemetry(telemetry, () => engine.applyChanges(incoming));
+  const result = await runWithTelemetry(telemetry, () => engine.applyChanges(incoming, { deadline }));
   // One structured outcome line per message (route, reason, latency) for Application Insights; see shared/telemetry/README.md.
   recordWorkerOutcomes(telemetry, incoming, result.outcomes);
   recordCircuits(telemetry, result.circuits);

@@ -5,7 +5,8 @@
  * (file, route, field). Anonymous: the report names settings, files, routes and fields, never a key's value.
  */
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import { startupConfiguration, type ConfigurationCheck } from '../shared/config/configuration';
+import type { ConfigurationCheck } from '../shared/config/configuration';
+import { startupConfiguration } from '../shared/app';
 import { httpFunction } from './definition';
 
 export function createHealthHandler(check: () => ConfigurationCheck) {

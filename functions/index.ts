@@ -3,7 +3,7 @@
  * is registered with the v4 programming model exactly as declared in `functions/all.ts`.
  */
 import { app } from '@azure/functions';
-import { allFunctions } from './all';
+import { registeredFunctions } from './all';
 import type { FunctionDefinition } from './definition';
 
 export function registerAll(definitions: FunctionDefinition[]): void {
@@ -22,4 +22,4 @@ export function registerAll(definitions: FunctionDefinition[]): void {
   }
 }
 
-registerAll(allFunctions);
+registerAll(registeredFunctions);

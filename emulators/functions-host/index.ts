@@ -33,7 +33,7 @@ export interface FunctionsHostOptions {
   host?: string;
   /** App settings that win over local.settings.json Values and the process environment. */
   settings?: Record<string, string>;
-  /** The functions to run; default: `allFunctions` from `<appDir>/dist/functions/all.js`, loaded after the settings are in process.env. */
+  /** The functions to run; default: `registeredFunctions` from `<appDir>/dist/functions/all.js` (what `functions/index.ts` registers in Azure), loaded after the settings are in process.env. */
   definitions?: FunctionDefinition[];
   /** host.json content; default: `<appDir>/host.json`. */
   hostJson?: object;
@@ -151,15 +151,15 @@ export async function startFunctionsHost(options: FunctionsHostOptions = {}): Pr
 
 function loadDefinitions(appDir: string): FunctionDefinition[] {
   const file = resolvePath(appDir, 'dist', 'functions', 'all.js');
-  let mod: { allFunctions?: FunctionDefinition[] };
+  let mod: { registeredFunctions?: FunctionDefinition[] };
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     mod = require(file);
   } catch (err) {
     throw new Error(`Cannot load the app's functions from ${file}: ${(err as Error).message}. Run "npm run build" first.`, { cause: err });
   }
-  if (!Array.isArray(mod.allFunctions)) throw new Error(`${file} does not export "allFunctions" (an array of function definitions).`);
-  return mod.allFunctions;
+  if (!Array.isArray(mod.registeredFunctions)) throw new Error(`${file} does not export "registeredFunctions" (an array of function definitions).`);
+  return mod.registeredFunctions;
 }
 
 /** `%Name%` in trigger options (queueName, schedule) is replaced by the app setting, as the host does. */

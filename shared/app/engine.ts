@@ -22,8 +22,21 @@ export function engineDependencies(parts: SharedParts, door: EngineDoor): Engine
   return { ...writes, sources: new DataverseSourceReader(pools), blobs: parts.blobReader(), circuits: parts.circuits() };
 }
 
-/** The apply-changes worker's engine: every route, held changes rescheduled on the changes queue. */
+/**
+ * The apply-changes worker's engine: every route, held changes rescheduled on the changes queue, and a
+ * batch-wide outage rescheduled with backoff (the host would redeliver a thrown batch at once, without backoff,
+ * and dead-letter it at maxDeliveryCount).
+ */
 export function workerEngineOf(parts: SharedParts): WriteEngine {
   const routes = parts.configuration().routes.routes.map((r) => r.route);
-  return new WriteEngine({ routes }, engineDependencies(parts, { rescheduler: parts.rescheduler(), worker: true }));
+  return new WriteEngine({ routes, outage: 'reschedule' }, engineDependencies(parts, { rescheduler: parts.rescheduler(), worker: true }));
+}
+
+/**
+ * When a batch received at `startedAt` must stop writing: a batch's message and session locks are not renewed
+ * (Service Bus extension: no auto-renewal for batch functions), so the writes end at the lock's end less a
+ * reserve for the ledger, the reschedules and the failures (a fifth of the lock, at least 15 s).
+ */
+export function workerDeadline(lockMs: number, startedAt: number): Date {
+  return new Date(startedAt + lockMs - Math.max(15_000, lockMs / 5));
 }

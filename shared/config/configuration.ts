@@ -1,7 +1,7 @@
 /**
  * The app's configuration, loaded and validated once: every app setting (./settings.ts) and the routes
  * file (shared/routes/load.ts), cross-checked (every route's environments are configured). Every problem
- * is reported at once. `startupConfiguration` is the copy the app started with (functions/all.ts).
+ * is reported at once. The copy the app started with is shared/app/startup.ts `startupConfiguration`.
  */
 import { compileCondition } from '../routes/conditions';
 import { loadRoutes, RoutesError, type ConditionCompiler, type LoadedRoutes } from '../routes/load';
@@ -59,10 +59,15 @@ export function loadConfiguration(env: Env = process.env, compile: ConditionComp
 /** The outcome of loading and validating the whole configuration: every problem, or the configuration. */
 export type ConfigurationCheck = { ok: true; configuration: Configuration } | { ok: false; problems: SettingIssue[]; report: string };
 
+/** Checks beyond settings and routes (the engine's route compilation, in shared/app): problems to report with them. */
+export type ConfigurationCheckExtra = (configuration: Configuration) => SettingIssue[];
+
 /** loadConfiguration without the throw; an unexpected error (not a validation problem) is reported as one problem. */
-export function checkConfiguration(env: Env = process.env, compile: ConditionCompiler = compileCondition): ConfigurationCheck {
+export function checkConfiguration(env: Env = process.env, compile: ConditionCompiler = compileCondition, extra?: ConfigurationCheckExtra): ConfigurationCheck {
   try {
-    return { ok: true, configuration: loadConfiguration(env, compile) };
+    const configuration = loadConfiguration(env, compile);
+    const problems = extra?.(configuration) ?? [];
+    return problems.length === 0 ? { ok: true, configuration } : invalid(new SettingsError(problems));
   } catch (e) {
     const error =
       e instanceof SettingsError
@@ -74,35 +79,14 @@ export function checkConfiguration(env: Env = process.env, compile: ConditionCom
               fix: 'a configuration `dvsync settings check` accepts',
             },
           ]);
-    return {
-      ok: false,
-      problems: error.issues,
-      report: `dvsync configuration is invalid; the app does not process changes until it is fixed and the app restarted.\n${error.message}`,
-    };
+    return invalid(error);
   }
 }
 
-let startup: ConfigurationCheck | undefined;
-
-/**
- * The configuration the app started with: loaded and validated once per process, at registration
- * (functions/all.ts), so a broken configuration is in the host's startup log. GET /api/health answers
- * from it. The first call logs the result: the full report when invalid (error), the routes when valid.
- */
-export function startupConfiguration(
-  env: Env = process.env,
-  log: { error(line: string): void; info(line: string): void } = { error: console.error, info: console.log },
-): ConfigurationCheck {
-  if (!startup) {
-    startup = checkConfiguration(env);
-    if (startup.ok)
-      log.info(`dvsync configuration is valid: ${startup.configuration.routes.routes.length} route(s) from ${startup.configuration.routes.origin}.`);
-    else log.error(startup.report);
-  }
-  return startup;
-}
-
-/** Forgets the startup check (tests that start the app twice in one process). */
-export function resetStartupConfiguration(): void {
-  startup = undefined;
+function invalid(error: SettingsError): ConfigurationCheck {
+  return {
+    ok: false,
+    problems: error.issues,
+    report: `dvsync configuration is invalid; the app does not process changes until it is fixed and the app restarted.\n${error.message}`,
+  };
 }

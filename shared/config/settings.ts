@@ -21,6 +21,8 @@ export interface ServiceBusSettings {
   managedIdentityClientId?: string;
   changesQueue: string;
   inboundQueue: string;
+  /** The changes queue's lockDuration: the worker finishes or reschedules a batch before its locks end. */
+  changesLockMs: number;
   /** Per-attempt timeout of a send; the webhook must answer Dataverse within 60 s. */
   sendTimeoutMs: number;
   sendRetries: number;
@@ -145,6 +147,15 @@ function serviceBus(r: SettingsReader): ServiceBusSettings {
     changesQueue: r
       .string('DVSYNC_CHANGES_QUEUE', { description: 'Queue of ChangeMessages (session-enabled, duplicate detection on).', default: QUEUE_DEFAULTS.changes })
       .trim(),
+    changesLockMs:
+      1000 *
+      r.integer('DVSYNC_CHANGES_LOCK_SECONDS', {
+        description:
+          "The changes queue's lockDuration in seconds (infra: PT5M). A batch's locks are not renewed, so the worker writes until this less a reserve and reschedules the rest.",
+        default: 300,
+        min: 10,
+        max: 300,
+      }),
     inboundQueue: r
       .string('DVSYNC_INBOUND_QUEUE', { description: 'Queue external systems send records to (forwarded as ChangeMessages).', default: QUEUE_DEFAULTS.inbound })
       .trim(),

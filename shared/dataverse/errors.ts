@@ -22,6 +22,8 @@ export interface DataverseErrorInit {
   code?: string;
   message: string;
   retryAfterMs?: number;
+  /** A concurrency 429 names the user's limit ("… exceeded the limit of 52."): environments report 40, 52 or 100. */
+  concurrencyLimit?: number;
   meta?: ResponseMeta;
   method?: string;
   url?: string;
@@ -41,6 +43,7 @@ export class DataverseError extends Error {
   readonly code: string;
   readonly retryable: boolean;
   readonly retryAfterMs: number | undefined;
+  readonly concurrencyLimit: number | undefined;
   readonly meta: ResponseMeta | undefined;
   readonly method: string | undefined;
   readonly url: string | undefined;
@@ -53,6 +56,7 @@ export class DataverseError extends Error {
     this.code = (init.code ?? '').toLowerCase();
     this.retryable = RETRYABLE.has(init.kind);
     this.retryAfterMs = init.retryAfterMs;
+    this.concurrencyLimit = init.concurrencyLimit;
     this.meta = init.meta;
     this.method = init.method;
     this.url = init.url;
@@ -154,11 +158,22 @@ function responseFrom(input: ErrorResponse): DataverseError {
     code,
     message: `Dataverse ${input.status}${codeText}${where}: ${serverMessage || 'no error message'}${hintFor(kind)}${requestId ? ` [request ${requestId}]` : ''}`,
     retryAfterMs,
+    ...(kind === 'throttled' ? concurrencyLimitOf(code, serverMessage) : {}),
     meta,
     method: input.method,
     url: input.url,
     details: envelope && Object.keys(envelope.details).length > 0 ? envelope.details : undefined,
   });
+}
+
+/** Concurrency limit codes (Learn: api-limits, "Concurrent requests"): the message names the limit. */
+const CONCURRENCY_CODES = new Set(['0x80072326', '0x80072327']);
+
+function concurrencyLimitOf(code: string, message: string): { concurrencyLimit?: number } {
+  const m = /concurrent requests exceeded the limit of (\d+)/i.exec(message);
+  if (!m && !CONCURRENCY_CODES.has(code)) return {};
+  const limit = m ? Number(m[1]) : NaN;
+  return Number.isInteger(limit) && limit > 0 ? { concurrencyLimit: limit } : {};
 }
 
 function hintFor(kind: DataverseErrorKind): string {

@@ -16,14 +16,27 @@ import { resolveOptions, type EngineOptions, type ResolvedOptions } from './opti
 import { judge, planBatch, plannedOp, type Decision, type IncomingMessage, type LedgerVerdict, type PlannedOp } from './plan';
 import { mapBounded } from '../util/bounded';
 import { mapChange, type EntitySetResolver } from './mapping';
-import type { BlobReadPort, ReschedulePort, SourceReadPort } from './ports';
+import type { BlobReadPort, ReschedulePort, ScheduledChange, SourceReadPort } from './ports';
 import { DEFAULT_SINK, type Sink, type SinkAction } from './sink';
 import type { MissingRow } from './write-failure';
 import { compileRoutes } from './compile';
-import { RETRIES_PROPERTY } from './reschedule';
+import { nextMessageId, RETRIES_PROPERTY } from './reschedule';
+import { Failure } from '../model/failure';
 import { rereadSource, resolveMessages, type Unresolved } from './resolve';
 import { LedgerBatcher } from './ledger-batcher';
 import { OutcomeBook, refOf, type MessageRef } from './outcome-book';
+
+/** What one call of applyChanges may spend. */
+export interface BatchRun {
+  /**
+   * No write is sent after this time; what is left is rescheduled at once (reason `Deadline`, not a record retry).
+   * The worker sets it from the changes queue's lock duration, since a batch's locks are not renewed.
+   */
+  deadline?: Date;
+}
+
+/** Outage attempts of a message (application property), for the backoff of holdBatch. */
+export const OUTAGES_PROPERTY = 'dvsyncOutages';
 
 export interface EnginePorts {
   /** The sinks routes write to, by name (`target.sink`, default "dataverse"); shared/sinks/index.ts builds them. */
@@ -87,7 +100,60 @@ export class WriteEngine {
     }
   }
 
-  async applyChanges(messages: readonly IncomingMessage[]): Promise<BatchResult> {
+  /**
+   * Applies one batch. With `outage: 'reschedule'` a batch-wide transient failure (storage or Dataverse down)
+   * re-enqueues every message of the batch with backoff instead of throwing (see holdBatch).
+   */
+  async applyChanges(messages: readonly IncomingMessage[], run: BatchRun = {}): Promise<BatchResult> {
+    try {
+      return await this.applyBatch(messages, run);
+    } catch (err) {
+      if (this.opts.outage !== 'reschedule' || !(err instanceof Failure) || err.retry !== 'redeliver') throw err;
+      return this.holdBatch(messages, err);
+    }
+  }
+
+  /**
+   * Re-enqueues the whole batch (same bodies and sessions, the next message ids, `dvsyncOutages` + 1) after
+   * firstMs, doubling to maxMs, with ±20 % jitter so instances spread out. Nothing is counted as a record retry:
+   * an outage moves nothing to the failures table or the dead-letter queue, however long it lasts (up to the
+   * messages' time to live). Changes already written before the failure are written again, idempotently (the
+   * ledger versions skip what was applied). When even the reschedule fails (Service Bus down), this throws and
+   * the host abandons the batch: nothing is lost.
+   */
+  private async holdBatch(messages: readonly IncomingMessage[], failure: Failure): Promise<BatchResult> {
+    const now = this.opts.now().getTime();
+    const { firstMs, maxMs } = this.opts.outageBackoff;
+    const outcomes: BatchResult['outcomes'] = [];
+    const scheduled: ScheduledChange[] = [];
+    messages.forEach((m, index) => {
+      const outages = Number(m.applicationProperties?.[OUTAGES_PROPERTY] ?? 0);
+      const attempt = Number.isFinite(outages) && outages > 0 ? outages : 0;
+      const delay = Math.min(maxMs, firstMs * 2 ** attempt) * (0.8 + Math.random() * 0.4);
+      const notBefore = new Date(now + delay);
+      const messageId = nextMessageId(m.messageId);
+      const applicationProperties = { ...m.applicationProperties, [OUTAGES_PROPERTY]: attempt + 1 };
+      scheduled.push({
+        body: bodyText(m.body),
+        sessionId: m.sessionId,
+        correlationId: m.correlationId,
+        messageId,
+        scheduledEnqueueTimeUtc: notBefore,
+        applicationProperties,
+      });
+      const detail = `batch-wide outage (${failure.message}); the whole batch comes back at ${notBefore.toISOString()} (outage attempt ${attempt + 1})`;
+      outcomes.push({
+        index,
+        messageId: m.messageId,
+        outcome: { status: 'rescheduled', reason: 'Outage', notBefore: notBefore.toISOString(), messageId, detail },
+        warnings: [],
+      });
+    });
+    await this.ports.rescheduler.schedule(scheduled);
+    return { outcomes, counts: countOutcomes(outcomes) };
+  }
+
+  private async applyBatch(messages: readonly IncomingMessage[], run: BatchRun): Promise<BatchResult> {
     const now = this.opts.now();
     const resolution = await resolveMessages(messages, this.routes, { sources: this.ports.sources, blobs: this.ports.blobs }, this.opts.singleConcurrency);
     const settled = new Set(resolution.unresolved.map((u) => u.index));
@@ -123,7 +189,7 @@ export class WriteEngine {
     } catch (err) {
       throw new BatchTransientError(`Reading the record ledger failed (${(err as Error).message}); the batch will be redelivered.`, { cause: err });
     }
-    const ctx: RunContext = { book, envs: new Map(), transient: [], stopped: new Map(), closed: [] };
+    const ctx: RunContext = { book, envs: new Map(), transient: [], stopped: new Map(), closed: [], deadline: run.deadline?.getTime() };
     const decisions: Decision[] = [];
     const rereads: PlannedOp[] = [];
     const canReread = this.ports.sources !== undefined;
@@ -380,7 +446,7 @@ export class WriteEngine {
         const sink = sinkOf(group[0].op.route);
         // The throttle's "not before" and stopped routes hold per sink and environment.
         const stateId = JSON.stringify([sink, environment]);
-        const state = ctx.envs.get(stateId) ?? {};
+        const state = ctx.envs.get(stateId) ?? (ctx.deadline === undefined ? {} : { deadline: ctx.deadline });
         ctx.envs.set(stateId, state);
         const results = await (this.writers.get(sink) as GroupWriter).write(
           environment,
@@ -400,6 +466,7 @@ export class WriteEngine {
       case 'ok':
         return ctx.book.applied(d, { path: r.path });
       case 'reschedule':
+        if (r.deadline) return ctx.book.reschedule(refOf(op), r.notBefore, 'Deadline', op.retries, r.message);
         if (r.throttled) return ctx.book.reschedule(refOf(op), r.notBefore, 'Throttled', op.retries);
         return ctx.book.retryLater(refOf(op), 'Transient', `Dataverse kept failing transiently: ${r.message}`, undefined, r.notBefore);
       case 'transient':
@@ -516,6 +583,8 @@ export class WriteEngine {
 /** One batch's state: the outcome book and what the writers learnt (throttled environments, stopped routes). */
 interface RunContext {
   book: OutcomeBook;
+  /** Epoch ms after which no write is sent (BatchRun.deadline). */
+  deadline?: number;
   /** Per sink and environment: the throttle's "not before" and the routes stopped in this batch. */
   envs: Map<string, EnvironmentState>;
   transient: Array<{ decision: Decision; result: Extract<ItemResult, { type: 'transient' }> }>;

@@ -24,12 +24,15 @@ export type SystemicResult = { type: 'systemic'; cause: SystemicCause; status?: 
 export type ItemResult =
   | { type: 'ok'; path: WritePath }
   | { type: 'record'; status?: number; code?: string; kind: RecordKind; message: string; missingRow?: MissingRow; rowExists: boolean }
-  | { type: 'reschedule'; notBefore: Date; message: string; throttled: boolean }
+  /** deadline: the batch's time was up before this write was sent (not a retry of the record). */
+  | { type: 'reschedule'; notBefore: Date; message: string; throttled: boolean; deadline?: boolean }
   | { type: 'transient'; status?: number; code?: string; message: string }
   | SystemicResult;
 
 /** Per-batch state of one environment: once the throttle says "not before T", nothing more is sent there. */
 export interface EnvironmentState {
+  /** Epoch ms after which nothing more is sent: the batch's locks end soon after (see WriteEngine.applyChanges). */
+  deadline?: number;
   blockedUntil?: Date;
   blockedReason?: string;
   /** Routes stopped by a systemic error in this batch, with the first such error. */
@@ -117,13 +120,22 @@ export class GroupWriter {
     return path === 'changeSet' ? this.opts.batchSize.changeSet : 1;
   }
 
-  private async send(env: string, path: WritePath, chunk: readonly WriteItem[]): Promise<void> {
+  private async send(env: string, path: WritePath, chunk: readonly WriteItem[], state: EnvironmentState): Promise<void> {
     this.requests[path]++;
     return this.sink.apply(
       env,
       path,
       chunk.map((c) => c.write),
+      state.deadline === undefined ? {} : { deadline: state.deadline },
     );
+  }
+
+  /** Past the deadline: the chunk is rescheduled to run again at once, in a later batch with fresh locks. */
+  private pastDeadline(chunk: readonly WriteItem[], results: Map<number, ItemResult>, state: EnvironmentState, waitMs = 0): boolean {
+    if (state.deadline === undefined || Date.now() + waitMs < state.deadline) return false;
+    const message = 'the batch reached its deadline (the end of its message locks, less a reserve for the ledger) before this write was sent';
+    for (const c of chunk) results.set(c.id, { type: 'reschedule', notBefore: new Date(), message, throttled: false, deadline: true });
+    return true;
   }
 
   private async attempt(
@@ -137,6 +149,7 @@ export class GroupWriter {
     transientTry: number,
   ): Promise<void> {
     if (chunk.length === 0) return;
+    if (this.pastDeadline(chunk, results, state)) return;
     if (state.blockedUntil) {
       for (const c of chunk)
         results.set(c.id, { type: 'reschedule', notBefore: state.blockedUntil, message: state.blockedReason ?? 'throttled', throttled: true });
@@ -154,7 +167,7 @@ export class GroupWriter {
     const start = this.startSize(env, table, path);
     const t0 = Date.now();
     try {
-      await this.send(env, path, chunk);
+      await this.send(env, path, chunk, state);
       if (Date.now() - t0 > this.opts.slowRequestMs) this.sizer.shrink(sizeId, start);
       else this.sizer.grow(sizeId, start);
       for (const c of chunk) results.set(c.id, { type: 'ok', path });
@@ -221,7 +234,9 @@ export class GroupWriter {
           if (pressure) this.sizer.shrink(sizeId, start);
           if (pressure && chunk.length > 1) return split();
           if (transientTry < this.opts.transientRetries) {
-            await this.opts.sleep(f.retryAfterMs ?? this.opts.transientDelayMs * 2 ** transientTry);
+            const waitMs = f.retryAfterMs ?? this.opts.transientDelayMs * 2 ** transientTry;
+            if (this.pastDeadline(chunk, results, state, waitMs)) return;
+            await this.opts.sleep(waitMs);
             return this.attempt(env, table, kind, path, chunk, results, state, transientTry + 1);
           }
           for (const item of chunk) results.set(item.id, { type: 'transient', status, code, message: f.message });

@@ -39,8 +39,21 @@ export interface EngineOptions {
   chunksInFlight?: number;
   /** Circuits (shared/ledger/circuits.ts): the first probe after this long, then doubling up to maxProbeMs. */
   circuit?: Partial<CircuitPolicy>;
+  /**
+   * A batch-wide transient failure (ledger or Dataverse outage): `throw` (the caller redelivers; the default) or
+   * `reschedule` every message of the batch with backoff (the worker: a thrown batch is redelivered at once by the
+   * host, so an outage of a few minutes would use up maxDeliveryCount and dead-letter the batch).
+   */
+  outage?: 'throw' | 'reschedule';
+  /** Backoff of rescheduled outage batches: firstMs, doubling per attempt up to maxMs. */
+  outageBackoff?: Partial<OutageBackoff>;
   now?: () => Date;
   sleep?: (ms: number) => Promise<void>;
+}
+
+export interface OutageBackoff {
+  firstMs: number;
+  maxMs: number;
 }
 
 export interface CircuitPolicy {
@@ -61,6 +74,8 @@ export interface ResolvedOptions {
   /** Undefined: follow the Dataverse port's parallelism. */
   chunksInFlight?: number;
   circuit: CircuitPolicy;
+  outage: 'throw' | 'reschedule';
+  outageBackoff: OutageBackoff;
   now: () => Date;
   sleep: (ms: number) => Promise<void>;
 }
@@ -77,6 +92,8 @@ export const DEFAULTS = {
   chunksInFlight: 4,
   /** A stopped route is probed after 30 s, then 1, 2, 4… min, at most every 15 min. */
   circuit: { firstProbeMs: 30_000, maxProbeMs: 15 * 60_000 },
+  /** An outage batch comes back after 5 s, 10 s, 20 s… at most every 5 min, until the message's time to live. */
+  outageBackoff: { firstMs: 5_000, maxMs: 5 * 60_000 },
 } as const;
 
 export function resolveOptions(o: EngineOptions): ResolvedOptions {
@@ -90,8 +107,14 @@ export function resolveOptions(o: EngineOptions): ResolvedOptions {
   for (const [name, v] of Object.entries(retry)) nonNegative(`retry.${name}`, v);
   const circuit = { ...DEFAULTS.circuit, ...o.circuit };
   for (const [name, v] of Object.entries(circuit)) positiveInt(`circuit.${name}`, v);
+  const outageBackoff = { ...DEFAULTS.outageBackoff, ...o.outageBackoff };
+  for (const [name, v] of Object.entries(outageBackoff)) positiveInt(`outageBackoff.${name}`, v);
+  const outage = o.outage ?? 'throw';
+  if (outage !== 'throw' && outage !== 'reschedule') throw new EngineConfigError(`outage must be "throw" or "reschedule"; got ${JSON.stringify(outage)}.`);
   const r: ResolvedOptions = {
     circuit,
+    outage,
+    outageBackoff,
     routes: o.routes,
     entitySets: o.entitySets ?? {},
     capabilities: o.capabilities ?? {},

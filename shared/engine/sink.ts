@@ -28,9 +28,14 @@ export interface SinkAction {
  */
 export type WritePath = 'bulk' | 'changeSet' | 'single';
 
+/** What one call may spend: no wait (throttle pause, backoff) may run past the deadline (epoch ms). */
+export interface ApplyOptions {
+  deadline?: number;
+}
+
 export interface Sink {
-  /** Sends the actions on the path as one all-or-nothing request. Failures throw WriteFailure. */
-  apply(environment: string, path: WritePath, actions: readonly SinkAction[]): Promise<void>;
+  /** Sends the actions on the path as one all-or-nothing request. Failures throw WriteFailure; a wait past the deadline is one (`later`). */
+  apply(environment: string, path: WritePath, actions: readonly SinkAction[], options?: ApplyOptions): Promise<void>;
   /** Requests the environment takes in flight right now; the engine option chunksInFlight overrides it. */
   parallelism?(environment: string): number;
 }

@@ -27,6 +27,8 @@ export interface LaneSnapshot {
 
 export class ThrottleLane {
   readonly options: LaneOptions;
+  /** The concurrency limit a 429 named (undefined until one does). */
+  private serverLimit: number | undefined;
   private limit: number;
   private ceiling: number;
   private inFlight = 0;
@@ -127,7 +129,8 @@ export class ThrottleLane {
   /** Feeds the lane one response's metadata (wire it to the client's onResponse). */
   observe(meta: ResponseMeta): void {
     if (meta.dopHint !== undefined) {
-      this.ceiling = Math.max(1, Math.min(this.options.maxConcurrency, DATAVERSE_MAX_CONCURRENCY, Math.floor(meta.dopHint * this.options.dopShare)));
+      const hinted = Math.floor(Math.min(meta.dopHint, this.serverLimit ?? Infinity) * this.options.dopShare);
+      this.ceiling = Math.max(1, Math.min(this.options.maxConcurrency, DATAVERSE_MAX_CONCURRENCY, hinted));
       if (this.limit > this.ceiling) this.limit = this.ceiling;
     }
     this.observeRateLimits(meta);
@@ -144,10 +147,21 @@ export class ThrottleLane {
    * The server said 429: halve the limit and pause the whole lane until Retry-After. 429s that arrive
    * while already paused (requests that were in flight) only extend the pause: one decrease per event.
    */
-  throttled(retryAfterMs: number): void {
+  throttled(retryAfterMs: number, concurrencyLimit?: number): void {
     const now = this.clock.now();
+    if (concurrencyLimit !== undefined) this.learnConcurrencyLimit(concurrencyLimit);
     if (this.pausedUntilMs <= now) this.limit = Math.max(1, Math.floor(this.limit * this.options.decreaseFactor));
     this.pauseUntil(now + retryAfterMs);
+  }
+
+  /**
+   * The server named the user's concurrency limit: it caps this lane's share from now on, as the dop hint does
+   * (a fleet of instances shares the limit: dopShare is this instance's part of it).
+   */
+  private learnConcurrencyLimit(limit: number): void {
+    this.serverLimit = Math.min(this.serverLimit ?? Infinity, limit);
+    this.ceiling = Math.max(1, Math.min(this.ceiling, Math.floor(limit * this.options.dopShare)));
+    if (this.limit > this.ceiling) this.limit = this.ceiling;
   }
 
   /** Pauses without a decrease (e.g. a pause learned from elsewhere). */

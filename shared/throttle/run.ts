@@ -19,7 +19,7 @@ export interface RunLane {
   readonly id: string;
   pausedUntil(): number;
   acquire(signal?: AbortSignal, deadline?: number): Promise<Permit>;
-  throttled(retryAfterMs: number): void;
+  throttled(retryAfterMs: number, concurrencyLimit?: number): void;
 }
 
 /** Takes a slot on some lane (the user pool: whichever lane frees first); default: `pick()`'s lane. */
@@ -64,7 +64,7 @@ export async function runOnLanes<T, L extends RunLane>(
       return await fn(lane, options.signal);
     } catch (e) {
       error = e;
-      if (isThrottle(e)) lane.throttled(e.retryAfterMs ?? 0);
+      if (isThrottle(e)) lane.throttled(e.retryAfterMs ?? 0, e.concurrencyLimit);
     } finally {
       permit.release();
     }

@@ -6,6 +6,8 @@
 export interface ThrottleSignal {
   readonly kind: 'throttled';
   readonly retryAfterMs?: number;
+  /** The user's concurrency limit when the server named it (a concurrency 429). */
+  readonly concurrencyLimit?: number;
 }
 
 export function isThrottleSignal(error: unknown): error is ThrottleSignal {

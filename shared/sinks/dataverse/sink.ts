@@ -11,7 +11,7 @@ import type { DataverseClient } from '../../dataverse/client';
 import { DataverseError } from '../../dataverse/errors';
 import { recordPath } from '../../dataverse/keys';
 import type { RetryPolicy } from '../../dataverse/retry';
-import type { ActionKind, Sink, SinkAction, WritePath } from '../../engine/sink';
+import type { ActionKind, ApplyOptions, Sink, SinkAction, WritePath } from '../../engine/sink';
 import type { UserPool } from '../../throttle/pool';
 import type { RunOptions } from '../../throttle/run';
 import { dataverseFailure } from './failures';
@@ -51,11 +51,12 @@ export class DataverseSink implements Sink {
     this.run = runOptions(options);
   }
 
-  async apply(environment: string, path: WritePath, actions: readonly SinkAction[]): Promise<void> {
+  async apply(environment: string, path: WritePath, actions: readonly SinkAction[], options: ApplyOptions = {}): Promise<void> {
+    const run: RunOptions = options.deadline === undefined ? this.run : { ...this.run, deadline: options.deadline };
     try {
-      if (path === 'bulk') await this.bulk(environment, actions);
-      else if (path === 'changeSet') await this.changeSet(environment, actions);
-      else for (const action of actions) await this.single(environment, action);
+      if (path === 'bulk') await this.bulk(environment, actions, run);
+      else if (path === 'changeSet') await this.changeSet(environment, actions, run);
+      else for (const action of actions) await this.single(environment, action, run);
     } catch (err) {
       throw dataverseFailure(err);
     }
@@ -66,7 +67,7 @@ export class DataverseSink implements Sink {
     return this.pools(environment).lanes.reduce((n, lane) => n + lane.effectiveLimit(), 0);
   }
 
-  private bulk(environment: string, actions: readonly SinkAction[]): Promise<void> {
+  private bulk(environment: string, actions: readonly SinkAction[], run: RunOptions): Promise<void> {
     const { entitySet, table, kind } = actions[0];
     const message = BULK_MESSAGE[kind];
     if (!message)
@@ -90,11 +91,11 @@ export class DataverseSink implements Sink {
             actions.map((a) => ({ '@odata.id': recordPath(a.entitySet, a.key), ...a.body })),
           );
       },
-      { ...this.run },
+      { ...run },
     );
   }
 
-  private changeSet(environment: string, actions: readonly SinkAction[]): Promise<void> {
+  private changeSet(environment: string, actions: readonly SinkAction[], run: RunOptions): Promise<void> {
     const ops: BatchOperation[] = actions.map((a) => {
       const url = recordPath(a.entitySet, a.key);
       if (a.kind === 'delete') return { method: 'DELETE', url };
@@ -109,17 +110,17 @@ export class DataverseSink implements Sink {
         if (result.status >= 400)
           throw new DataverseError({ kind: 'transient', status: result.status, message: `$batch answered ${result.status} without a failed part.` });
       },
-      { ...this.run },
+      { ...run },
     );
   }
 
-  private single(environment: string, a: SinkAction): Promise<void> {
+  private single(environment: string, a: SinkAction, run: RunOptions): Promise<void> {
     return this.pools(environment).run(
       async (client) => {
         if (a.kind === 'delete') await client.delete(a.entitySet, a.key);
         else await client.upsert(a.entitySet, a.key, a.body, { mode: MODE[a.kind] });
       },
-      { ...this.run },
+      { ...run },
     );
   }
 }

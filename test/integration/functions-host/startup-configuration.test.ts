@@ -40,7 +40,7 @@ const INVALID_ROUTES = {
 };
 
 /** Loads functions/all.ts like a host does (settings already in process.env) and runs health + webhook on the local host. */
-async function startApp(routes: object): Promise<{ host: FunctionsHostHandle; startupLog: string[] }> {
+async function startApp(routes: object): Promise<{ host: FunctionsHostHandle; startupLog: string[]; registered: string[] }> {
   writeFileSync(routesFile, JSON.stringify(routes));
   Object.assign(process.env, settings());
   const startupLog: string[] = [];
@@ -50,7 +50,7 @@ async function startApp(routes: object): Promise<{ host: FunctionsHostHandle; st
   try {
     jest.isolateModules(() => {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      definitions = (require('../../../functions/all') as { allFunctions: FunctionDefinition[] }).allFunctions;
+      definitions = (require('../../../functions/all') as { registeredFunctions: FunctionDefinition[] }).registeredFunctions;
     });
   } finally {
     error.mockRestore();
@@ -58,14 +58,21 @@ async function startApp(routes: object): Promise<{ host: FunctionsHostHandle; st
   }
   const http = definitions.filter((d) => d.name === 'health' || d.name === 'dataverseWebhook');
   const host = await startFunctionsHost({ appDir, port: 0, definitions: http, hostJson: { version: '2.0' }, settings: settings(), log: () => undefined });
-  return { host, startupLog };
+  return { host, startupLog, registered: definitions.map((d) => `${d.trigger}:${d.name}`) };
 }
 
 describe('an invalid routes file at startup', () => {
   let host: FunctionsHostHandle;
   let startupLog: string[];
+  let registered: string[];
   beforeAll(async () => {
-    ({ host, startupLog } = await startApp(INVALID_ROUTES));
+    ({ host, startupLog, registered } = await startApp(INVALID_ROUTES));
+  });
+
+  it('registers no Service Bus or timer trigger, so no message is taken only to fail', () => {
+    expect(registered.every((r) => r.startsWith('http:'))).toBe(true);
+    expect(registered).toContain('http:health');
+    expect(startupLog.join('\n')).toContain('Service Bus and timer triggers are not registered');
   });
   afterAll(() => host?.close());
 
@@ -107,12 +114,34 @@ describe('an invalid routes file at startup', () => {
 });
 
 test('a valid configuration: health answers 200 and the startup log names the routes', async () => {
-  const { host, startupLog } = await startApp({ routes: [{ name: 'accounts', source: { environment: 'source', table: 'account' }, target }] });
+  const { host, startupLog, registered } = await startApp({ routes: [{ name: 'accounts', source: { environment: 'source', table: 'account' }, target }] });
   try {
+    expect(registered).toEqual(expect.arrayContaining(['serviceBusQueue:apply-changes', 'timer:sync']));
     const res = await fetch(`${host.url}/api/health`);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ status: 'ok' });
     expect(startupLog).toEqual([`dvsync configuration is valid: 1 route(s) from ${routesFile}.`]);
+  } finally {
+    await host.close();
+  }
+});
+
+test('routes the engine cannot compile (a lookup whose entity set is unknown) are a startup problem, not a failure of every message', async () => {
+  const lookup = { from: 'parentaccountid', navigationProperty: 'parentaccountid', targetTable: 'dvs_region', key: ['dvs_code'] };
+  const { host, registered } = await startApp({
+    routes: [{ name: 'accounts', source: { environment: 'source', table: 'account' }, target: { ...target, lookups: [lookup] } }],
+  });
+  try {
+    expect(registered.every((r) => r.startsWith('http:'))).toBe(true);
+    const res = await fetch(`${host.url}/api/health`);
+    expect(res.status).toBe(503);
+    const body = (await res.json()) as { problems: Array<{ setting: string; problem: string }> };
+    expect(body.problems).toEqual([
+      expect.objectContaining({
+        setting: 'DVSYNC_ROUTES_FILE',
+        problem: expect.stringMatching(/lookup "parentaccountid" targets table "dvs_region".*its entity set is unknown/),
+      }),
+    ]);
   } finally {
     await host.close();
   }
