@@ -212,7 +212,7 @@ export class GroupWriter {
               );
             return;
           }
-          const result: SystemicResult = { type: 'systemic', cause: f.systemic ?? 'auth', status, code, message: f.message };
+          const result: SystemicResult = { type: 'systemic', cause: f.systemic as SystemicCause, status, code, message: f.message };
           (state.stoppedRoutes ??= new Map()).set(routes[0], result);
           for (const item of chunk) results.set(item.id, result);
           return;

@@ -74,6 +74,8 @@ export class WriteFailure extends Failure {
 
   constructor(init: WriteFailureInit) {
     super(init.reason, RETRY[init.reason], init.message, { notBefore: init.notBefore, retryAfterMs: init.retryAfterMs, cause: init.cause });
+    if (init.reason === 'systemic' && init.systemic === undefined)
+      throw new TypeError('A systemic WriteFailure names its cause (systemic: auth, privilege, inactiveKey, unknownColumn or unknownTable).');
     this.systemic = init.systemic;
     this.kind = init.kind ?? (init.reason === 'rejected' ? 'permanent' : undefined);
     this.missingRow = init.missingRow;
