@@ -16,8 +16,10 @@ param location string = resourceGroup().location
 @allowed(['20', '22'])
 param nodeVersion string = '20'
 
-@description('Maximum instances of the Flex Consumption app (per-function scaling: the worker scales on its own).')
-@minValue(1)
+// Flex Consumption accepts 40 to 1000: "The lowest maximum scale in preview is 40. The highest currently supported
+// value is 1000" (Learn: azure-functions/flex-consumption-plan, Considerations). A value outside fails the deployment.
+@description('Maximum instances of the Flex Consumption app, 40-1000 (per-function scaling: the worker scales on its own).')
+@minValue(40)
 @maxValue(1000)
 param maximumInstanceCount int = 40
 
@@ -34,14 +36,29 @@ param serviceBusSku string = 'Standard'
 @maxValue(1024)
 param sessionBuckets int = 64
 
-@description('DVSYNC_ENVIRONMENTS app setting (JSON): Dataverse environments and their application users.')
+@description('DVSYNC_ENVIRONMENTS app setting (JSON): Dataverse environments and their application users. A managedIdentity credential without clientId is the app\'s identity (AZURE_CLIENT_ID).')
 param dataverseEnvironments string
+
+@description('App settings holding secrets, as Key Vault references: setting name → secret URI (https://<vault>.vault.azure.net/secrets/<name>, no version: the latest is used) or the name of a secret in this deployment\'s vault. A setting added by hand is deleted by the next deployment; list it here.')
+param secretSettings object = {}
+
+@description('Other (non-secret) app settings the template does not set itself, e.g. DVSYNC_WRITE_TAG; kept across deployments.')
+param extraAppSettings object = {}
 
 @description('Routes file path relative to the app root.')
 param routesFile string = 'routes.json'
 
 @description('E-mail address that receives dead-letter and failure alerts; empty for none.')
 param alertEmail string = ''
+
+@description('Key Vault purge protection. Irreversible once on: the vault and its secrets cannot be purged while soft-deleted (30 days). Off only for throwaway deployments.')
+param keyVaultPurgeProtection bool = true
+
+@description('Changes the Key Vault name (empty: the usual name). A deleted vault keeps its name while soft-deleted, so a resource group deleted and recreated under the same name cannot create its vault again: set a salt, or recover it with keyVaultRecover.')
+param keyVaultNameSalt string = ''
+
+@description('Recover the soft-deleted Key Vault of this name, with its secrets, instead of creating it (createMode recover). Set it for one run only.')
+param keyVaultRecover bool = false
 
 @description('Tags applied to every resource.')
 param tags object = {}
@@ -55,8 +72,15 @@ var names = {
   insights: 'appi-${baseName}-${suffix}'
   plan: 'plan-${baseName}-${suffix}'
   app: 'func-${baseName}-${suffix}'
-  vault: take('kv-${baseName}-${suffix}', 24)
+  vault: take('kv-${baseName}-${empty(keyVaultNameSalt) ? suffix : uniqueString(resourceGroup().id, baseName, keyVaultNameSalt)}', 24)
 }
+// Known before the deployment (not a module output), so the secret references below are plain strings.
+var vaultUri = 'https://${names.vault}${environment().suffixes.keyvaultDns}/'
+
+// secretSettings as Key Vault references (Learn: app-service/app-service-key-vault-references, "Reference syntax":
+// a SecretUri without a version follows rotation within 24 hours). The app resolves them with its user-assigned
+// identity (keyVaultReferenceIdentity in modules/functionapp.bicep).
+var secretReferences = toObject(items(secretSettings), entry => entry.key, entry => '@Microsoft.KeyVault(SecretUri=${startsWith(entry.value, 'https://') ? entry.value : '${vaultUri}secrets/${entry.value}/'})')
 
 resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
   name: names.identity
@@ -90,7 +114,14 @@ module monitoring 'modules/monitoring.bicep' = {
 
 module vault 'modules/keyvault.bicep' = {
   name: 'keyvault'
-  params: { name: names.vault, location: location, tags: tags, principalId: identity.properties.principalId }
+  params: {
+    name: names.vault
+    location: location
+    tags: tags
+    principalId: identity.properties.principalId
+    purgeProtection: keyVaultPurgeProtection
+    recover: keyVaultRecover
+  }
 }
 
 module app 'modules/functionapp.bicep' = {
@@ -114,9 +145,13 @@ module app 'modules/functionapp.bicep' = {
       DVSYNC_ROUTES_FILE: routesFile
       DVSYNC_CHANGES_QUEUE: serviceBus.outputs.changesQueue
       DVSYNC_INBOUND_QUEUE: serviceBus.outputs.inboundQueue
+      // The changes queue's lockDuration (PT5M in modules/servicebus.bicep): the worker's batch deadline.
+      DVSYNC_CHANGES_LOCK_SECONDS: '300'
       DVSYNC_SESSION_BUCKETS: string(sessionBuckets)
       DVSYNC_KEY_VAULT_URI: vault.outputs.uri
     }
+    secretReferences: secretReferences
+    extraAppSettings: extraAppSettings
   }
 }
 

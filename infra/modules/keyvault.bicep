@@ -1,9 +1,14 @@
 // Key Vault for Dataverse app-registration secrets. App settings reference them with
-// @Microsoft.KeyVault(SecretUri=...) and the app identity reads them (Key Vault Secrets User).
+// @Microsoft.KeyVault(SecretUri=...) (main.bicep secretSettings) and the app identity reads them (Key Vault Secrets User).
+// The template declares no secrets: secrets an operator puts here survive every redeployment.
 param name string
 param location string
 param tags object
 param principalId string
+@description('Purge protection (see main.bicep keyVaultPurgeProtection).')
+param purgeProtection bool
+@description('Recover the soft-deleted vault of this name (createMode recover) instead of creating a new one.')
+param recover bool
 
 var secretsUserRole = '4633458b-17de-408a-b874-0445c86b69e6'
 
@@ -14,10 +19,14 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
   properties: {
     tenantId: subscription().tenantId
     sku: { family: 'A', name: 'standard' }
+    createMode: recover ? 'recover' : 'default'
     enableRbacAuthorization: true
     enableSoftDelete: true
     softDeleteRetentionInDays: 30
-    enablePurgeProtection: true
+    // "Enabling this functionality is irreversible - that is, the property does not accept false as its value"
+    // (Microsoft.KeyVault/vaults VaultProperties.enablePurgeProtection): off is sent as null (omitted), never false,
+    // so a later run with the parameter off does not fail on a vault that has it on.
+    enablePurgeProtection: purgeProtection ? true : null
   }
 }
 
@@ -32,3 +41,4 @@ resource secretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
 }
 
 output uri string = vault.properties.vaultUri
+output name string = vault.name

@@ -6,13 +6,15 @@ param location string
 param tags object
 @allowed(['Standard', 'Premium'])
 param sku string
-@description('Principal (the app identity) granted send and receive.')
+@description('Principal (the app identity) granted Azure Service Bus Data Owner on each queue.')
 param principalId string
 
-var roles = {
-  dataSender: '69a216fc-b8fb-44d8-bc22-1f3c2cd27a39'
-  dataReceiver: '4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0'
-}
+// Azure Service Bus Data Owner, scoped to each queue (not the namespace). Data Receiver would do for the triggers,
+// but target-based scaling reads the queue's length, which needs the Manage right: "With Listen rights scaling
+// reverts to incremental scale because the queue or topic length can't be used to inform scaling decisions"
+// (Learn: azure-functions/functions-target-based-scaling, "Service Bus queues and topics"; the Service Bus
+// extension's permissions table lists Data Receiver or Data Owner for triggers). Data Owner includes send.
+var dataOwnerRole = '090c5cfd-751d-490a-894a-3ce6f1109419'
 
 resource namespace 'Microsoft.ServiceBus/namespaces@2024-01-01' = {
   name: name
@@ -33,7 +35,9 @@ resource changes 'Microsoft.ServiceBus/namespaces/queues@2024-01-01' = {
     requiresDuplicateDetection: true
     duplicateDetectionHistoryTimeWindow: 'PT10M'
     maxDeliveryCount: 10
-    lockDuration: 'PT1M'
+    // The longest Service Bus allows. The worker does not renew a batch's locks: it writes until the lock less a
+    // reserve and reschedules the rest. main.bicep tells it with DVSYNC_CHANGES_LOCK_SECONDS; a test keeps the two equal.
+    lockDuration: 'PT5M'
     defaultMessageTimeToLive: 'P14D'
     deadLetteringOnMessageExpiration: true
   }
@@ -53,15 +57,25 @@ resource inbound 'Microsoft.ServiceBus/namespaces/queues@2024-01-01' = {
   }
 }
 
-resource roleAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for role in items(roles): {
-  name: guid(namespace.id, principalId, role.value)
-  scope: namespace
+resource changesDataOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(changes.id, principalId, dataOwnerRole)
+  scope: changes
   properties: {
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', role.value)
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', dataOwnerRole)
     principalId: principalId
     principalType: 'ServicePrincipal'
   }
-}]
+}
+
+resource inboundDataOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(inbound.id, principalId, dataOwnerRole)
+  scope: inbound
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', dataOwnerRole)
+    principalId: principalId
+    principalType: 'ServicePrincipal'
+  }
+}
 
 output namespaceId string = namespace.id
 output fullyQualifiedNamespace string = '${namespace.name}.servicebus.windows.net'

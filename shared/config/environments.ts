@@ -17,7 +17,8 @@ import { z } from 'zod';
 
 export const credentialSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('clientSecret'), tenantId: z.string().min(1), clientId: z.string().min(1), clientSecretSetting: z.string().min(1) }).strict(),
-  z.object({ type: z.literal('managedIdentity'), clientId: z.string().min(1).optional() }).strict(),
+  /** Without clientId: the app's identity (AZURE_CLIENT_ID when set, else system-assigned; see settings.ts withAppIdentity). */
+  z.object({ type: z.literal('managedIdentity'), clientId: z.guid().optional() }).strict(),
   z.object({ type: z.literal('defaultAzureCredential') }).strict(),
   /** Local emulator only: a fixed bearer token (its text names the emulated application user). */
   z.object({ type: z.literal('staticToken'), token: z.string().min(1) }).strict(),

@@ -75,11 +75,23 @@ export interface Settings {
 
 const ENVIRONMENTS_EXAMPLE = '{"source":{"url":"https://contoso.crm4.dynamics.com","organizationId":"<guid>","credentials":[{"type":"managedIdentity"}]}}';
 
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A Key Vault reference the platform could not resolve stays in the setting as its own text (Learn: app-service-key-vault-references, "Troubleshooting"). */
+const UNRESOLVED_KEY_VAULT_REFERENCE = /^@Microsoft\.KeyVault\(/i;
+
 function environments(r: SettingsReader): Environments {
   const envs = r.json('DVSYNC_ENVIRONMENTS', environmentsSchema, {
     description: 'Dataverse environments (JSON): name → {url, organizationId, credentials}. Webhook events from any other organization are refused.',
     required: true,
     example: ENVIRONMENTS_EXAMPLE,
+  });
+  const appIdentity = r.string('AZURE_CLIENT_ID', {
+    description:
+      "Client id of the app's user-assigned managed identity (infra sets it). A managedIdentity credential without clientId uses it; unset: the system-assigned identity.",
+    example: '<guid>',
+    pattern: GUID,
+    fix: 'the client id (a GUID) of a user-assigned identity of the app, or nothing for the system-assigned identity',
   });
   for (const [name, env] of Object.entries(envs ?? {})) {
     for (const c of env.credentials) {
@@ -89,9 +101,31 @@ function environments(r: SettingsReader): Environments {
           `is missing (environment "${name}" names it as clientSecretSetting)`,
           'the client secret (in Azure: a Key Vault reference)',
         );
+      else if (c.type === 'clientSecret' && UNRESOLVED_KEY_VAULT_REFERENCE.test(r.raw(c.clientSecretSetting)!.trim()))
+        r.issue(
+          c.clientSecretSetting,
+          `is a Key Vault reference the platform could not resolve (environment "${name}" names it as clientSecretSetting)`,
+          "a reference the app's identity can read: the secret exists, the URI is right, the identity has Key Vault Secrets User (see the app's Key Vault reference status)",
+        );
     }
   }
-  return envs ?? {};
+  return withAppIdentity(envs ?? {}, appIdentity);
+}
+
+/**
+ * The one rule for a `managedIdentity` credential without `clientId`: it is the app's user-assigned identity named
+ * by AZURE_CLIENT_ID when that is set (infra/modules/functionapp.bicep sets it; the app has no system-assigned
+ * identity there), else the system-assigned identity. Resolved here, once, so the token providers, the lane labels
+ * and `dvsync settings check` all see the identity that is used.
+ */
+export function withAppIdentity(envs: Environments, appIdentity: string | undefined): Environments {
+  if (!appIdentity) return envs;
+  return Object.fromEntries(
+    Object.entries(envs).map(([name, env]) => [
+      name,
+      { ...env, credentials: env.credentials.map((c) => (c.type === 'managedIdentity' && !c.clientId ? { ...c, clientId: appIdentity } : c)) },
+    ]),
+  );
 }
 
 function routes(r: SettingsReader): RoutesSettings {

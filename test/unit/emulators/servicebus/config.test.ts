@@ -26,7 +26,7 @@ test('the shipped queues.json declares our two queues as infra does', () => {
     requiresSession: true,
     duplicateDetectionWindowMs: 600_000,
     maxDeliveryCount: 10,
-    lockDurationMs: 60_000,
+    lockDurationMs: 300_000,
     defaultTtlMs: 14 * 86_400_000,
     deadLetterOnExpiry: true,
   });
