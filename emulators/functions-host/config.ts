@@ -2,7 +2,7 @@
  * The host's configuration, read and validated once: app settings (local.settings.json `Values`,
  * the process environment, programmatic overrides) and host.json (`extensions.serviceBus`,
  * `extensions.http.routePrefix`, `functionTimeout`). Defaults are the ones the real host uses
- * (Azure/azure-sdk-for-net `ServiceBusOptions.cs`), except where this file says why not.
+ * (Azure/azure-sdk-for-net `ServiceBusOptions.cs`); settings the local host cannot give are refused.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -17,15 +17,21 @@ export const MASTER_KEY_SETTING = 'DVSYNC_LOCAL_MASTER_KEY';
 
 export interface ServiceBusHostOptions {
   autoCompleteMessages: boolean;
+  /** Single dispatch, no sessions: invocations at once per function. */
   maxConcurrentCalls: number;
+  /** Single dispatch with sessions: sessions processed at once per function. Batch functions ignore it. */
   maxConcurrentSessions: number;
+  /** Batch functions: the most messages one invocation gets. */
   maxMessageBatchSize: number;
-  /** How long a batch receive waits to fill a batch before dispatching what it has. */
+  /** Batch functions: above 1, messages are held until at least this many are there (or maxBatchWaitTime passed). */
+  minMessageBatchSize: number;
+  /** How long held messages wait for minMessageBatchSize; used only when minMessageBatchSize > 1. */
   maxBatchWaitTimeMs: number;
+  /** Single dispatch: lock renewal (message lock, or session lock with sessions) lasts at most this long. Infinite when negative in host.json. */
   maxAutoLockRenewalDurationMs: number;
-  /** How long a session receiver waits for the next message of its session before releasing it. */
-  sessionIdleTimeoutMs: number;
-  /** `clientRetryOptions.tryTimeout`: the SDK operation timeout, which also bounds how long acceptNextSession waits. */
+  /** How long a session receiver waits for the next message of its session before releasing it; undefined = unset (then clientTryTimeoutMs). */
+  sessionIdleTimeoutMs: number | undefined;
+  /** `clientRetryOptions.tryTimeout`: the SDK operation timeout, also the receive wait when nothing shorter applies. */
   clientTryTimeoutMs: number;
   prefetchCount: number;
 }
@@ -58,11 +64,18 @@ const hostJsonSchema = z.looseObject({
       http: z.looseObject({ routePrefix: z.string().optional() }).optional(),
       serviceBus: z
         .looseObject({
-          prefetchCount: z.number().int().min(0).optional(),
+          // The JS SDK has no prefetch, so the local host cannot give a prefetching receiver's throughput.
+          prefetchCount: z
+            .literal(0, { error: 'prefetchCount above 0 is not supported by the local host (the JS SDK has no prefetch); set 0 or remove it' })
+            .optional(),
           autoCompleteMessages: z.boolean().optional(),
           maxConcurrentCalls: z.number().int().min(1).optional(),
           maxConcurrentSessions: z.number().int().min(1).optional(),
+          maxConcurrentCallsPerSession: z
+            .literal(1, { error: 'maxConcurrentCallsPerSession above 1 is not supported by the local host; set 1 or remove it' })
+            .optional(),
           maxMessageBatchSize: z.number().int().min(1).optional(),
+          minMessageBatchSize: z.number().int().min(1).optional(),
           maxBatchWaitTime: timeSpan.optional(),
           maxAutoLockRenewalDuration: timeSpan.optional(),
           sessionIdleTimeout: timeSpan.optional(),
@@ -74,13 +87,10 @@ const hostJsonSchema = z.looseObject({
 });
 
 /**
- * Defaults, from the extension source (Azure/azure-sdk-for-net `ServiceBusOptions.cs`). Two deliberate local differences:
- * maxBatchWaitTime defaults to 1 s (not 30 s) so a local batch does not sit for half a minute, and
- * sessionIdleTimeout, unset in the host (falls back to the client's 60 s try-timeout), is 1 s here so a
- * quiet session frees its slot quickly. A third: clientRetryOptions.tryTimeout defaults to 3 s (SDK: 60 s),
- * because an acceptNextSession waiting on an empty queue ignores abort until the broker answers it
- * after that timeout, and that wait bounds how long the local host takes to shut down. Loopback
- * operations finish in milliseconds, so 3 s (with the SDK's retries) is still generous.
+ * Defaults, from the extension source (Azure/azure-sdk-for-net
+ * `sdk/servicebus/Microsoft.Azure.WebJobs.Extensions.ServiceBus/src/Config/ServiceBusOptions.cs`) and the SDK's
+ * `ServiceBusRetryOptions` (tryTimeout 60 s). sessionIdleTimeout has no default: unset, a session receive waits
+ * the try timeout, as in the host.
  */
 const defaults = {
   routePrefix: 'api',
@@ -91,10 +101,10 @@ const defaults = {
     maxConcurrentCalls: 16 * cpus().length,
     maxConcurrentSessions: 8,
     maxMessageBatchSize: 1000,
-    maxBatchWaitTime: '00:00:01',
+    minMessageBatchSize: 1,
+    maxBatchWaitTime: '00:00:30',
     maxAutoLockRenewalDuration: '00:05:00',
-    sessionIdleTimeout: '00:00:01',
-    clientTryTimeout: '00:00:03',
+    clientTryTimeout: '00:01:00',
   },
 };
 
@@ -115,12 +125,20 @@ export function parseHostJson(raw: unknown, source: string): HostConfig {
       maxConcurrentCalls: sb.maxConcurrentCalls,
       maxConcurrentSessions: sb.maxConcurrentSessions,
       maxMessageBatchSize: sb.maxMessageBatchSize,
+      minMessageBatchSize: sb.minMessageBatchSize,
       maxBatchWaitTimeMs: parseTimeSpanMs(sb.maxBatchWaitTime, at('maxBatchWaitTime')),
       maxAutoLockRenewalDurationMs: parseTimeSpanMs(sb.maxAutoLockRenewalDuration, at('maxAutoLockRenewalDuration')),
-      sessionIdleTimeoutMs: parseTimeSpanMs(sb.sessionIdleTimeout, at('sessionIdleTimeout')),
-      clientTryTimeoutMs: parseTimeSpanMs(sb.clientRetryOptions?.tryTimeout ?? defaults.serviceBus.clientTryTimeout, at('clientRetryOptions.tryTimeout')),
+      sessionIdleTimeoutMs: sb.sessionIdleTimeout === undefined ? undefined : positiveTimeSpanMs(sb.sessionIdleTimeout, at('sessionIdleTimeout')),
+      clientTryTimeoutMs: positiveTimeSpanMs(sb.clientRetryOptions?.tryTimeout ?? defaults.serviceBus.clientTryTimeout, at('clientRetryOptions.tryTimeout')),
     },
   };
+}
+
+/** A wait the SDK takes as a timeout: finite and above zero (the SDK refuses anything else). */
+function positiveTimeSpanMs(text: string, where: string): number {
+  const ms = parseTimeSpanMs(text, where);
+  if (!(ms > 0) || !Number.isFinite(ms)) throw new Error(`${where}: "${text}" must be a positive duration, e.g. "00:00:01".`);
+  return ms;
 }
 
 export function readHostJson(appDir: string): HostConfig {

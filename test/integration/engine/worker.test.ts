@@ -52,8 +52,9 @@ describe('apply-changes worker through the local Functions host', () => {
       appDir,
       port: 0,
       definitions: [applyChanges],
-      // With the default 8 session slots, host.close() never returns once the sessions are drained (reported to the host owners).
-      hostJson: { version: '2.0', extensions: { serviceBus: { maxConcurrentSessions: 2 } } },
+      // A batch function holds one session at a time; as in the app's host.json, a drained session is released after 0.5 s
+      // (unset, the host holds it for the 60 s try timeout before taking the next).
+      hostJson: { version: '2.0', extensions: { serviceBus: { sessionIdleTimeout: '00:00:00.500' } } },
       shutdownTimeoutMs: 1000,
       log: (line) => hostLog.push(line),
       settings: {
